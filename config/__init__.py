@@ -1,0 +1,1 @@
+"""The shipped default configuration, importable as ``monitor.defaults`` from an installed copy."""

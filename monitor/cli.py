@@ -1,0 +1,140 @@
+"""The command line: parse arguments, call the functions that do the work, map errors to exits.
+
+Exit statuses (SPEC): 0 success; 2 bad input or configuration, as one line on stderr with no
+traceback; 1 for other failures. Nothing here computes anything a test could not call directly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from monitor import __version__
+from monitor.config.edit import add_repos, remove_repos
+from monitor.config.settings import Settings, load_settings
+from monitor.errors import ConfigError, InputError, MonitorError
+from monitor.home import init_home
+from monitor.ids import RepoId
+from monitor.logs import setup_logging
+from monitor.metrics import METRICS
+from monitor.overview import tracked_overview
+
+__all__ = ["cli", "main"]
+
+
+class _State:
+    def __init__(self, home: Path | None, verbose: int):
+        self.home = home
+        self.verbose = verbose
+
+    def settings(self) -> Settings:
+        return load_settings(self.home)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Home directory (default: $MONITOR_HOME, else the current directory).")
+@click.option("-v", "--verbose", count=True, help="More log output (debug).")
+@click.version_option(__version__, "--version", prog_name="aoss-monitor")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, verbose: int) -> None:
+    """Monitor open-source ecosystems on GitHub and Gitee."""
+    setup_logging(verbose)
+    ctx.obj = _State(home, verbose)
+
+
+@cli.command()
+@click.pass_obj
+def init(state: _State) -> None:
+    """Create config/ with the defaults (never overwriting) and create or upgrade the database."""
+    report = init_home(state.settings())
+    for path in report.created:
+        click.echo(f"created {path}")
+    for path in report.kept:
+        click.echo(f"kept {path}")
+    click.echo(f"database {report.database} at schema {report.revision}")
+
+
+@cli.command()
+@click.argument("repos", nargs=-1, required=True)
+@click.option("--project", help="Project the repos join (created if new; default: the NAME).")
+@click.option("--group", "groups", multiple=True, help="Group of the project (repeatable).")
+@click.pass_obj
+def track(state: _State, repos: Sequence[str], project: str | None, groups: Sequence[str]) -> None:
+    """Add repos to config/repos.toml, keeping its comments and layout."""
+    ids = _parse_ids(repos, allow_url=True)
+    for line in add_repos(state.settings().repos_path, ids, project=project, groups=groups):
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("repos", nargs=-1, required=True)
+@click.pass_obj
+def untrack(state: _State, repos: Sequence[str]) -> None:
+    """Remove repos from config/repos.toml; their stored history is kept."""
+    ids = _parse_ids(repos, allow_url=True)
+    for line in remove_repos(state.settings().repos_path, ids):
+        click.echo(line)
+
+
+@cli.command("repos")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def repos_command(state: _State, as_json: bool) -> None:
+    """Tracked projects and repos, with the last collection time and latest values."""
+    projects = tracked_overview(state.settings())
+    if as_json:
+        click.echo(json.dumps([p.as_json() for p in projects], indent=2))
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("project", "repo", "last collected", *METRICS):
+        table.add_column(column, justify="right" if column in METRICS else "left")
+    for project in projects:
+        for view in project.repos:
+            shown = str(view.repo) + (f" (now {view.current_name})" if view.current_name else "")
+            when = view.as_json()["last_collected_at"] or "never"
+            values = [str(view.values[m]) if m in view.values else "-" for m in METRICS]
+            table.add_row(project.name, shown, when, *values)
+    # On a terminal rich fits the screen; piped, nothing is cut (scripts should use --json).
+    console = Console() if sys.stdout.isatty() else Console(width=1000)
+    console.print(table)
+
+
+def _parse_ids(texts: Sequence[str], *, allow_url: bool) -> list[RepoId]:
+    return [RepoId.parse(text, allow_url=allow_url) for text in texts]
+
+
+def _fail(message: str, status: int) -> NoReturn:
+    click.echo(f"aoss-monitor: error: {message}", err=True)
+    sys.exit(status)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the console script and ``python -m monitor``."""
+    try:
+        cli.main(args=argv, prog_name="aoss-monitor", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        sys.exit(2)
+    except click.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        _fail(exc.format_message().splitlines()[0] + hint, 2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        _fail("aborted", 130)
+    except (InputError, ConfigError) as exc:
+        _fail(str(exc), 2)
+    except MonitorError as exc:
+        _fail(str(exc), 1)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except OSError as exc:
+        _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc), 1)

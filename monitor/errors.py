@@ -1,0 +1,108 @@
+"""Every error the monitor raises on purpose, in one family.
+
+The CLI maps the family to exit codes (bad input or configuration: 2), the collector maps
+platform errors to a per-repo outcome, so callers catch the branch they can act on::
+
+    MonitorError
+    ├── InputError            a bad argument on the command line (exit 2)
+    ├── ConfigError           a bad config file; names the file and line (exit 2)
+    ├── StorageError          the database cannot be used
+    │   └── SchemaTooNew      written by a newer aoss-monitor; refused, never downgraded
+    └── PlatformError         a platform answered, but not with data for this repo
+        ├── RateLimited       the budget is spent until ``reset_at``
+        ├── NotFound          404: deleted, private, or never existed
+        ├── Blocked           451 (DMCA) or access blocked by the platform
+        ├── EmptyRepository   no commits yet (contributors answer 204/409)
+        ├── Unauthorized      401: a bad token
+        ├── MalformedResponse the body is not what the API documents
+        └── Unavailable       timeouts, connection errors or 5xx after every retry
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+__all__ = [
+    "Blocked",
+    "ConfigError",
+    "EmptyRepository",
+    "InputError",
+    "MalformedResponse",
+    "MonitorError",
+    "NotFound",
+    "PlatformError",
+    "RateLimited",
+    "SchemaTooNew",
+    "StorageError",
+    "Unauthorized",
+    "Unavailable",
+]
+
+
+class MonitorError(Exception):
+    """Base of every error the monitor raises on purpose."""
+
+
+class InputError(MonitorError):
+    """A command-line argument that cannot be acted on."""
+
+
+class ConfigError(MonitorError):
+    """A configuration problem, located like a compiler would: ``file:line: message``."""
+
+    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None):
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if self.path is None:
+            return self.message
+        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        return f"{where}: {self.message}"
+
+
+class StorageError(MonitorError):
+    """The database cannot be opened, migrated or written."""
+
+
+class SchemaTooNew(StorageError):
+    """The database was written by a newer version; downgrading it would lose data."""
+
+
+class PlatformError(MonitorError):
+    """A platform call that did not give usable data."""
+
+
+class RateLimited(PlatformError):
+    """The platform's budget is spent; calling again before ``reset_at`` only burns goodwill."""
+
+    def __init__(self, message: str, reset_at: datetime | None = None):
+        self.reset_at = reset_at
+        super().__init__(message)
+
+
+class NotFound(PlatformError):
+    """The repo does not exist for us: deleted, private, or a typo."""
+
+
+class Blocked(PlatformError):
+    """The platform blocks access to the repo (HTTP 451, DMCA, or a blocked account)."""
+
+
+class EmptyRepository(PlatformError):
+    """The repo has no commits, so some statistics do not exist yet."""
+
+
+class Unauthorized(PlatformError):
+    """The token was refused (401)."""
+
+
+class MalformedResponse(PlatformError):
+    """The body does not have the documented shape."""
+
+
+class Unavailable(PlatformError):
+    """The platform did not answer usefully after every retry."""

@@ -1,0 +1,79 @@
+"""What is tracked, joined with what the store knows: the data behind ``repos``.
+
+The config says what is tracked and how it is grouped; the store says what was last seen. A
+repo renamed on its platform is still listed under its configured id, with its current name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.config.settings import Settings
+from monitor.home import open_home_database
+from monitor.ids import RepoId
+from monitor.store.series import latest_values, sync_projects
+
+__all__ = ["ProjectView", "RepoView", "tracked_overview"]
+
+
+@dataclass(frozen=True)
+class RepoView:
+    repo: RepoId
+    current_name: str | None  # "platform:Owner/Name" when the platform renamed it
+    last_collected_at: datetime | None
+    values: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "repo": str(self.repo),
+            "current_name": self.current_name,
+            "last_collected_at": _iso(self.last_collected_at),
+            "values": dict(self.values),
+        }
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    name: str
+    groups: tuple[str, ...]
+    repos: tuple[RepoView, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "groups": list(self.groups),
+            "repos": [repo.as_json() for repo in self.repos],
+        }
+
+
+def tracked_overview(settings: Settings) -> list[ProjectView]:
+    """Every tracked project, in config order, with each repo's latest collected values."""
+    views = []
+    with open_home_database(settings) as (database, tracked), database.session() as session:
+        rows = sync_projects(session, [(p.name, p.repos) for p in tracked.projects])
+        latest = latest_values(session)
+        for project in tracked.projects:
+            repos = []
+            for repo_id in project.repos:
+                row = rows[repo_id.key]
+                seen = latest.get(row.id) if row.id is not None else None
+                current = f"{row.platform}:{row.owner}/{row.name}"
+                repos.append(RepoView(
+                    repo=repo_id,
+                    current_name=current if current.lower() != repo_id.key else None,
+                    last_collected_at=seen.last_collected_at if seen else None,
+                    values=dict(seen.values) if seen else {},
+                ))
+            views.append(ProjectView(project.name, project.groups, tuple(repos)))
+    return views
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """UTC with a Z, as the SPEC writes every instant."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,281 @@
+"""Opening the database, migrating it, and handing out sessions.
+
+Everything that can go wrong underneath (a PostgreSQL server that does not answer, a path SQLite
+cannot write, a schema from a newer release) leaves this module as a one-line
+:class:`~monitor.errors.StorageError`, because the CLI shows that line to a user who cannot act
+on a SQLAlchemy traceback. The original exception stays chained for ``--debug`` style logging.
+
+There is no module-level engine: each :class:`Database` owns one, so the daemon, the CLI and every
+test can open their own database side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlmodel import Session
+
+from monitor.errors import SchemaTooNew, StorageError
+
+__all__ = ["MIGRATIONS_DIR", "Database", "atomic", "head_revision", "open_database"]
+
+#: The Alembic scripts ship inside the package, so an installed copy can migrate too.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Arbitrary but fixed: PostgreSQL advisory lock key that serialises concurrent upgrades.
+_PG_MIGRATION_LOCK = 0x616F7373  # "aoss"
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic without an alembic.ini: the script location is the package's own directory."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of aoss-monitor knows."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "the package ships at least one migration"
+    return head
+
+
+def _known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(_alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def _reason(exc: BaseException) -> str:
+    """The first meaningful line of a driver error, without SQLAlchemy's SQL echo and links."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    return lines[0] if lines else type(cause).__name__
+
+
+def _normalise_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        # Not echoed: an unparsable URL cannot be redacted and may hold a password.
+        raise StorageError(
+            "bad database URL: expected e.g. sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+        ) from None
+    if parsed.drivername in {"postgresql", "postgres"}:
+        # psycopg 3 is the driver we depend on; a bare postgresql:// would look for psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Per-connection settings SQLite does not persist (WAL is persistent but cheap to assert)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA busy_timeout=5000")  # first, so switching to WAL waits too
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers (CLI, reports) never block the daemon
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough in WAL, far fewer fsyncs
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def open_database(url: str) -> Database:
+    """Create the engine for *url*; nothing is connected until the database is first used.
+
+    SQLite: the file's directory is created, and every connection gets WAL, foreign keys and a
+    5 s busy timeout. PostgreSQL: ``postgresql+psycopg://`` URLs are used as given, with
+    ``pool_pre_ping`` so a restarted server does not break a long-running daemon.
+    """
+    parsed = _normalise_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    options: dict[str, Any] = {}
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            try:
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot create the directory for database {shown}: {exc.strerror or exc}"
+                ) from exc
+    elif backend == "postgresql":
+        options["pool_pre_ping"] = True
+        if "connect_timeout" not in parsed.query:
+            options["connect_args"] = {"connect_timeout": 10}
+    try:
+        engine = create_engine(parsed, **options)
+    except NoSuchModuleError as exc:
+        raise StorageError(f"unsupported database URL scheme {parsed.drivername!r}") from exc
+    except (ArgumentError, ImportError) as exc:
+        raise StorageError(f"cannot use database {shown}: {_reason(exc)}") from exc
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return Database(engine)
+
+
+@contextmanager
+def atomic(session: Session) -> Iterator[None]:
+    """Make a block one unit of work: its own transaction, or a savepoint in the caller's.
+
+    Standing alone, the block commits at its end, so what it wrote survives whatever the caller
+    does next. Inside a caller's ``session.begin_nested()`` the caller decides when to commit (a
+    batch of writes is atomic), and the block becomes a savepoint so a failure undoes only it.
+    """
+    if session.in_nested_transaction():
+        with session.begin_nested():
+            yield
+        return
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+class Database:
+    """One database: its engine, its schema revision, and sessions on it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def url(self) -> str:
+        """The URL with any password masked, safe to print and log."""
+        return self._engine.url.render_as_string(hide_password=True)
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``: for the few places SQL differs."""
+        return self._engine.dialect.name
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except StorageError:
+            raise
+        except (SQLAlchemyError, CommandError, OSError) as exc:
+            raise StorageError(f"cannot {doing} database {self.url}: {_reason(exc)}") from exc
+
+    def current_revision(self) -> str | None:
+        """The schema revision stored in the database; ``None`` for an empty database."""
+        with self._errors("open"), self._engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def check(self) -> None:
+        """Refuse a database this version cannot use: unreachable, or migrated by a newer one."""
+        self._ensure_known(self.current_revision())
+
+    @staticmethod
+    def _ensure_known(revision: str | None) -> None:
+        if revision is not None and revision not in _known_revisions():
+            raise SchemaTooNew(
+                f"database schema {revision} is newer than this aoss-monitor "
+                f"(knows up to {head_revision()}); upgrade aoss-monitor"
+            )
+
+    def upgrade(self) -> None:
+        """Create the schema or bring it to the newest revision; a no-op when already there.
+
+        The check before taking any lock keeps the common case (already current) read-only.
+        Migrations run in one transaction under a lock (SQLite ``BEGIN IMMEDIATE``, a PostgreSQL
+        advisory lock), so two processes starting together do not both migrate, and a failed
+        migration leaves the previous schema intact.
+        """
+        head = head_revision()
+        current = self.current_revision()
+        self._ensure_known(current)
+        if current == head:
+            return
+        with self._errors("upgrade"), self._engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            raw = conn.connection.driver_connection if sqlite else None
+            if raw is not None:
+                # Batch migrations copy tables; with foreign keys on, dropping the old copy would
+                # cascade or fail. Only settable outside a transaction, hence the raw connection.
+                raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                if sqlite:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                else:
+                    conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
+                    )
+                current = MigrationContext.configure(conn).get_current_revision()
+                self._ensure_known(current)
+                if current != head:
+                    command.upgrade(_alembic_config(conn), "head")
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise StorageError(
+                        f"cannot upgrade database {self.url}: the migration broke foreign keys"
+                    )
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+            finally:
+                if raw is not None:
+                    raw.execute("PRAGMA foreign_keys=ON")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits when the block succeeds and rolls back when it raises.
+
+        Objects stay usable after the commit (``expire_on_commit=False``): callers read the rows
+        the series functions return after those functions have committed.
+        """
+        try:
+            with Session(self._engine, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        except (OperationalError, InterfaceError) as exc:
+            # Locked, full, gone away: conditions of the database, not bugs in the caller.
+            raise StorageError(f"cannot use database {self.url}: {_reason(exc)}") from exc
+
+    def dispose(self) -> None:
+        """Close pooled connections (SQLite then checkpoints and releases its files)."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({self.url!r})"

@@ -1,0 +1,227 @@
+"""The tables, as SQLModel classes; the schema itself is created by the Alembic migrations.
+
+Times: every datetime column is stored as *naive UTC* (``TIMESTAMP WITHOUT TIME ZONE`` on
+PostgreSQL, ISO text on SQLite), because the two databases disagree on what a time zone in a column
+means and naive UTC sorts and compares the same on both. The conversion happens once, at the
+SQLAlchemy boundary, in :class:`UTCDateTime`: Python code always hands in and always gets back
+*aware* UTC datetimes, and a naive datetime is refused rather than guessed at.
+
+Constraint and index names are spelled out here and in ``migrations/versions/0001_initial.py`` so
+that later migrations can alter them by name on both databases.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+from monitor.metrics import METRICS
+
+__all__ = [
+    "METRICS",
+    "OUTCOMES",
+    "SOURCES",
+    "CollectionRun",
+    "Observation",
+    "Project",
+    "Release",
+    "Repo",
+    "RepoError",
+    "RunPlatform",
+    "UTCDateTime",
+    "utcnow",
+]
+
+
+#: ``collected``: read from the platform at ``observed_at``; ``backfill``: rebuilt from the
+#: platform's timestamps (see the SPEC's export format).
+SOURCES: tuple[str, ...] = ("collected", "backfill")
+
+#: How a collection run ended; ``None`` while it is still running (or if the process died).
+OUTCOMES: tuple[str, ...] = ("ok", "partial", "failed", "interrupted")
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime, the only kind the store accepts."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in Python, naive UTC in the database (see the module docstring)."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            # A naive time is ambiguous (local? UTC?); refusing it catches the bug at its source.
+            raise ValueError(f"naive datetime {value.isoformat()} given to the store; use UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+class Project(SQLModel, table=True):
+    """One piece of software; its repos are its homes and mirrors on each platform."""
+
+    __tablename__ = "project"
+    __table_args__ = (
+        PrimaryKeyConstraint("id", name="pk_project"),
+        UniqueConstraint("name", name="uq_project_name"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+
+
+class Repo(SQLModel, table=True):
+    """A repository on a platform, identified for good by the platform's numeric id.
+
+    ``owner``/``name`` follow the platform (a rename updates them); ``config_key`` is the
+    lowercase ``platform:owner/name`` under which ``repos.toml`` lists it, so a renamed repo keeps
+    its row and its history. Rows are never deleted when a repo is untracked; ``config_key`` is
+    then simply no longer listed.
+    """
+
+    __tablename__ = "repo"
+    __table_args__ = (
+        PrimaryKeyConstraint("id", name="pk_repo"),
+        UniqueConstraint("platform", "platform_id", name="uq_repo_platform_id"),
+        UniqueConstraint("config_key", name="uq_repo_config_key"),
+        ForeignKeyConstraint(
+            ["project_id"], ["project.id"], name="fk_repo_project_id", ondelete="SET NULL"
+        ),
+        Index("ix_repo_project_id", "project_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    platform_id: int | None = Field(default=None, sa_type=BigInteger)
+    owner: str = Field(max_length=200)
+    name: str = Field(max_length=200)
+    config_key: str | None = Field(default=None, max_length=450)
+    project_id: int | None = Field(default=None)
+    created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def canonical(self) -> str:
+        """``platform:Owner/Name`` with the current name, as exports and reports show it."""
+        return f"{self.platform}:{self.owner}/{self.name}"
+
+
+class Observation(SQLModel, table=True):
+    """One metric value of one repo at one instant.
+
+    The primary key *is* the uniqueness rule (repo_id, metric, observed_at, source), so writing
+    the same observation again is a no-op; and with that column order it is also the index that
+    range reads use (equality on repo and metric, a range on time). A surrogate id plus a second
+    index would double the write and storage cost of the largest table for nothing.
+    """
+
+    __tablename__ = "observation"
+    __table_args__ = (
+        PrimaryKeyConstraint("repo_id", "metric", "observed_at", "source", name="pk_observation"),
+        ForeignKeyConstraint(["repo_id"], ["repo.id"], name="fk_observation_repo_id"),
+        CheckConstraint("source IN ('collected', 'backfill')", name="ck_observation_source"),
+    )
+
+    repo_id: int = Field(primary_key=True)
+    metric: str = Field(primary_key=True, max_length=32)
+    observed_at: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    source: str = Field(primary_key=True, max_length=16)
+    value: int = Field(sa_type=BigInteger)
+
+
+class Release(SQLModel, table=True):
+    """A published release (drafts never reach the store)."""
+
+    __tablename__ = "repo_release"
+    __table_args__ = (
+        PrimaryKeyConstraint("repo_id", "tag", name="pk_repo_release"),
+        ForeignKeyConstraint(["repo_id"], ["repo.id"], name="fk_repo_release_repo_id"),
+    )
+
+    repo_id: int = Field(primary_key=True)
+    tag: str = Field(primary_key=True, max_length=400)
+    name: str | None = Field(default=None, sa_type=Text)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    prerelease: bool = False
+    url: str | None = Field(default=None, sa_type=Text)
+
+
+class CollectionRun(SQLModel, table=True):
+    """One run of a job (``collect``, ``backfill``, …): what ``status`` reports on."""
+
+    __tablename__ = "collection_run"
+    __table_args__ = (
+        PrimaryKeyConstraint("id", name="pk_collection_run"),
+        Index("ix_collection_run_kind_started_at", "kind", "started_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outcome: str | None = Field(default=None, max_length=16)
+
+
+class RunPlatform(SQLModel, table=True):
+    """Requests a run made on one platform and the rate-limit budget it last saw there."""
+
+    __tablename__ = "run_platform"
+    __table_args__ = (
+        PrimaryKeyConstraint("run_id", "platform", name="pk_run_platform"),
+        ForeignKeyConstraint(
+            ["run_id"], ["collection_run.id"], name="fk_run_platform_run_id", ondelete="CASCADE"
+        ),
+    )
+
+    run_id: int = Field(primary_key=True)
+    platform: str = Field(primary_key=True, max_length=32)
+    requests: int = 0
+    budget_remaining: int | None = None
+    budget_limit: int | None = None
+    budget_reset_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RepoError(SQLModel, table=True):
+    """Why a repo failed in a run (``not_found``, ``blocked``, ``deferred``, ``unavailable``…)."""
+
+    __tablename__ = "repo_error"
+    __table_args__ = (
+        PrimaryKeyConstraint("id", name="pk_repo_error"),
+        ForeignKeyConstraint(
+            ["run_id"], ["collection_run.id"], name="fk_repo_error_run_id", ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(["repo_id"], ["repo.id"], name="fk_repo_error_repo_id"),
+        Index("ix_repo_error_run_id", "run_id"),
+        Index("ix_repo_error_repo_id_occurred_at", "repo_id", "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int
+    repo_id: int
+    occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    kind: str = Field(max_length=32)
+    message: str = Field(default="", sa_type=Text)

@@ -1,0 +1,427 @@
+"""The store's read/write API: what collect, backfill, export, reports and the CLI call.
+
+Every function takes a session (from :meth:`Database.session`). Each function that writes is one
+transaction (:func:`~monitor.store.db.atomic`): it commits before returning and rolls back if it
+raises, so a collector that fails on repo 40 keeps what it stored for repos 1-39; inside a
+caller's ``session.begin_nested()`` block it is a savepoint instead, so the caller can make a
+whole batch atomic. The run bookkeeping lives in :mod:`monitor.store.runs` and is re-exported.
+
+Reads never load more rows than they return; latest and boundary values are computed in SQL.
+
+Times in and out are aware UTC datetimes (see :mod:`monitor.store.models`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, collate, delete, exists, func, or_, update
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from monitor.ids import RepoId
+from monitor.store.db import atomic
+from monitor.store.models import METRICS, SOURCES, Observation, Project, Release, Repo, RepoError
+from monitor.store.runs import (
+    RunPlatformIn,
+    finish_run,
+    interrupt_unfinished_runs,
+    record_repo_error,
+    start_run,
+)
+
+__all__ = [
+    "ExportRow",
+    "LatestValues",
+    "ObservationIn",
+    "Point",
+    "ReleaseIn",
+    "RunPlatformIn",
+    "export_rows",
+    "finish_run",
+    "interrupt_unfinished_runs",
+    "last_observed_at",
+    "last_observed_by_repo",
+    "latest_values",
+    "record_identity",
+    "record_repo_error",
+    "start_run",
+    "sync_projects",
+    "upsert_releases",
+    "values_at",
+    "write_observations",
+]
+
+# Rows per INSERT statement: well under SQLite's 32766 bound parameters at five columns a row.
+_CHUNK = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationIn:
+    """One value to store; validated here so a typo'd metric never reaches the database."""
+
+    repo_id: int
+    metric: str
+    observed_at: datetime
+    value: int
+    source: str = "collected"
+
+    def __post_init__(self) -> None:
+        if self.metric not in METRICS:
+            raise ValueError(f"unknown metric {self.metric!r} (known: {', '.join(METRICS)})")
+        if self.source not in SOURCES:
+            raise ValueError(f"unknown source {self.source!r} (known: {', '.join(SOURCES)})")
+        if isinstance(self.value, bool) or not isinstance(self.value, int):
+            raise ValueError(f"{self.metric} value must be an integer, not {self.value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseIn:
+    tag: str
+    name: str | None = None
+    published_at: datetime | None = None
+    prerelease: bool = False
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LatestValues:
+    """The latest *collected* values of one repo (backfill rows are history, not the present)."""
+
+    last_collected_at: datetime | None
+    values: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    observed_at: datetime
+    value: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One line of ``export``: the SPEC's long format, repo named by its current name."""
+
+    repo: str
+    metric: str
+    observed_at: datetime
+    value: int
+    source: str
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def _insert(session: Session, model: Any) -> Any:
+    """The dialect's INSERT, which (unlike the generic one) knows ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    module = {"postgresql": postgresql, "sqlite": sqlite}.get(dialect)
+    if module is None:
+        raise NotImplementedError(
+            f"aoss-monitor stores data in SQLite or PostgreSQL, not {dialect}"
+        )
+    return module.insert(_table(model))
+
+
+def _chunks(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, _CHUNK)):
+        yield chunk
+
+
+# -- projects and repos ---------------------------------------------------------------------------
+
+
+def sync_projects(
+    session: Session, projects: Iterable[tuple[str, Sequence[RepoId]]]
+) -> dict[str, Repo]:
+    """Make the database list what ``repos.toml`` lists; returns the repos by config key.
+
+    Nothing is deleted: an untracked repo keeps its row and history (and its project link), so
+    tracking it again continues the same series. A repo's owner/name are only set when the row is
+    created; after that they follow the platform (:func:`record_identity`).
+    """
+    wanted = [(name, list(repos)) for name, repos in projects]
+    with atomic(session):
+        by_name = {p.name: p for p in session.exec(select(Project))}
+        keys = [rid.key for _, repos in wanted for rid in repos]
+        by_key = {
+            r.config_key: r
+            for r in session.exec(select(Repo).where(col(Repo.config_key).in_(keys)))
+        }
+        result: dict[str, Repo] = {}
+        for project_name, repos in wanted:
+            project = by_name.get(project_name)
+            if project is None:
+                project = by_name[project_name] = Project(name=project_name)
+                session.add(project)
+                session.flush()
+            for rid in repos:
+                repo = by_key.get(rid.key)
+                if repo is None:
+                    repo = Repo(
+                        platform=rid.platform, owner=rid.owner, name=rid.name, config_key=rid.key
+                    )
+                    session.add(repo)
+                    by_key[rid.key] = repo
+                repo.project_id = project.id
+                result[rid.key] = repo
+        session.flush()
+    return result
+
+
+def record_identity(
+    session: Session,
+    repo: Repo,
+    platform_id: int,
+    owner: str,
+    name: str,
+    created_at: datetime | None = None,
+) -> Repo:
+    """Store what the platform says the repo is; returns the row that now holds its history.
+
+    The platform id is what identifies a repo across renames. If another row already has it
+    (the repo was tracked under its old name and is now tracked under its new one), the two rows
+    are merged into the older one: observations, releases and errors move over (an observation or
+    release both rows have is kept once), the config key and project of *repo* move with them, and
+    the other row is deleted. Callers must continue with the returned row's id.
+    """
+    with atomic(session):
+        other = session.exec(
+            select(Repo).where(
+                Repo.platform == repo.platform,
+                Repo.platform_id == platform_id,
+                Repo.id != repo.id,
+            )
+        ).one_or_none()
+        survivor = repo
+        config_key, project_id = repo.config_key, repo.project_id
+        if other is not None:
+            assert repo.id is not None and other.id is not None
+            survivor, gone = (repo, other) if repo.id < other.id else (other, repo)
+            assert survivor.id is not None and gone.id is not None
+            _move_history(session, gone.id, survivor.id)
+            session.delete(gone)
+            session.flush()  # frees the unique config key and platform id before reuse
+        survivor.platform_id = platform_id
+        survivor.owner, survivor.name = owner, name
+        if created_at is not None:
+            survivor.created_at = created_at
+        if config_key is not None:
+            survivor.config_key = config_key
+        if project_id is not None:
+            survivor.project_id = project_id
+        session.add(survivor)
+        session.flush()
+    return survivor
+
+
+def _move_history(session: Session, source_id: int, target_id: int) -> None:
+    """Re-point every row of *source_id* at *target_id*, dropping rows the target already has."""
+    conn = session.connection()
+    o, t = _table(Observation), _table(Observation).alias("target")
+    conn.execute(
+        delete(o).where(
+            o.c.repo_id == source_id,
+            exists().where(
+                t.c.repo_id == target_id,
+                t.c.metric == o.c.metric,
+                t.c.observed_at == o.c.observed_at,
+                t.c.source == o.c.source,
+            ),
+        )
+    )
+    r, s = _table(Release), _table(Release).alias("target")
+    conn.execute(
+        delete(r).where(
+            r.c.repo_id == source_id, exists().where(s.c.repo_id == target_id, s.c.tag == r.c.tag)
+        )
+    )
+    for table in (o, r, _table(RepoError)):
+        conn.execute(update(table).where(table.c.repo_id == source_id).values(repo_id=target_id))
+
+
+# -- observations -------------------------------------------------------------------------------
+
+
+def write_observations(session: Session, rows: Iterable[ObservationIn]) -> int:
+    """Store observations; returns how many were new (an observation already stored is skipped).
+
+    Skipping at the database (ON CONFLICT DO NOTHING) makes a retried batch or a re-run backfill
+    harmless without reading anything first.
+    """
+    inserted = 0
+    with atomic(session):
+        for chunk in _chunks(asdict(row) for row in rows):
+            stmt = _insert(session, Observation).values(chunk).on_conflict_do_nothing()
+            stmt = stmt.returning(_table(Observation).c.repo_id)
+            inserted += len(session.exec(stmt).all())
+    return inserted
+
+
+def last_observed_at(
+    session: Session, repo_id: int, metric: str, source: str = "collected"
+) -> datetime | None:
+    """The time of a repo's newest observation of *metric* from *source* (backfill resumes here)."""
+    stmt = select(func.max(Observation.observed_at)).where(
+        Observation.repo_id == repo_id, Observation.metric == metric, Observation.source == source
+    )
+    value: datetime | None = session.exec(stmt).one()
+    return value
+
+
+def last_observed_by_repo(
+    session: Session, metric: str, source: str = "collected"
+) -> dict[int, datetime]:
+    """Every repo's newest observation time of *metric* (what a collector skips while fresh)."""
+    o = _table(Observation)
+    stmt = (
+        core_select(o.c.repo_id, func.max(o.c.observed_at))
+        .where(o.c.metric == metric, o.c.source == source)
+        .group_by(o.c.repo_id)
+    )
+    return {repo_id: at for repo_id, at in session.connection().execute(stmt)}
+
+
+def latest_values(
+    session: Session, repo_ids: Collection[int] | None = None
+) -> dict[int, LatestValues]:
+    """Each repo's latest collected value of each metric, and when it was last collected.
+
+    A repo never collected is absent from the result. Backfill rows are ignored: they are
+    history rebuilt later, not what the platform said at the last collection.
+    """
+    o = _table(Observation)
+    newest = core_select(
+        o.c.repo_id, o.c.metric, func.max(o.c.observed_at).label("observed_at")
+    ).where(o.c.source == "collected")
+    if repo_ids is not None:
+        newest = newest.where(o.c.repo_id.in_(list(repo_ids)))
+    newest_sq = newest.group_by(o.c.repo_id, o.c.metric).subquery()
+    stmt = core_select(o.c.repo_id, o.c.metric, o.c.observed_at, o.c.value).join(
+        newest_sq,
+        and_(
+            o.c.repo_id == newest_sq.c.repo_id,
+            o.c.metric == newest_sq.c.metric,
+            o.c.observed_at == newest_sq.c.observed_at,
+            o.c.source == "collected",
+        ),
+    )
+    times: dict[int, datetime] = {}
+    values: dict[int, dict[str, int]] = {}
+    for repo_id, metric, observed_at, value in session.connection().execute(stmt):
+        values.setdefault(repo_id, {})[metric] = value
+        if repo_id not in times or observed_at > times[repo_id]:
+            times[repo_id] = observed_at
+    return {rid: LatestValues(times[rid], values[rid]) for rid in values}
+
+
+def values_at(
+    session: Session,
+    at: datetime,
+    repo_ids: Collection[int] | None = None,
+    metrics: Collection[str] | None = None,
+) -> dict[tuple[int, str], Point]:
+    """Each repo's value of each metric as of *at*: the newest observation at or before it.
+
+    This is the boundary value a report's period starts or ends with. Both sources count; when a
+    collected and a backfill row share the instant, the collected one wins (it was read, not
+    rebuilt).
+    """
+    o = _table(Observation)
+    conditions: list[ColumnElement[bool]] = [o.c.observed_at <= at]
+    if repo_ids is not None:
+        conditions.append(o.c.repo_id.in_(list(repo_ids)))
+    if metrics is not None:
+        conditions.append(o.c.metric.in_(list(metrics)))
+    newest = (
+        core_select(o.c.repo_id, o.c.metric, func.max(o.c.observed_at).label("observed_at"))
+        .where(*conditions)
+        .group_by(o.c.repo_id, o.c.metric)
+        .subquery()
+    )
+    stmt = (
+        core_select(o.c.repo_id, o.c.metric, o.c.observed_at, o.c.value, o.c.source)
+        .join(
+            newest,
+            and_(
+                o.c.repo_id == newest.c.repo_id,
+                o.c.metric == newest.c.metric,
+                o.c.observed_at == newest.c.observed_at,
+            ),
+        )
+        .order_by(o.c.source)  # 'backfill' < 'collected': collected comes last and wins below
+    )
+    return {(r, m): Point(t, v, s) for r, m, t, v, s in session.connection().execute(stmt)}
+
+
+def export_rows(
+    session: Session,
+    repos: Sequence[str] | None = None,
+    metrics: Sequence[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Iterator[ExportRow]:
+    """The stored series in the SPEC's long format, streamed in export order.
+
+    *repos* are ``platform:owner/name`` strings matched without regard to case against the
+    current name or the configured key (so an old name still finds a renamed repo). The time
+    window is half-open, ``since <= observed_at < until``. Rows are sorted by repo (current
+    name, case-insensitively), metric, time and source, in byte order on both databases
+    (PostgreSQL's default collation would otherwise sort ``a-b`` and ``a_b`` unlike SQLite).
+    The session must stay open while the iterator is consumed.
+    """
+    o, r = _table(Observation), _table(Repo)
+    label = r.c.platform + ":" + r.c.owner + "/" + r.c.name
+    stmt = core_select(label, o.c.metric, o.c.observed_at, o.c.value, o.c.source).join(
+        r, r.c.id == o.c.repo_id
+    )
+    if repos is not None:
+        keys = [key.lower() for key in repos]
+        stmt = stmt.where(or_(func.lower(label).in_(keys), r.c.config_key.in_(keys)))
+    if metrics is not None:
+        stmt = stmt.where(o.c.metric.in_(list(metrics)))
+    if since is not None:
+        stmt = stmt.where(o.c.observed_at >= since)
+    if until is not None:
+        stmt = stmt.where(o.c.observed_at < until)
+    binary = "C" if session.get_bind().dialect.name == "postgresql" else "BINARY"
+    stmt = stmt.order_by(
+        collate(func.lower(label), binary),
+        collate(label, binary),
+        r.c.id,
+        collate(o.c.metric, binary),
+        o.c.observed_at,
+        o.c.source,
+    )
+    rows = session.connection().execute(stmt.execution_options(yield_per=_CHUNK))
+    for row in rows:
+        yield ExportRow(*row)
+
+
+# -- releases -------------------------------------------------------------------------------------
+
+
+def upsert_releases(session: Session, repo_id: int, releases: Iterable[ReleaseIn]) -> int:
+    """Insert new releases and refresh known ones (by tag); returns how many were given.
+
+    A release that disappeared from the platform is kept: reports of past periods still show it.
+    """
+    rows = [{"repo_id": repo_id, **asdict(release)} for release in releases]
+    with atomic(session):
+        for chunk in _chunks(rows):
+            stmt = _insert(session, Release).values(chunk)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["repo_id", "tag"],
+                set_={c: stmt.excluded[c] for c in ("name", "published_at", "prerelease", "url")},
+            )
+            session.exec(stmt)
+    return len(rows)
