@@ -6,6 +6,7 @@ traceback; 1 for other failures. Nothing here computes anything a test could not
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from collections.abc import Sequence
@@ -17,10 +18,13 @@ from rich.console import Console
 from rich.table import Table
 
 from monitor import __version__
+from monitor.collect import collect
 from monitor.config.edit import add_repos, remove_repos
 from monitor.config.settings import Settings, load_settings
+from monitor.console import CollectProgress, summary_lines
 from monitor.errors import ConfigError, InputError, MonitorError
-from monitor.home import init_home
+from monitor.export import FORMATS, export, parse_bound, write_output
+from monitor.home import init_home, open_home_database
 from monitor.ids import RepoId
 from monitor.logs import setup_logging
 from monitor.metrics import METRICS
@@ -105,6 +109,49 @@ def repos_command(state: _State, as_json: bool) -> None:
     # On a terminal rich fits the screen; piped, nothing is cut (scripts should use --json).
     console = Console() if sys.stdout.isatty() else Console(width=1000)
     console.print(table)
+
+
+@cli.command("collect")
+@click.argument("repos", nargs=-1)
+@click.pass_obj
+def collect_command(state: _State, repos: Sequence[str]) -> None:
+    """One collection cycle now, for every tracked repo or those named; exit 1 if any failed."""
+    settings = state.settings()
+    ids = _parse_ids(repos, allow_url=True)
+    with open_home_database(settings) as (database, tracked), CollectProgress() as progress:
+        summary = asyncio.run(collect(settings, database, tracked, ids, progress=progress))
+    for line in summary_lines(summary):
+        click.echo(line)
+    if summary.having("failed"):
+        sys.exit(1)
+
+
+@cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option("--repo", "repos", multiple=True, help="Only this repo (repeatable).")
+@click.option("--metric", "metrics", multiple=True, help="Only this metric (repeatable).")
+@click.option("--since", help="From this date or instant (inclusive).")
+@click.option("--until", help="To this date (the whole day) or instant (inclusive).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE instead of stdout.")
+@click.pass_obj
+def export_command(
+    state: _State, fmt: str, repos: Sequence[str], metrics: Sequence[str],
+    since: str | None, until: str | None, output: Path | None,
+) -> None:
+    """The stored time series, long format (repo,metric,observed_at,value,source)."""
+    settings = state.settings()
+    window = {
+        "since": parse_bound(since, end=False) if since else None,
+        "until": parse_bound(until, end=True) if until else None,
+    }
+    with open_home_database(settings) as (database, _):
+        if output is None:
+            export(database, sys.stdout, fmt=fmt, repos=repos, metrics=metrics, **window)
+            return
+        with write_output(output) as handle:
+            count = export(database, handle, fmt=fmt, repos=repos, metrics=metrics, **window)
+    click.echo(f"wrote {count} rows to {output}", err=True)
 
 
 def _parse_ids(texts: Sequence[str], *, allow_url: bool) -> list[RepoId]:

@@ -51,7 +51,10 @@ class ProjectView:
 def tracked_overview(settings: Settings) -> list[ProjectView]:
     """Every tracked project, in config order, with each repo's latest collected values."""
     views = []
-    with open_home_database(settings) as (database, tracked), database.session() as session:
+    with (
+        open_home_database(settings) as (database, tracked),
+        database.session(write=True) as session,
+    ):
         rows = sync_projects(session, [(p.name, p.repos) for p in tracked.projects])
         latest = latest_values(session)
         for project in tracked.projects:

@@ -66,3 +66,7 @@ def database(database_url: str) -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
+
+
+# The local fake GitHub and Gitee (tests/fakes), served over real HTTP on 127.0.0.1.
+pytest_plugins = ["tests.fakes.fixtures"]

@@ -23,6 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -42,6 +43,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # Arbitrary but fixed: PostgreSQL advisory lock key that serialises concurrent upgrades.
 _PG_MIGRATION_LOCK = 0x616F7373  # "aoss"
+_IMMEDIATE = "aoss_sqlite_immediate"  # execution option read by _sqlite_begin
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:
@@ -89,6 +91,9 @@ def _normalise_url(url: str) -> URL:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """Per-connection settings SQLite does not persist (WAL is persistent but cheap to assert)."""
+    # Transactions are begun by _sqlite_begin, not by the driver, so writers can ask for
+    # BEGIN IMMEDIATE (SQLAlchemy's documented recipe for pysqlite).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA busy_timeout=5000")  # first, so switching to WAL waits too
@@ -97,6 +102,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Writers take the write lock up front: a deferred transaction that reads, then writes
+    after another connection committed, fails at once with "database is locked" (SQLite cannot
+    wait there without risking a deadlock), whereas BEGIN IMMEDIATE waits its busy timeout."""
+    immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def open_database(url: str) -> Database:
@@ -131,6 +144,7 @@ def open_database(url: str) -> Database:
         raise StorageError(f"cannot use database {shown}: {_reason(exc)}") from exc
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return Database(engine)
 
 
@@ -213,7 +227,8 @@ class Database:
         self._ensure_known(current)
         if current == head:
             return
-        with self._errors("upgrade"), self._engine.connect() as conn:
+        engine = self._engine.execution_options(**{_IMMEDIATE: True})
+        with self._errors("upgrade"), engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
             raw = conn.connection.driver_connection if sqlite else None
             if raw is not None:
@@ -221,9 +236,7 @@ class Database:
                 # cascade or fail. Only settable outside a transaction, hence the raw connection.
                 raw.execute("PRAGMA foreign_keys=OFF")
             try:
-                if sqlite:
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
-                else:
+                if not sqlite:  # SQLite: the BEGIN IMMEDIATE of the first statement locks
                     conn.execute(
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
                     )
@@ -244,14 +257,17 @@ class Database:
                     raw.execute("PRAGMA foreign_keys=ON")
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, write: bool = False) -> Iterator[Session]:
         """A session that commits when the block succeeds and rolls back when it raises.
 
+        ``write=True`` is for blocks that write after reading: on SQLite it takes the write lock
+        at the start (BEGIN IMMEDIATE), so it waits for another writer instead of failing.
         Objects stay usable after the commit (``expire_on_commit=False``): callers read the rows
         the series functions return after those functions have committed.
         """
+        bind = self._engine.execution_options(**{_IMMEDIATE: True}) if write else self._engine
         try:
-            with Session(self._engine, expire_on_commit=False) as session:
+            with Session(bind, expire_on_commit=False) as session:
                 try:
                     yield session
                     session.commit()
@@ -279,3 +295,14 @@ class Database:
 
     def __repr__(self) -> str:
         return f"Database({self.url!r})"
+
+
+def dialect_insert(session: Session, model: Any) -> Any:
+    """The dialect's INSERT, which (unlike the generic one) knows ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    module = {"postgresql": postgresql, "sqlite": sqlite}.get(dialect)
+    if module is None:
+        raise NotImplementedError(
+            f"aoss-monitor stores data in SQLite or PostgreSQL, not {dialect}"
+        )
+    return module.insert(model.__table__)

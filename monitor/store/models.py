@@ -22,6 +22,7 @@ from sqlalchemy import (
     Dialect,
     ForeignKeyConstraint,
     Index,
+    LargeBinary,
     PrimaryKeyConstraint,
     Text,
     TypeDecorator,
@@ -36,6 +37,7 @@ __all__ = [
     "OUTCOMES",
     "SOURCES",
     "CollectionRun",
+    "HttpCacheEntry",
     "Observation",
     "Project",
     "Release",
@@ -225,3 +227,22 @@ class RepoError(SQLModel, table=True):
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     kind: str = Field(max_length=32)
     message: str = Field(default="", sa_type=Text)
+
+
+class HttpCacheEntry(SQLModel, table=True):
+    """An earlier answer and its validators, so a conditional request survives restarts.
+
+    ``key`` is the request URL with every credential removed (the HTTP layer redacts it); a 304
+    — which GitHub does not charge — is turned back into this body.
+    """
+
+    __tablename__ = "http_cache"
+    __table_args__ = (PrimaryKeyConstraint("key", name="pk_http_cache"),)
+
+    key: str = Field(sa_type=Text, primary_key=True)
+    etag: str | None = Field(default=None, sa_type=Text)
+    last_modified: str | None = Field(default=None, sa_type=Text)
+    status: int = 200
+    headers: str = Field(default="{}", sa_type=Text)  # JSON object of the headers parsing needs
+    body: bytes = Field(default=b"", sa_type=LargeBinary)
+    stored_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

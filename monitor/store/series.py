@@ -21,11 +21,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, collate, delete, exists, func, or_, update
 from sqlalchemy import select as core_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from monitor.ids import RepoId
-from monitor.store.db import atomic
+from monitor.store.db import atomic, dialect_insert
 from monitor.store.models import METRICS, SOURCES, Observation, Project, Release, Repo, RepoError
 from monitor.store.runs import (
     RunPlatformIn,
@@ -52,6 +51,7 @@ __all__ = [
     "record_repo_error",
     "start_run",
     "sync_projects",
+    "upsert_release_rows",
     "upsert_releases",
     "values_at",
     "write_observations",
@@ -120,17 +120,6 @@ def _table(model: Any) -> Table:
     return table
 
 
-def _insert(session: Session, model: Any) -> Any:
-    """The dialect's INSERT, which (unlike the generic one) knows ON CONFLICT."""
-    dialect = session.get_bind().dialect.name
-    module = {"postgresql": postgresql, "sqlite": sqlite}.get(dialect)
-    if module is None:
-        raise NotImplementedError(
-            f"aoss-monitor stores data in SQLite or PostgreSQL, not {dialect}"
-        )
-    return module.insert(_table(model))
-
-
 def _chunks(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, _CHUNK)):
@@ -194,6 +183,9 @@ def record_identity(
     release both rows have is kept once), the config key and project of *repo* move with them, and
     the other row is deleted. Callers must continue with the returned row's id.
     """
+    unchanged = (repo.platform_id, repo.owner, repo.name) == (platform_id, owner, name)
+    if unchanged and created_at in (None, repo.created_at):
+        return repo  # the common case, every cycle: nothing to write
     with atomic(session):
         other = session.exec(
             select(Repo).where(
@@ -261,7 +253,7 @@ def write_observations(session: Session, rows: Iterable[ObservationIn]) -> int:
     inserted = 0
     with atomic(session):
         for chunk in _chunks(asdict(row) for row in rows):
-            stmt = _insert(session, Observation).values(chunk).on_conflict_do_nothing()
+            stmt = dialect_insert(session, Observation).values(chunk).on_conflict_do_nothing()
             stmt = stmt.returning(_table(Observation).c.repo_id)
             inserted += len(session.exec(stmt).all())
     return inserted
@@ -415,13 +407,20 @@ def upsert_releases(session: Session, repo_id: int, releases: Iterable[ReleaseIn
 
     A release that disappeared from the platform is kept: reports of past periods still show it.
     """
-    rows = [{"repo_id": repo_id, **asdict(release)} for release in releases]
+    return upsert_release_rows(session, ((repo_id, release) for release in releases))
+
+
+def upsert_release_rows(session: Session, rows: Iterable[tuple[int, ReleaseIn]]) -> int:
+    """:func:`upsert_releases` for many repos at once: one statement per chunk, not per repo."""
+    values = [{"repo_id": repo_id, **asdict(release)} for repo_id, release in rows]
+    if not values:
+        return 0
     with atomic(session):
-        for chunk in _chunks(rows):
-            stmt = _insert(session, Release).values(chunk)
+        for chunk in _chunks(values):
+            stmt = dialect_insert(session, Release).values(chunk)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["repo_id", "tag"],
                 set_={c: stmt.excluded[c] for c in ("name", "published_at", "prerelease", "url")},
             )
             session.exec(stmt)
-    return len(rows)
+    return len(values)

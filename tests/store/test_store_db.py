@@ -17,6 +17,7 @@ from monitor.store.models import Observation
 TABLES = {
     "alembic_version",
     "collection_run",
+    "http_cache",
     "observation",
     "project",
     "repo",

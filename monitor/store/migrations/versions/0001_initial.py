@@ -6,7 +6,7 @@ Datetimes are naive UTC (see ``monitor.store.models``).
 
 Revision ID: 0001
 Revises:
-Create Date: 2024-11-27
+Create Date: 2026-11-27
 """
 
 from __future__ import annotations

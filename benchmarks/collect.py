@@ -1,0 +1,276 @@
+"""Collection benchmark: requests, rate-limit points and wall time per cycle, against the fake.
+
+Run from the repository root::
+
+    python benchmarks/collect.py [--repos 100 1000] [--latency 0.05]
+
+For each repo count and scenario (GitHub with a token, GitHub anonymous, Gitee with a token) it
+builds that many fake repos, a fresh home whose repos.toml tracks them all, and runs two cycles:
+the first, and a second with nothing changed (within the contributors' refresh interval).
+
+Figures per cycle:
+
+* requests: as the fake logged them (the ground truth) and as ``CycleSummary.requests`` counts;
+* points: rate-limit budget the fake charged (GitHub: core + graphql; Gitee: its one budget);
+* 304: conditional requests answered "not modified" (free on GitHub, charged by the fake Gitee);
+* bound: requests x latency / concurrency, the issue's latency-bound limit, rounded up to whole
+  round trips (one request still takes one latency). Concurrency is the platform's HTTP gate:
+  ``settings.concurrency`` for GitHub, ``min(concurrency, 2)`` for Gitee. GraphQL batches go
+  one after another (a batch's contributors wait for its query), so ``serial`` is a second bound
+  counting each GraphQL request at full latency: (GraphQL + REST / concurrency) x latency;
+* ratio: wall / bound (and wall / serial); wall time includes the database writes.
+* target (GitHub with a token only): <= 1.1 requests per repo in a first cycle, <= 0.1 in a
+  repeat cycle, wall within 1.5x of the bound.
+
+The anonymous GitHub fake is given a huge hourly budget (real GitHub: 60/h, which would defer
+all but 15 repos); so is the Gitee token (the fake charges 304s, 1,000 repos need ~7,000).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import math
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from monitor.collect import collect  # noqa: E402
+from monitor.config.repos import load_repos  # noqa: E402
+from monitor.config.settings import Settings, load_settings  # noqa: E402
+from monitor.home import init_home  # noqa: E402
+from monitor.platforms.gitee import DEFAULT_CONCURRENCY as GITEE_CONCURRENCY  # noqa: E402
+from monitor.store.db import open_database  # noqa: E402
+from tests.fakes import (  # noqa: E402
+    FakeGitee,
+    FakeGitHub,
+    FakeRelease,
+    FakeRepo,
+    FakeServer,
+    github_schema,
+)
+from tests.fakes.state import FakePlatform  # noqa: E402
+
+TOKEN = "bench-token"
+UNLIMITED = 10**9
+CREATED = datetime(2022, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    platform: str  # "github" or "gitee"
+    token: str | None
+    resources: tuple[str, ...]  # budgets the fake charges
+    targets: bool  # the issue's targets apply
+
+
+SCENARIOS = (
+    Scenario("github-token", "github", TOKEN, ("core", "graphql"), True),
+    Scenario("github-anon", "github", None, ("core",), False),
+    Scenario("gitee-token", "gitee", TOKEN, ("core",), False),
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    scenario: str
+    repos: int
+    cycle: int
+    logged: int  # requests the fake saw
+    counted: int  # CycleSummary.requests
+    graphql: int
+    points: int
+    not_modified: int
+    collected: int
+    wall: float
+    bound: float
+    serial_bound: float
+    verdict: str
+
+
+def fake_repos(n: int) -> list[FakeRepo]:
+    """n ordinary, active repos: counts vary, each with contributors and a release."""
+    return [
+        FakeRepo(
+            id=100_000 + i,
+            owner=f"org{i % 20}",
+            name=f"project-{i:04d}",
+            created_at=CREATED,
+            stars=10 * i + 7,
+            forks=i % 97,
+            watchers=i % 31,
+            open_issues=i % 13,
+            open_prs=i % 7,
+            contributors=5 + i % 40,
+            releases=[FakeRelease(f"v1.{i % 10}.0", "release", datetime(2024, 5, 1, tzinfo=UTC))],
+        )
+        for i in range(n)
+    ]
+
+
+def repos_toml(platform: str, repos: Sequence[FakeRepo]) -> str:
+    blocks = [
+        f'[[projects]]\nname = "{r.owner} {r.name}"\nrepos = ["{platform}:{r.full_name}"]\n'
+        for r in repos
+    ]
+    return "\n".join(blocks)
+
+
+def make_server(scenario: Scenario, repos: list[FakeRepo], latency: float) -> FakeServer:
+    """A fake whose budget never stops the benchmark (see the module's docstring)."""
+    if scenario.platform == "github":
+        return FakeServer(github=FakeGitHub(repos, anon_limit=UNLIMITED), latency=latency)
+    return FakeServer(gitee=FakeGitee(repos, token_limit=UNLIMITED), latency=latency)
+
+
+def concurrency_of(scenario: Scenario, settings: Settings) -> int:
+    """The HTTP gate the platform client is built with (see ``from_settings``)."""
+    if scenario.platform == "gitee":
+        return min(settings.concurrency, GITEE_CONCURRENCY)
+    return settings.concurrency
+
+
+def verdict(scenario: Scenario, cycle: int, per_repo: float, ratio: float) -> str:
+    if not scenario.targets:
+        return "-"
+    limit = 1.1 if cycle == 1 else 0.1
+    failed = [f"req>{limit}"] if per_repo > limit else []
+    failed += ["wall>1.5x"] if ratio > 1.5 else []
+    return "FAIL " + ",".join(failed) if failed else "PASS"
+
+
+def run_scenario(scenario: Scenario, n: int, args: argparse.Namespace) -> list[Row]:
+    repos = fake_repos(n)
+    rows: list[Row] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-") as tmp,
+        make_server(scenario, repos, args.latency) as server,
+    ):
+        home = Path(tmp)
+        (home / "config").mkdir()
+        (home / "config" / "repos.toml").write_text(repos_toml(scenario.platform, repos))
+        env = dict(server.env())
+        if scenario.token is not None:
+            env["GITHUB_TOKEN" if scenario.platform == "github" else "GITEE_TOKEN"] = TOKEN
+        settings = load_settings(home, env)
+        settings = dataclasses.replace(
+            settings,
+            concurrency=args.concurrency or settings.concurrency,
+            graphql_batch=args.graphql_batch or settings.graphql_batch,
+        )
+        init_home(settings)
+        tracked = load_repos(settings.repos_path)
+        fake: FakePlatform = server.github if scenario.platform == "github" else server.gitee
+        concurrency = concurrency_of(scenario, settings)
+        with open_database(settings.database_url) as database:
+            for cycle in (1, 2):
+                seen = len(server.requests)
+                used = {r: fake.budget(scenario.token, r).used for r in scenario.resources}
+                started = time.perf_counter()
+                summary = asyncio.run(collect(settings, database, tracked))
+                wall = time.perf_counter() - started
+                log = server.requests[seen:]
+                points = sum(
+                    fake.budget(scenario.token, r).used - used[r] for r in scenario.resources
+                )
+                graphql = sum(1 for e in log if e.path.endswith("/graphql"))
+                rest = len(log) - graphql
+                bound = math.ceil(len(log) / concurrency) * args.latency
+                serial = (graphql + math.ceil(rest / concurrency)) * args.latency
+                ratio = wall / bound if bound else float("inf")
+                rows.append(
+                    Row(
+                        scenario.name,
+                        n,
+                        cycle,
+                        len(log),
+                        summary.requests.get(scenario.platform, 0),
+                        graphql,
+                        points,
+                        sum(1 for e in log if e.status == 304),
+                        len(summary.having("collected")),
+                        wall,
+                        bound,
+                        serial,
+                        verdict(scenario, cycle, len(log) / n, ratio),
+                    )
+                )
+                if server.errors:
+                    raise RuntimeError(f"the fake crashed: {server.errors[0]!r}")
+    return rows
+
+
+HEADER = (
+    f"{'scenario':<13}{'repos':>6}{'cyc':>4}{'req(fake)':>10}{'req(sum)':>9}{'gql':>5}"
+    f"{'req/repo':>9}{'pts/repo':>9}{'304':>6}{'ok':>6}{'wall s':>8}{'bound s':>8}"
+    f"{'ratio':>6}{'serial s':>9}{'ratio':>6}  target"
+)
+
+
+def show(row: Row) -> str:
+    ratio = row.wall / row.bound if row.bound else float("inf")
+    serial = row.wall / row.serial_bound if row.serial_bound else float("inf")
+    return (
+        f"{row.scenario:<13}{row.repos:>6}{row.cycle:>4}{row.logged:>10}{row.counted:>9}"
+        f"{row.graphql:>5}{row.logged / row.repos:>9.3f}{row.points / row.repos:>9.3f}"
+        f"{row.not_modified:>6}{row.collected:>6}{row.wall:>8.2f}{row.bound:>8.2f}"
+        f"{ratio:>6.2f}{row.serial_bound:>9.2f}{serial:>6.2f}  {row.verdict}"
+    )
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repos", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
+    parser.add_argument("--concurrency", type=int, help="override settings.concurrency (4)")
+    parser.add_argument("--graphql-batch", type=int, help="override settings.graphql_batch (50)")
+    parser.add_argument(
+        "--scenarios",
+        nargs="+",
+        choices=[s.name for s in SCENARIOS],
+        default=[s.name for s in SCENARIOS],
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+    github_schema()  # the fake builds GitHub's schema once (~0.7 s): not the collector's time
+    chosen = [s for s in SCENARIOS if s.name in args.scenarios]
+    print(
+        f"latency {args.latency * 1000:.0f} ms per request; "
+        f"concurrency {args.concurrency or 'default'}; "
+        f"graphql_batch {args.graphql_batch or 'default'}"
+    )
+    print(
+        "bound = requests x latency / concurrency (GitHub: settings.concurrency, Gitee: "
+        "min(concurrency, 2)), rounded up to whole round trips; "
+        "serial = (GraphQL + REST / concurrency) x latency"
+    )
+    print(HEADER)
+    failed = False
+    for n in args.repos:
+        for scenario in chosen:
+            for row in run_scenario(scenario, n, args):
+                print(show(row), flush=True)
+                failed = failed or row.verdict.startswith("FAIL")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"peak RSS {peak:.0f} MiB (this process: collector, fake server and SQLite together)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

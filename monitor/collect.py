@@ -1,0 +1,283 @@
+"""One collection cycle: plan the targets, ask each platform, store what came back.
+
+Why it is shaped like this:
+
+* Platforms run concurrently (they have separate budgets); within a platform, targets go in
+  batches of ``graphql_batch`` and each batch is written in **one transaction with one
+  ``observed_at``** (the cycle's start), so a kill mid-cycle leaves whole batches only and a
+  re-run cannot write the same observation twice.
+* A repo's failure is recorded against that repo; a spent budget defers the platform's remaining
+  repos to the next cycle (deferred is not failed). Nothing one repo does aborts the cycle.
+* Contributors are the one metric GitHub's GraphQL lacks and costs a REST call per repo, so they
+  are refreshed on their own cadence: only repos whose last count is older than
+  ``contributors_every`` ask for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from monitor.config.repos import Tracked
+from monitor.config.settings import Settings
+from monitor.errors import InputError, PlatformError
+from monitor.ids import RepoId
+from monitor.platforms import open_platform
+from monitor.platforms.base import Budget, Platform, RepoResult, RepoTarget, ResponseCache
+from monitor.store.cache import StoreCache
+from monitor.store.db import Database
+from monitor.store.models import Repo
+from monitor.store.series import (
+    ObservationIn,
+    ReleaseIn,
+    RunPlatformIn,
+    finish_run,
+    last_observed_by_repo,
+    record_identity,
+    record_repo_error,
+    start_run,
+    sync_projects,
+    upsert_release_rows,
+    write_observations,
+)
+
+__all__ = [
+    "CycleSummary", "Outcome", "PlatformFactory", "ProgressCallback", "collect", "error_kind",
+]
+
+log = logging.getLogger(__name__)
+
+Status = Literal["collected", "deferred", "failed"]
+#: Called after each stored batch: (platform, repos done, repos planned on that platform).
+ProgressCallback = Callable[[str, int, int], None]
+#: Opens a platform's client for one cycle, answering conditional requests from the cycle's cache.
+PlatformFactory = Callable[[str, Settings, ResponseCache], Platform]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    repo: RepoId
+    status: Status
+    reason: str | None = None
+    renamed_to: str | None = None
+
+
+@dataclass
+class CycleSummary:
+    observed_at: datetime
+    outcomes: list[Outcome] = field(default_factory=list)
+    requests: dict[str, int] = field(default_factory=dict)
+    budgets: dict[str, Budget] = field(default_factory=dict)
+
+    def having(self, status: Status) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def outcome(self) -> str:
+        """The run's outcome as stored: ok, partial (some failed or deferred) or failed."""
+        if not self.outcomes or all(o.status == "collected" for o in self.outcomes):
+            return "ok"
+        if any(o.status == "collected" for o in self.outcomes):
+            return "partial"
+        return "failed"
+
+
+def error_kind(error: PlatformError) -> str:
+    """``NotFound`` → ``not_found``: the reason class as ``status`` shows it."""
+    name = type(error).__name__
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+async def collect(
+    settings: Settings,
+    database: Database,
+    tracked: Tracked,
+    only: Sequence[RepoId] = (),
+    *,
+    platform_factory: PlatformFactory = open_platform,
+    progress: ProgressCallback | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> CycleSummary:
+    """Run one cycle for every tracked repo (or those in *only*); returns what happened.
+
+    Platforms are opened by *platform_factory* (given the cycle's cache, so ETags persist across
+    restarts; tests and benchmarks inject their own) and closed afterwards.
+    """
+    started = now().replace(microsecond=0)
+    summary = CycleSummary(observed_at=started)
+    wanted = _select(tracked, only)
+    with database.session(write=True) as session:
+        rows = sync_projects(session, [(p.name, p.repos) for p in tracked.projects])
+        contributors_seen = last_observed_by_repo(session, "contributors")
+        run_id = start_run(session, "collect", started)
+    fresh_after = started - timedelta(seconds=settings.contributors_every)
+
+    plan: dict[str, list[tuple[RepoTarget, Repo]]] = {}
+    for repo_id in wanted:
+        row = rows[repo_id.key]
+        assert row.id is not None
+        seen = contributors_seen.get(row.id)
+        target = RepoTarget(repo_id, row.platform_id, seen is None or seen <= fresh_after)
+        plan.setdefault(repo_id.platform, []).append((target, row))
+
+    cache = StoreCache.load(database)
+    opened: dict[str, Platform] = {}
+    completed = False  # a cycle cut short (crash, Ctrl-C, cancel) is recorded as interrupted
+    try:
+        for name in plan:
+            opened[name] = platform_factory(name, settings, cache)
+        jobs = [
+            _collect_platform(database, cache, opened[name], items, run_id, summary,
+                              settings.graphql_batch, progress)
+            for name, items in plan.items()
+        ]
+        await asyncio.gather(*jobs)
+        completed = True
+    finally:
+        for name, platform in opened.items():
+            summary.requests[name] = platform.requests_made
+            summary.budgets[name] = platform.budget
+            await platform.aclose()
+        with database.session(write=True) as session:
+            outcome = summary.outcome if completed else "interrupted"
+            finish_run(session, run_id, outcome, [
+                RunPlatformIn(name, summary.requests.get(name, 0), budget.remaining,
+                              budget.limit, budget.reset_at)
+                for name, budget in summary.budgets.items()
+            ], now())
+    order = {repo_id: i for i, repo_id in enumerate(wanted)}
+    summary.outcomes.sort(key=lambda o: order[o.repo])
+    return summary
+
+
+def _select(tracked: Tracked, only: Sequence[RepoId]) -> list[RepoId]:
+    everything = tracked.repos()
+    if not only:
+        return list(everything)
+    known = {repo.key: repo for repo in everything}
+    missing = [str(repo) for repo in only if repo.key not in known]
+    if missing:
+        raise InputError(f"not tracked: {', '.join(missing)} (add with `aoss-monitor track`)")
+    return list(dict.fromkeys(known[repo.key] for repo in only))
+
+
+#: Batches of one platform being fetched at once: the next batch's query goes out while the
+#: previous one's contributors are still in flight; the HTTP layer bounds the requests.
+BATCHES_IN_FLIGHT = 2
+
+
+async def _collect_platform(
+    database: Database,
+    cache: StoreCache,
+    platform: Platform,
+    items: list[tuple[RepoTarget, Repo]],
+    run_id: int,
+    summary: CycleSummary,
+    batch_size: int,
+    progress: ProgressCallback | None,
+) -> None:
+    """Fetch ahead while earlier batches are written, so the network never waits on the disk.
+
+    Batches are written in order, one at a time, each in its own transaction in a worker thread
+    (the event loop keeps serving the requests in flight meanwhile).
+    """
+    batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
+    gate, spent = asyncio.Semaphore(BATCHES_IN_FLIGHT), asyncio.Event()
+
+    async def fetch(batch: list[tuple[RepoTarget, Repo]]) -> list[RepoResult]:
+        async with gate:
+            results = await _fetch(platform, [target for target, _ in batch], spent.is_set())
+        if any(result.deferred for result in results):
+            spent.set()  # the budget is gone: later batches ask nothing more this cycle
+        return results
+
+    fetching = [asyncio.ensure_future(fetch(batch)) for batch in batches]
+    writing: asyncio.Future[list[Outcome]] | None = None
+    done = 0
+    try:
+        for batch, fetched in zip(batches, fetching, strict=True):
+            results = await fetched
+            if writing is not None:
+                summary.outcomes.extend(await writing)
+                _report(progress, platform.name, done, len(items))
+            writing = asyncio.ensure_future(asyncio.to_thread(
+                _store_batch, database, cache, batch, results, run_id, summary.observed_at,
+            ))
+            done += len(batch)
+        if writing is not None:
+            summary.outcomes.extend(await writing)
+            _report(progress, platform.name, done, len(items))
+    finally:
+        for task in fetching:
+            task.cancel()
+        if writing is not None and not writing.done():
+            # Interrupted: the batch being written is one transaction; let it end cleanly.
+            await asyncio.wait([writing])
+
+
+def _report(progress: ProgressCallback | None, platform: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(platform, done, total)
+
+
+async def _fetch(platform: Platform, targets: list[RepoTarget], spent: bool) -> list[RepoResult]:
+    if spent:  # the budget ran out on an earlier batch: ask nothing more this cycle
+        return [RepoResult(target, deferred=True) for target in targets]
+    try:
+        return await platform.fetch(targets)
+    except Exception as exc:  # a bug in a platform module must not end the cycle
+        log.exception("collect.platform_error platform=%s", platform.name)
+        failure = PlatformError(f"internal error: {type(exc).__name__}: {exc}")
+        return [RepoResult(target, error=failure) for target in targets]
+
+
+def _store_batch(
+    database: Database,
+    cache: StoreCache,
+    batch: list[tuple[RepoTarget, Repo]],
+    results: list[RepoResult],
+    run_id: int,
+    observed_at: datetime,
+) -> list[Outcome]:
+    """Write one batch — values, releases, identities, errors, validators — atomically."""
+    outcomes: list[Outcome] = []
+    values: list[ObservationIn] = []
+    releases: list[tuple[int, ReleaseIn]] = []
+    with database.session(write=True) as session, session.begin_nested():
+        for (target, row), result in zip(batch, results, strict=True):
+            assert row.id is not None
+            if result.snapshot is not None:
+                snap = result.snapshot
+                kept = record_identity(session, row, snap.platform_id, snap.owner, snap.name,
+                                       snap.created_at)
+                assert kept.id is not None
+                values.extend(ObservationIn(kept.id, metric, observed_at, value, "collected")
+                              for metric, value in snap.metrics.items())
+                releases.extend(
+                    (kept.id, ReleaseIn(r.tag, r.name, r.published_at, r.prerelease, r.url))
+                    for r in snap.releases
+                )
+                renamed = f"{snap.repo.platform}:{snap.owner}/{snap.name}" if snap.renamed else None
+                if renamed:
+                    log.warning("collect.renamed repo=%s now=%s (config/repos.toml left as is)",
+                                target.repo, renamed)
+                outcomes.append(Outcome(target.repo, "collected", renamed_to=renamed))
+            elif result.deferred:
+                reason = "rate limit spent; deferred to the next cycle"
+                record_repo_error(session, run_id, row.id, "deferred", reason, observed_at)
+                outcomes.append(Outcome(target.repo, "deferred", reason))
+            else:
+                error = result.error or PlatformError("no result")
+                record_repo_error(session, run_id, row.id, error_kind(error), str(error),
+                                  observed_at)
+                log.warning("collect.failed repo=%s kind=%s reason=%s", target.repo,
+                            error_kind(error), error)
+                outcomes.append(Outcome(target.repo, "failed", str(error)))
+        write_observations(session, values)
+        upsert_release_rows(session, releases)
+        cache.flush(session)
+    return outcomes

@@ -1,0 +1,134 @@
+"""``export``: the stored series in the SPEC's long format, CSV or JSON, streamed.
+
+Streaming matters: five years of daily observations of a thousand repos is millions of rows,
+so rows go from the database cursor to the output without being collected in memory. Writing
+to a file goes through a temporary file renamed into place, so a reader never sees half.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+
+from monitor.errors import InputError
+from monitor.ids import RepoId
+from monitor.metrics import METRICS
+from monitor.store.db import Database
+from monitor.store.models import Repo
+from monitor.store.series import ExportRow, export_rows
+
+__all__ = ["FORMATS", "export", "parse_bound", "write_output"]
+
+FORMATS = ("csv", "json")
+_COLUMNS = ("repo", "metric", "observed_at", "value", "source")
+
+
+def parse_bound(text: str, *, end: bool) -> datetime:
+    """A date or an ISO 8601 instant. A bare *end* date includes that whole (UTC) day."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return start + timedelta(days=1) if end else start
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"bad date {text!r}: expected YYYY-MM-DD or an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC) + (timedelta(microseconds=1) if end else timedelta())
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _check(database: Database, repos: Sequence[str], metrics: Sequence[str]) -> list[str]:
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        raise InputError(f"unknown metric {unknown[0]!r} (known: {', '.join(METRICS)})")
+    keys = [str(RepoId.parse(text, allow_url=True)).lower() for text in repos]
+    if not keys:
+        return keys
+    with database.session() as session:
+        label = func.lower(Repo.platform + ":" + Repo.owner + "/" + Repo.name)
+        matching = or_(label.in_(keys), col(Repo.config_key).in_(keys))
+        known: set[str] = set()
+        for repo in session.exec(select(Repo).where(matching)):
+            known |= {repo.canonical.lower(), repo.config_key or ""}
+    missing = [key for key in keys if key not in known]
+    if missing:
+        raise InputError(f"no stored data for {missing[0]} (see `aoss-monitor repos`)")
+    return keys
+
+
+def export(
+    database: Database,
+    out: TextIO,
+    *,
+    fmt: str = "csv",
+    repos: Sequence[str] = (),
+    metrics: Sequence[str] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
+    """Write the selected observations to *out*; returns how many rows were written."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    if since is not None and until is not None and since >= until:
+        raise InputError("--since must be before --until")
+    keys = _check(database, repos, metrics)
+    with database.session() as session:
+        rows = export_rows(session, keys or None, list(metrics) or None, since, until)
+        return _write_csv(out, rows) if fmt == "csv" else _write_json(out, rows)
+
+
+def _write_csv(out: TextIO, rows: Iterator[ExportRow]) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow((row.repo, row.metric, _iso(row.observed_at), row.value, row.source))
+        count += 1
+    return count
+
+
+def _write_json(out: TextIO, rows: Iterator[ExportRow]) -> int:
+    """A JSON array written one object per line, so memory stays flat however long it is."""
+    count = 0
+    out.write("[")
+    for row in rows:
+        item = dict(zip(_COLUMNS, (row.repo, row.metric, _iso(row.observed_at), row.value,
+                                   row.source), strict=True))
+        out.write(("\n" if count == 0 else ",\n") + json.dumps(item))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+@contextmanager
+def write_output(path: Path) -> Iterator[TextIO]:
+    """A text file that appears at *path* complete, or not at all."""
+    path = path.resolve()
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

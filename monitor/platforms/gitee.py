@@ -1,0 +1,426 @@
+"""Gitee API v5: current metrics and releases of ``gitee:OWNER/NAME`` repos.
+
+What Gitee's API does, from public sources (Gitee publishes no rate-limit or error document):
+
+* Token: the ``access_token`` query parameter on every operation (TypeScript types generated
+  from gitee.com/api/v5/swagger). Lists take ``page``/``per_page`` (max 100) and answer
+  ``total_count``/``total_page`` headers (GitLab's Gitee importer, ``Gitee::Page#total_page``;
+  many scripts). No recorded Gitee headers exist (../shared/real-api/SOURCES.md: perceval's
+  are hand-written), so a missing ``total_count`` falls back to paging.
+* Repo JSON (recording repo_willemjiang-camel-on-cloud_2020_perceval.json): stargazers 2,
+  forks 1, watchers 3 — real watchers; times in +08:00. ``open_issues_count`` is
+  "开启的 issue 数量": pull requests are a separate kind on Gitee (numbered 1, 2…; issues
+  "I1DACG"), so it is issues only. ``namespace.path``/``path`` are the URL segments;
+  ``name`` is a display name.
+* Missing repo: 404 ``{"message":"Not Found Project"}`` (a Gitee client's measured probe notes).
+  v5 has no lookup by id, and no source shows a renamed repo's answer: a redirect inside the
+  API is followed once, a 404 is NotFound.
+* Throttling is undocumented: clients report bare 403s when polling often and treat 429 as
+  rate limiting; no ``x-ratelimit-*`` header is reported (:mod:`.http` reads it if sent). So:
+  429 always, 403 only with such a header, ``Retry-After`` or a body saying so; any other
+  403 is :class:`Blocked`, never retried. Default concurrency 2.
+* ``contributors``: no paging parameters (swagger: only ``type``, committers by default, or
+  authors); items ``{name, email, contributions}`` are git identities, so nothing is
+  "anonymous". ``type=authors`` is nearest to GitHub's commit authors; the length is the count.
+* ``releases``: paged, ascending unless ``direction=desc`` ("不填为升序"); items carry
+  tag_name, name, prerelease, created_at — no ``draft``, no ``published_at``: created_at is
+  the publication time and every listed release counts.
+* ETag/Last-Modified: unknown (nothing recorded); conditional requests are harmless without.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import httpx
+
+from monitor.config.settings import Secret, Settings
+from monitor.errors import (
+    Blocked,
+    MalformedResponse,
+    NotFound,
+    PlatformError,
+    RateLimited,
+    Unauthorized,
+)
+from monitor.ids import RepoId
+from monitor.platforms.base import (
+    Release,
+    RepoResult,
+    RepoSnapshot,
+    RepoTarget,
+    ResponseCache,
+)
+from monitor.platforms.http import HttpClient, HttpPlatform, Reply
+
+__all__ = ["DEFAULT_CONCURRENCY", "Gitee", "is_throttling"]
+
+log = logging.getLogger(__name__)
+
+#: Gitee publishes no limits, so stay gentle: two requests in flight at most by default.
+DEFAULT_CONCURRENCY = 2
+PER_PAGE = 100
+_BEIJING = timezone(timedelta(hours=8))  # Gitee's own offset, for a time without one
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_THROTTLE_WORDS = ("rate limit", "too many", "频繁", "限流")
+
+
+def is_throttling(status: int, headers: Mapping[str, str], body: bytes) -> bool:
+    """Whether a 403/429 is Gitee asking us to slow down (rather than refusing the repo)."""
+    if status == 429:
+        return True
+    if status != 403:
+        return False
+    if headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers:
+        return True
+    text = _message(body).lower()
+    return any(word in text for word in _THROTTLE_WORDS)
+
+
+class Gitee(HttpPlatform):
+    """The :class:`~monitor.platforms.base.Platform` for gitee.com (or a Gitee v5 host)."""
+
+    name = "gitee"
+
+    def __init__(
+        self,
+        api_url: str = "https://gitee.com/api/v5",
+        token: Secret | None = None,
+        *,
+        timeout: float = 30.0,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        max_reset_wait: float = 300.0,
+        cache: ResponseCache | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self._api_url = api_url.rstrip("/")
+        self._token = token
+        self._http = HttpClient(
+            platform=self.name,
+            base_url=self._api_url,
+            secret_params={"access_token": token.reveal()} if token else {},
+            timeout=timeout,
+            concurrency=concurrency,
+            max_reset_wait=max_reset_wait,
+            cache=cache,
+            transport=transport,
+            sleep=sleep,
+            now=now,
+            throttled=is_throttling,
+        )
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, cache: ResponseCache | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> Gitee:
+        """The shared concurrency setting is sized for GitHub; Gitee gets at most 2 of it."""
+        return cls(
+            settings.gitee_api_url,
+            settings.gitee_token,
+            timeout=float(settings.timeout),
+            concurrency=min(settings.concurrency, DEFAULT_CONCURRENCY),
+            max_reset_wait=float(settings.max_reset_wait),
+            cache=cache,
+            transport=transport,
+            sleep=sleep,
+        )
+
+    async def fetch(self, targets: Sequence[RepoTarget]) -> list[RepoResult]:
+        """Every repo at once: the layer's concurrency bound keeps Gitee from seeing a burst."""
+        stopped = asyncio.Event()  # throttled for good: defer whatever has not started
+        return list(await asyncio.gather(*(self._guarded(t, stopped) for t in targets)))
+
+    async def _guarded(self, target: RepoTarget, stopped: asyncio.Event) -> RepoResult:
+        if stopped.is_set():
+            return RepoResult(target, deferred=True)
+        try:
+            return RepoResult(target, snapshot=await self._snapshot(target))
+        except RateLimited as exc:
+            if not stopped.is_set():
+                log.warning("gitee throttled, deferring the rest of the cycle: %s", exc)
+            stopped.set()
+            return RepoResult(target, deferred=True)
+        except PlatformError as exc:
+            return RepoResult(target, error=exc)
+        except Exception as exc:  # a bug must not cost the other repos their cycle
+            log.exception("unexpected failure repo=%s", target.repo)
+            error = MalformedResponse(f"{target.repo}: unexpected {type(exc).__name__}")
+            return RepoResult(target, error=error)
+
+    async def releases(self, repo: RepoTarget) -> list[Release]:
+        base = _repo_path(repo.repo.owner, repo.repo.name)
+        items = await self._list_all(f"{base}/releases", {"direction": "desc"})
+        found = [_release(item, self._web_url(repo.repo.owner, repo.repo.name)) for item in items]
+        return _newest_first(found)
+
+    # -- one repo -------------------------------------------------------------------------
+
+    async def _snapshot(self, target: RepoTarget) -> RepoSnapshot:
+        data = await self._repo_json(target.repo)
+        owner, name = _current_name(data, target.repo)
+        base = _repo_path(owner, name)
+        metrics = _repo_metrics(data)
+        try:
+            async with asyncio.TaskGroup() as group:
+                prs = group.create_task(self._open_prs(base))
+                head = group.create_task(self._release_head(base, self._web_url(owner, name)))
+                people = (
+                    group.create_task(self._contributors(base))
+                    if target.want_contributors else None
+                )
+        except ExceptionGroup as failed:
+            raise _most_telling(failed) from None
+        count, latest = head.result()
+        found = {
+            "open_prs": prs.result(),
+            "releases": count,
+            "contributors": people.result() if people is not None else None,
+        }
+        metrics.update({k: v for k, v in found.items() if v is not None})
+        return RepoSnapshot(
+            repo=target.repo,
+            platform_id=_platform_id(data),
+            owner=owner,
+            name=name,
+            created_at=_time(data.get("created_at")),
+            metrics=metrics,
+            releases=latest,
+        )
+
+    async def _repo_json(self, repo: RepoId) -> dict[str, Any]:
+        """The repo object, following one redirect inside the API (a rename, perhaps)."""
+        reply = await self._get(_repo_path(repo.owner, repo.name))
+        if reply.status in _REDIRECTS:
+            moved = self._api_path(reply.headers.get("location"))
+            if moved is None:
+                raise MalformedResponse(f"{reply.url}: redirected ({reply.status}) off the API")
+            reply = await self._get(moved)
+        self._check(reply)
+        data = reply.json()
+        if not isinstance(data, dict):
+            raise MalformedResponse(f"{reply.url}: expected a repository object")
+        return data
+
+    async def _open_prs(self, base: str) -> int | None:
+        return await self._count(f"{base}/pulls", {"state": "open"})
+
+    async def _release_head(
+        self, base: str, web: str
+    ) -> tuple[int | None, tuple[Release, ...]]:
+        """The release count from one tiny page, and the newest release it shows."""
+        path, params = f"{base}/releases", {"direction": "desc"}
+        reply = await self._page(path, params, page=1, per_page=1)
+        total = reply.header_int("total_count")
+        items = _items(reply)
+        if total is None:
+            items = await self._list_all(path, params)
+            total = len(items)
+        return total, tuple(_newest_first([_release(item, web) for item in items])[:1])
+
+    async def _contributors(self, base: str) -> int | None:
+        reply = await self._get(f"{base}/contributors", {"type": "authors"})
+        self._check(reply)
+        items = _items(reply)
+        total = reply.header_int("total_count")
+        return max(total, len(items)) if total is not None else len(items)
+
+    # -- paging ----------------------------------------------------------------------------
+
+    async def _count(self, path: str, params: Mapping[str, Any]) -> int:
+        """``total_count`` of a one-item page; paging through the list only if it is absent."""
+        reply = await self._page(path, params, page=1, per_page=1)
+        total = reply.header_int("total_count")
+        if total is not None:
+            return total
+        return len(await self._list_all(path, params))
+
+    async def _list_all(self, path: str, params: Mapping[str, Any]) -> list[Any]:
+        """Every item: ``total_page`` says when to stop, else a short page does."""
+        first = await self._page(path, params, page=1, per_page=PER_PAGE)
+        items = _items(first)
+        pages = first.header_int("total_page")
+        page, size = 1, len(items)
+        while (page < pages) if pages is not None else size == PER_PAGE:
+            page += 1
+            more = _items(await self._page(path, params, page=page, per_page=PER_PAGE))
+            if not more:
+                break
+            items.extend(more)
+            size = len(more)
+        return items
+
+    async def _page(
+        self, path: str, params: Mapping[str, Any], *, page: int, per_page: int
+    ) -> Reply:
+        reply = await self._get(path, {**params, "page": page, "per_page": per_page})
+        self._check(reply)
+        return reply
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    async def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Reply:
+        return await self._http.get(path, params, conditional=True)
+
+    def _check(self, reply: Reply) -> None:
+        """Gitee's refusals as the monitor's errors, each naming the (redacted) URL."""
+        status = reply.status
+        if status == 200:
+            return
+        message = self._scrub(_message(reply.body)) or f"HTTP {status}"
+        text = f"{reply.url}: {message}"
+        if status == 404:
+            raise NotFound(text)
+        if status == 401:
+            raise Unauthorized(text)
+        if status in (403, 451):
+            raise Blocked(text)
+        raise PlatformError(f"{text} (HTTP {status})")
+
+    def _scrub(self, text: str) -> str:
+        """Belt and braces: an error body never carries the token onwards."""
+        secret = self._token.reveal() if self._token else ""
+        return text.replace(secret, "***") if secret else text
+
+    def _api_path(self, location: str | None) -> str | None:
+        """A redirect target as a path under the API base, or None if it leaves the API."""
+        if not location:
+            return None
+        target, base = urlsplit(urljoin(self._api_url + "/", location)), urlsplit(self._api_url)
+        prefix = base.path.rstrip("/") + "/repos/"
+        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+            return None
+        if not target.path.startswith(prefix):
+            return None
+        return target.path[len(base.path.rstrip("/")) + 1:]  # the query (maybe a token) is dropped
+
+    def _web_url(self, owner: str, name: str) -> str:
+        web = self._api_url.removesuffix("/api/v5")
+        return f"{web}/{owner}/{name}"
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+def _repo_path(owner: str, name: str) -> str:
+    return f"repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+
+
+def _message(body: bytes) -> str:
+    """Gitee's ``{"message": …}``, shortened; empty when the body is not that."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    message = data.get("message") if isinstance(data, dict) else None
+    return message[:200] if isinstance(message, str) else ""
+
+
+def _items(reply: Reply) -> list[Any]:
+    data = reply.json()
+    if not isinstance(data, list):
+        raise MalformedResponse(f"{reply.url}: expected a list")
+    return data
+
+
+def _count_field(data: Mapping[str, Any], key: str) -> int | None:
+    """A count the repo object gave, None when it gave none (never a made-up 0)."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise MalformedResponse(f"{key} is not a count: {value!r}")
+    return value
+
+
+def _repo_metrics(data: Mapping[str, Any]) -> dict[str, int]:
+    fields = {
+        "stars": "stargazers_count",
+        "forks": "forks_count",
+        "watchers": "watchers_count",  # real watchers on Gitee
+        "open_issues": "open_issues_count",  # issues only: Gitee PRs are not issues
+    }
+    found = {metric: _count_field(data, key) for metric, key in fields.items()}
+    return {metric: value for metric, value in found.items() if value is not None}
+
+
+def _platform_id(data: Mapping[str, Any]) -> int:
+    value = data.get("id")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedResponse(f"repository id missing or not a number: {value!r}")
+    return value
+
+
+def _current_name(data: Mapping[str, Any], asked: RepoId) -> tuple[str, str]:
+    """The URL segments (``namespace.path``/``path``), which ``name`` is not."""
+    namespace = data.get("namespace")
+    owner = namespace.get("path") if isinstance(namespace, dict) else None
+    path = data.get("path")
+    if isinstance(owner, str) and owner and isinstance(path, str) and path:
+        return owner, path
+    full = data.get("full_name")
+    if isinstance(full, str) and full.count("/") == 1 and all(full.split("/")):
+        first, second = full.split("/")
+        return first, second
+    return asked.owner, asked.name
+
+
+def _time(value: Any) -> datetime | None:
+    """Gitee's ISO times (+08:00) as aware UTC; a time without an offset is Beijing time."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise MalformedResponse(f"not an ISO 8601 time: {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_BEIJING)
+    return moment.astimezone(UTC)
+
+
+def _release(item: Any, web: str) -> Release:
+    if not isinstance(item, dict) or not isinstance(item.get("tag_name"), str):
+        raise MalformedResponse("a release without a tag_name")
+    tag = item["tag_name"]
+    name = item.get("name")
+    return Release(
+        tag=tag,
+        name=name if isinstance(name, str) and name else None,
+        published_at=_time(item.get("created_at")),  # Gitee has no drafts: created = published
+        prerelease=item.get("prerelease") is True,
+        url=f"{web}/releases/tag/{quote(tag, safe='')}",
+    )
+
+
+def _newest_first(found: list[Release]) -> list[Release]:
+    """Sorted by time ourselves: the order Gitee lists in has changed before (asc default)."""
+    dated = sorted(
+        (r for r in found if r.published_at is not None),
+        key=lambda r: r.published_at or datetime.min.replace(tzinfo=UTC),
+        reverse=True,
+    )
+    return dated + [r for r in found if r.published_at is None]
+
+
+def _most_telling(failed: ExceptionGroup[Exception]) -> Exception:
+    """Of sibling failures, the spent budget wins: it changes what happens to other repos."""
+    flat: list[Exception] = []
+    stack: list[BaseException] = [failed]
+    while stack:
+        error = stack.pop()
+        if isinstance(error, BaseExceptionGroup):
+            stack.extend(reversed(error.exceptions))
+        elif isinstance(error, Exception):
+            flat.append(error)
+    return next((e for e in flat if isinstance(e, RateLimited)), flat[0])

@@ -1,0 +1,382 @@
+"""GitHub: repository metrics over GraphQL (with a token) or conditional REST (without).
+
+Why two paths: anonymous callers have 60 REST requests an hour and no GraphQL at all, so the
+anonymous path leans on conditional requests (a 304 is free); a token buys GraphQL, where one
+batched query answers ~50 repos. Contributors exist only on REST, so both paths ask REST for
+them, and only when the collector wants them this cycle.
+
+GitHub's traps, kept here so no caller meets them: ``watchers_count`` is the star count (people
+watching are ``subscribers_count``); ``open_issues_count`` includes pull requests; renamed repos
+answer 301 to ``/repositories/{id}``, which this module follows itself (the HTTP layer does not,
+so the token never follows a redirect off-host); a timed-out GraphQL batch is charged, so it is
+split rather than re-sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+
+from monitor.config.settings import Secret, Settings
+from monitor.errors import (
+    EmptyRepository,
+    MalformedResponse,
+    NotFound,
+    PlatformError,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+)
+from monitor.platforms import github_graphql as gql
+from monitor.platforms import github_rest as rest
+from monitor.platforms.base import (
+    Budget,
+    Release,
+    RepoResult,
+    RepoSnapshot,
+    RepoTarget,
+    ResponseCache,
+)
+from monitor.platforms.http import HttpClient, HttpPlatform, Reply
+
+__all__ = ["GitHub"]
+
+log = logging.getLogger(__name__)
+
+_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+_REPOSITORY_ID = re.compile(r"/repositories/(\d+)(/[^?#]*)?")
+_TIMED_OUT = (502, 504)  # GraphQL queries over 10 s; charged, so split instead of re-sent
+
+
+@dataclass
+class _Cycle:
+    """One fetch call's shared state: once the budget is spent or the token refused, nothing
+    more is sent (the rest is deferred, or shares the refusal)."""
+
+    stopped: bool = False
+    refused: Unauthorized | None = None
+
+
+class GitHub(HttpPlatform):
+    """The GitHub platform (github.com or GitHub Enterprise)."""
+
+    name = "github"
+
+    def __init__(
+        self,
+        api_url: str = "https://api.github.com",
+        graphql_url: str | None = None,
+        token: Secret | None = None,
+        *,
+        timeout: float = 30.0,
+        concurrency: int = 4,
+        max_reset_wait: float = 300.0,
+        cache: ResponseCache | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        batch_size: int = 50,
+        recent_releases: int = gql.RECENT_RELEASES,
+    ) -> None:
+        self._api_url = api_url.rstrip("/")
+        self._graphql_url = (graphql_url or f"{self._api_url}/graphql").rstrip("/")
+        self._use_graphql = token is not None
+        self._batch_size = max(batch_size, 1)
+        self._recent = recent_releases
+        secret = {"Authorization": f"Bearer {token.reveal()}"} if token is not None else {}
+        self._http = HttpClient(
+            platform=self.name, base_url=self._api_url, headers=_HEADERS,
+            secret_headers=secret, timeout=timeout, concurrency=concurrency,
+            max_reset_wait=max_reset_wait, cache=cache, transport=transport,
+            sleep=sleep, now=now,
+        )
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, cache: ResponseCache | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> GitHub:
+        return cls(
+            settings.github_api_url, settings.github_graphql_url, settings.github_token,
+            timeout=settings.timeout, concurrency=settings.concurrency,
+            max_reset_wait=settings.max_reset_wait, cache=cache, transport=transport,
+            sleep=sleep, batch_size=settings.graphql_batch,
+        )
+
+    # ----------------------------------------------------------------------------- fetch
+
+    async def fetch(self, targets: Sequence[RepoTarget]) -> list[RepoResult]:
+        cycle = _Cycle()
+        if self._use_graphql:
+            return await self._fetch_graphql(list(targets), cycle)
+        return list(await asyncio.gather(*(self._guarded(t, cycle) for t in targets)))
+
+    async def _guarded(self, target: RepoTarget, cycle: _Cycle) -> RepoResult:
+        """One repo over REST; its failure is its result, a spent budget stops the cycle."""
+        if cycle.stopped:
+            return RepoResult(target, deferred=True)
+        try:
+            return RepoResult(target, snapshot=await self._rest_snapshot(target))
+        except RateLimited:
+            cycle.stopped = True
+            return RepoResult(target, deferred=True)
+        except PlatformError as exc:
+            return RepoResult(target, error=exc)
+        except httpx.HTTPError as exc:  # not retryable by the layer (e.g. a broken encoding)
+            return RepoResult(target, error=Unavailable(f"{target.repo}: {type(exc).__name__}"))
+
+    async def _rest_snapshot(self, target: RepoTarget) -> RepoSnapshot:
+        path = (f"repositories/{target.platform_id}" if target.platform_id is not None
+                else f"repos/{target.repo.full_name}")
+        reply = await self._get(target, path)
+        snapshot = rest.repository(target, rest.repo_object(reply, target))
+        if target.platform_id is None:
+            self._file_by_id(reply, snapshot.platform_id)
+        full = f"{snapshot.owner}/{snapshot.name}"
+        prs, releases, contributors = await _settle(
+            self._get(target, f"repos/{full}/pulls", {"state": "open", "per_page": 1}),
+            self._get(target, f"repos/{full}/releases", {"per_page": 1}),
+            self._contributors(target, full),
+        )
+        open_prs = rest.count(prs)
+        metrics = dict(snapshot.metrics)
+        metrics["open_prs"] = open_prs
+        metrics["open_issues"] = max(metrics["open_issues"] - open_prs, 0)
+        metrics["releases"] = rest.count(releases)
+        if contributors is not None:
+            metrics["contributors"] = contributors
+        latest = [r for r in rest.release_list(releases, target) if r is not None]
+        return replace(snapshot, metrics=metrics, releases=tuple(latest[:1]))
+
+    def _file_by_id(self, reply: Reply, platform_id: int) -> None:
+        """From the next cycle on the repo is asked for by id (a rename cannot lose it); file the
+        validators just earned by name under that URL too, or its first answer there would be a
+        charged 200 instead of a free 304 (the body, and so GitHub's ETag, is the same)."""
+        cache = self._http.cache
+        entry = cache.get(reply.url) if cache is not None else None
+        if cache is not None and entry is not None:
+            cache.put(self._http.redact(f"repositories/{platform_id}"), entry)
+
+    async def _fetch_graphql(self, targets: list[RepoTarget], cycle: _Cycle) -> list[RepoResult]:
+        results: dict[int, RepoResult] = {}
+        indexed = list(enumerate(targets))
+        queue = deque(
+            indexed[i:i + self._batch_size] for i in range(0, len(indexed), self._batch_size)
+        )
+        while queue:
+            batch = queue.popleft()
+            if cycle.refused is not None:
+                results.update((i, RepoResult(t, error=cycle.refused)) for i, t in batch)
+                continue
+            if cycle.stopped:
+                results.update((i, RepoResult(t, deferred=True)) for i, t in batch)
+                continue
+            outcome = await self._graphql_batch(batch, cycle)
+            if outcome is None:  # timed out: halves are cheaper than the same query again
+                middle = len(batch) // 2
+                queue.extendleft([batch[middle:], batch[:middle]])
+                continue
+            results.update(await self._with_contributors(batch, outcome, cycle))
+        return [results[i] for i in range(len(targets))]
+
+    async def _graphql_batch(
+        self, batch: list[tuple[int, RepoTarget]], cycle: _Cycle,
+    ) -> list[RepoResult] | None:
+        """Metrics of one batch; None asks the caller to split it."""
+        chunk = [t for _, t in batch]
+        payload = {"query": gql.build_query(len(chunk), self._recent),
+                   "variables": gql.variables(chunk)}
+        give_back = _TIMED_OUT if len(chunk) > 1 else ()
+        try:
+            reply = await self._post_graphql(payload, give_back)
+            if reply.status in _TIMED_OUT:
+                log.info("github GraphQL batch of %d timed out; splitting it", len(chunk))
+                return None
+            body = _graphql_body(reply)
+        except RateLimited:
+            cycle.stopped = True
+            return [RepoResult(t, deferred=True) for t in chunk]
+        except Unauthorized as exc:
+            cycle.refused = exc  # every later batch would be refused the same way
+            return [RepoResult(t, error=exc) for t in chunk]
+        except PlatformError as exc:
+            return [RepoResult(t, error=exc) for t in chunk]
+        except httpx.HTTPError as exc:
+            failure = Unavailable(f"github GraphQL: {type(exc).__name__}")
+            return [RepoResult(t, error=failure) for t in chunk]
+        errors = gql.alias_errors(body)
+        return [_graphql_result(t, body["data"], errors, i) for i, t in enumerate(chunk)]
+
+    async def _post_graphql(self, payload: dict[str, Any], give_back: Sequence[int]) -> Reply:
+        """POST once more after a RATE_LIMITED answer: the HTTP layer then waits for a near
+        reset, or raises RateLimited without sending when the reset is far."""
+        for _ in range(2):
+            reply = await self._http.post(
+                self._graphql_url, payload, resource="graphql", give_back=give_back,
+            )
+            if reply.status != 200 or not gql.rate_limited(_json_object(reply)):
+                return reply
+            self._mark_spent(reply)
+        raise RateLimited("github GraphQL rate limit spent", self._http.budgets["graphql"].reset_at)
+
+    def _mark_spent(self, reply: Reply) -> None:
+        reset = reply.header_int("x-ratelimit-reset")
+        budget = self._http.budgets.setdefault("graphql", Budget(resource="graphql"))
+        budget.remaining = 0
+        if reset is not None:
+            budget.reset_at = datetime.fromtimestamp(reset, UTC)
+
+    async def _with_contributors(
+        self, batch: list[tuple[int, RepoTarget]], outcome: list[RepoResult], cycle: _Cycle,
+    ) -> list[tuple[int, RepoResult]]:
+        async def complete(result: RepoResult) -> RepoResult:
+            snapshot = result.snapshot
+            if snapshot is None or not result.target.want_contributors:
+                return result
+            if cycle.stopped:
+                return RepoResult(result.target, deferred=True)
+            try:
+                count = await self._contributors(result.target, f"{snapshot.owner}/{snapshot.name}")
+            except RateLimited:
+                cycle.stopped = True
+                return RepoResult(result.target, deferred=True)
+            except PlatformError as exc:
+                return RepoResult(result.target, error=exc)
+            except httpx.HTTPError as exc:
+                failure = Unavailable(f"{result.target.repo}: {type(exc).__name__}")
+                return RepoResult(result.target, error=failure)
+            if count is None:
+                return result
+            return replace(result, snapshot=replace(
+                snapshot, metrics={**snapshot.metrics, "contributors": count}))
+
+        done = await asyncio.gather(*(complete(r) for r in outcome))
+        return [(i, r) for (i, _), r in zip(batch, done, strict=True)]
+
+    async def _contributors(self, target: RepoTarget, full_name: str) -> int | None:
+        """Contributors (anonymous included) from one conditional page of one; None: no data.
+
+        GitHub refuses the list (403) for the very largest histories; that is no data, not a
+        broken repo."""
+        if not target.want_contributors:
+            return None
+        reply = await self._http.get(
+            f"repos/{full_name}/contributors", {"per_page": 1, "anon": 1}, conditional=True,
+        )
+        if reply.status == 204:
+            raise EmptyRepository(f"{target.repo}: the repository is empty (no commits)")
+        if reply.status == 403 and b"too large" in reply.body:
+            log.info("contributors list too large repo=%s", target.repo)
+            return None
+        rest.check(reply, target)
+        return rest.count(reply)
+
+    # --------------------------------------------------------------------------- releases
+
+    async def releases(self, repo: RepoTarget) -> list[Release]:
+        path = (f"repositories/{repo.platform_id}/releases" if repo.platform_id is not None
+                else f"repos/{repo.repo.full_name}/releases")
+        reply = await self._get(repo, path, {"per_page": 100})
+        found = rest.release_list(reply, repo)
+        next_page = rest.next_link(reply.headers.get("link"))
+        while next_page is not None:
+            reply = await self._get(repo, self._relative(next_page), conditional=False)
+            found.extend(rest.release_list(reply, repo))
+            next_page = rest.next_link(reply.headers.get("link"))
+        published = [r for r in found if r is not None]
+        oldest = datetime.min.replace(tzinfo=UTC)
+        return sorted(published, key=lambda r: r.published_at or oldest, reverse=True)
+
+    # ------------------------------------------------------------------------------ REST
+
+    async def _get(
+        self, target: RepoTarget, path: str, params: dict[str, Any] | None = None,
+        *, conditional: bool = True,
+    ) -> Reply:
+        """GET, following one 301 (a renamed or transferred repo) on this API only."""
+        reply = await self._http.get(path, params, conditional=conditional)
+        if reply.status == 301:
+            location = reply.headers.get("location", "")
+            moved = _REPOSITORY_ID.search(urlparse(location).path)
+            if moved is None:
+                raise MalformedResponse(f"{target.repo}: moved to an unexpected place")
+            log.info("repo moved repo=%s to=repositories/%s", target.repo, moved[1])
+            reply = await self._http.get(
+                f"repositories/{moved[1]}{moved[2] or ''}", params, conditional=conditional,
+            )
+        rest.check(reply, target)
+        return reply
+
+    def _relative(self, url: str) -> str:
+        """A Link URL as a path under the API base, so it never leaves this host."""
+        if not url.startswith(self._api_url + "/"):
+            raise MalformedResponse("a pagination link points off the API host")
+        return url[len(self._api_url) + 1:]
+
+
+async def _settle(
+    prs: Awaitable[Reply], releases: Awaitable[Reply], contributors: Awaitable[int | None],
+) -> tuple[Reply, Reply, int | None]:
+    """Await all three before raising, so no request is left running unobserved; a spent
+    budget outranks any other failure (it decides deferral)."""
+    done = await asyncio.gather(prs, releases, contributors, return_exceptions=True)
+    failures = [r for r in done if isinstance(r, BaseException)]
+    if failures:
+        raise next((f for f in failures if isinstance(f, RateLimited)), failures[0])
+    first, second, third = done
+    assert isinstance(first, Reply) and isinstance(second, Reply)
+    assert third is None or isinstance(third, int)
+    return first, second, third
+
+
+def _json_object(reply: Reply) -> dict[str, Any]:
+    body = reply.json()
+    if not isinstance(body, dict):
+        raise MalformedResponse(f"{reply.url}: the GraphQL answer is not a JSON object")
+    return body
+
+
+def _graphql_body(reply: Reply) -> dict[str, Any]:
+    if reply.status == 401:
+        raise Unauthorized(f"the GitHub token was refused ({rest.message(reply)})")
+    if reply.status != 200:
+        raise Unavailable(f"github GraphQL answered HTTP {reply.status} ({rest.message(reply)})")
+    body = _json_object(reply)
+    failure = gql.batch_failure(body)
+    if failure is not None:
+        raise failure
+    return body
+
+
+def _graphql_result(
+    target: RepoTarget, data: dict[str, Any], errors: dict[str, PlatformError], index: int,
+) -> RepoResult:
+    key = gql.alias(index)
+    node = data.get(key)
+    if key in errors and node is None:
+        return RepoResult(target, error=_with_repo(errors[key], target))
+    if node is None:
+        return RepoResult(target, error=NotFound(f"{target.repo}: not found"))
+    try:
+        snapshot = gql.parse_repository(target, node)
+    except MalformedResponse as exc:
+        return RepoResult(target, error=exc)
+    if target.platform_id is not None and snapshot.platform_id != target.platform_id:
+        return RepoResult(target, error=NotFound(
+            f"{target.repo}: the name now belongs to a different repository "
+            f"(id {snapshot.platform_id}, tracked id {target.platform_id})"))
+    return RepoResult(target, snapshot=snapshot)
+
+
+def _with_repo(error: PlatformError, target: RepoTarget) -> PlatformError:
+    return type(error)(f"{target.repo}: {error}")

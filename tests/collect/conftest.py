@@ -1,0 +1,68 @@
+"""Fixtures of the collection tests (the world they build is in :mod:`tests.collect.harness`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+from monitor.store.db import Database
+from tests.collect.harness import REPOS_TOML, TOKENS, Monitor, Run
+from tests.fakes import FakeRepo, FakeServer
+
+
+@pytest.fixture
+def fake_server(fake_server: FakeServer) -> FakeServer:
+    """The default fakes plus acme/booster, a second healthy GitHub repo."""
+    fake_server.github.add(FakeRepo(
+        id=105, owner="acme", name="booster", stars=3, forks=1, watchers=2, open_issues=6,
+        open_prs=1, contributors=4,
+    ))  # fmt: skip
+    return fake_server
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    config = tmp_path / "home" / "config"
+    config.mkdir(parents=True)
+    (config / "repos.toml").write_text(REPOS_TOML)
+    return config.parent
+
+
+@pytest.fixture
+def monitor(home: Path, fake_server: FakeServer, database: Database, database_url: str) -> Monitor:
+    return Monitor(home, fake_server, database,
+                   {**fake_server.env(), "MONITOR_DATABASE_URL": database_url})
+
+
+@pytest.fixture(params=["rest", "graphql"])
+def mode(request: pytest.FixtureRequest, monitor: Monitor) -> str:
+    """GitHub without a token (REST) and with one (GraphQL)."""
+    if request.param == "graphql":
+        monitor.use_tokens()
+    return str(request.param)
+
+
+@pytest.fixture
+def run(
+    monitor: Monitor, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> Run:
+    """``aoss-monitor --home HOME ARGS…`` in-process with the monitor's environment:
+    (exit status, stdout, stderr)."""
+    for name in ("MONITOR_HOME", *TOKENS):
+        monkeypatch.delenv(name, raising=False)
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        with monkeypatch.context() as patch:
+            for name, value in monitor.environ.items():
+                patch.setenv(name, value)
+            try:
+                main(["--home", str(monitor.home), *args])
+                status = 0
+            except SystemExit as exc:
+                status = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return invoke

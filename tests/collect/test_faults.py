@@ -1,0 +1,154 @@
+"""What a cycle does when repos, the network or the budget fail it: one repo's trouble is that
+repo's, a spent budget defers, and a crash leaves whole batches only."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from monitor.collect import CycleSummary
+from monitor.store.models import RepoError
+from monitor.store.series import record_repo_error
+from tests.collect.harness import EXPECTED, HEALTHY, TOKENS, Monitor
+
+ROCKET = r"^/repos/acme/rocket$"
+
+
+def statuses(summary: CycleSummary) -> dict[str, str]:
+    return {str(o.repo): o.status for o in summary.outcomes}
+
+
+def test_missing_private_blocked_and_empty_repos_fail_with_their_reason(
+    monitor: Monitor, mode: str
+) -> None:
+    summary = monitor.collect()
+    assert monitor.errors() == {
+        "github:acme/gone": "not_found",
+        "github:acme/secret": "not_found",
+        "github:acme/banned": "blocked",
+        "github:acme/empty": "empty_repository",
+    }
+    assert monitor.errors(RepoError.message) == {
+        str(o.repo): o.reason for o in summary.having("failed")
+    }
+    assert monitor.errors(RepoError.message)["github:acme/banned"].startswith(
+        "github:acme/banned: blocked for legal reasons (dmca" if mode == "rest"
+        else "github:acme/banned: Repository access blocked")
+    assert {str(o.repo) for o in summary.having("collected")} == set(HEALTHY)
+    for repo in HEALTHY:
+        assert monitor.values(repo) == EXPECTED[repo]
+
+
+def test_a_malformed_body_fails_that_repo_only(monitor: Monitor) -> None:
+    monitor.fake.github.malformed_next(1, path_pattern=ROCKET)
+    summary = monitor.collect(*HEALTHY)
+    assert statuses(summary) == {
+        "github:acme/rocket": "failed", "github:acme/booster": "collected",
+        "gitee:acme/rocket": "collected",
+    }
+    assert "not JSON" in (summary.having("failed")[0].reason or "")
+    assert monitor.errors() == {"github:acme/rocket": "malformed_response"}
+
+
+def test_a_burst_of_5xx_is_retried_away(monitor: Monitor, mode: str) -> None:
+    monitor.fake.github.fail_next(2, 503)  # not 502: a GraphQL 502 is a timeout, split not retried
+    monitor.fake.gitee.fail_next(2, 500)
+    summary = monitor.collect(*HEALTHY)
+    assert not summary.having("failed")
+    assert len(monitor.sleeps) == 4
+    assert monitor.values("github:acme/rocket") == EXPECTED["github:acme/rocket"]
+
+
+def test_endless_5xx_fails_that_repo_and_no_other(monitor: Monitor) -> None:
+    monitor.fake.github.fail_next(1000, 500, path_pattern=ROCKET)
+    summary = monitor.collect(*HEALTHY)
+    assert [str(o.repo) for o in summary.having("failed")] == ["github:acme/rocket"]
+    assert "HTTP 500 after 4 tries" in (summary.having("failed")[0].reason or "")
+    assert monitor.errors() == {"github:acme/rocket": "unavailable"}
+    assert monitor.values("github:acme/booster") == EXPECTED["github:acme/booster"]
+
+
+def test_a_request_slower_than_the_timeout_fails_the_repo(monitor: Monitor) -> None:
+    monitor.configure(timeout="1s")
+    monitor.fake.latency = 1.5
+    started = time.monotonic()
+    summary = monitor.collect("gitee:acme/rocket")
+    assert time.monotonic() - started < 6
+    assert "Timeout" in (summary.having("failed")[0].reason or "")
+    assert monitor.errors() == {"gitee:acme/rocket": "unavailable"}
+
+
+def test_a_secondary_limit_waits_as_long_as_retry_after_says(monitor: Monitor, mode: str) -> None:
+    monitor.fake.github.secondary_limit_next(1, retry_after=7)
+    summary = monitor.collect(*HEALTHY)
+    assert not summary.having("failed")
+    assert monitor.sleeps == [7]
+
+
+def test_a_spent_budget_defers_the_platform_and_sends_it_nothing_more(
+    monitor: Monitor, mode: str
+) -> None:
+    monitor.configure(concurrency=1)
+    token = TOKENS["GITHUB_TOKEN"] if mode == "graphql" else None
+    resource = "graphql" if mode == "graphql" else "core"
+    monitor.fake.github.set_budget(token, resource=resource, remaining=0,
+                                   reset=int(time.time()) + 3600)
+    summary = monitor.collect(*HEALTHY)
+    assert statuses(summary) == {
+        "github:acme/rocket": "deferred", "github:acme/booster": "deferred",
+        "gitee:acme/rocket": "collected",
+    }
+    assert len(monitor.fake.requests_for("github")) == 1
+    assert monitor.errors() == {"github:acme/rocket": "deferred", "github:acme/booster": "deferred"}
+    assert monitor.runs()[0].outcome == "partial"
+    assert monitor.sleeps == []
+
+
+def crash_on_call(n: int, function: Callable[..., Any]) -> Callable[..., Any]:
+    """*function*, except that its n-th call dies as a killed process would (SIGINT)."""
+    calls = 0
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == n:
+            raise KeyboardInterrupt
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+def test_a_crash_mid_batch_leaves_whole_batches_and_the_run_interrupted(
+    monitor: Monitor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monitor.configure(graphql_batch=2)
+    order = ("github:acme/gone", "github:acme/rocket", "github:acme/booster", "github:acme/secret")
+    # Batch 1 stores gone's error and rocket; batch 2 dies writing secret's error, after
+    # booster's values: the whole of batch 2 must be undone.
+    with monkeypatch.context() as patch:
+        patch.setattr("monitor.collect.record_repo_error", crash_on_call(2, record_repo_error))
+        with pytest.raises(KeyboardInterrupt):
+            monitor.collect(*order)
+    assert {r.repo for r in monitor.rows()} == {"github:acme/rocket"}
+    assert monitor.errors() == {"github:acme/gone": "not_found"}
+    assert [run.outcome for run in monitor.runs()] == ["interrupted"]
+
+
+def test_the_run_after_a_crash_stores_the_rest_once(
+    monitor: Monitor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monitor.configure(graphql_batch=1)
+
+    def interrupt(platform: str, done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        monitor.collect("github:acme/rocket", "github:acme/booster", progress=interrupt)
+    assert {r.repo for r in monitor.rows()} == {"github:acme/rocket"}
+    monitor.collect("github:acme/rocket", "github:acme/booster")
+    for repo in ("github:acme/rocket", "github:acme/booster"):
+        assert [(r.metric, r.value) for r in monitor.rows(repo)] == sorted(EXPECTED[repo].items())
+    assert [run.outcome for run in monitor.runs()] == ["interrupted", "ok"]
