@@ -18,10 +18,11 @@ from rich.console import Console
 from rich.table import Table
 
 from monitor import __version__
+from monitor.backfill import backfill
 from monitor.collect import collect
 from monitor.config.edit import add_repos, remove_repos
 from monitor.config.settings import Settings, load_settings
-from monitor.console import CollectProgress, summary_lines
+from monitor.console import CollectProgress, backfill_lines, summary_lines
 from monitor.errors import ConfigError, InputError, MonitorError
 from monitor.export import FORMATS, export, parse_bound, write_output
 from monitor.home import init_home, open_home_database
@@ -123,6 +124,21 @@ def collect_command(state: _State, repos: Sequence[str]) -> None:
     for line in summary_lines(summary):
         click.echo(line)
     if summary.having("failed"):
+        sys.exit(1)
+
+
+@cli.command("backfill")
+@click.argument("repos", nargs=-1)
+@click.pass_obj
+def backfill_command(state: _State, repos: Sequence[str]) -> None:
+    """Rebuild star and release history from the platforms' timestamps; exit 1 if any failed."""
+    settings = state.settings()
+    ids = _parse_ids(repos, allow_url=True)
+    with open_home_database(settings) as (database, tracked):
+        summary = asyncio.run(backfill(settings, database, tracked, ids))
+    for line in backfill_lines(summary):
+        click.echo(line)
+    if summary.failed:
         sys.exit(1)
 
 

@@ -109,7 +109,7 @@ async def collect(
     """
     started = now().replace(microsecond=0)
     summary = CycleSummary(observed_at=started)
-    wanted = _select(tracked, only)
+    wanted = select_repos(tracked, only)
     with database.session(write=True) as session:
         rows = sync_projects(session, [(p.name, p.repos) for p in tracked.projects])
         contributors_seen = last_observed_by_repo(session, "contributors")
@@ -154,7 +154,8 @@ async def collect(
     return summary
 
 
-def _select(tracked: Tracked, only: Sequence[RepoId]) -> list[RepoId]:
+def select_repos(tracked: Tracked, only: Sequence[RepoId]) -> list[RepoId]:
+    """The tracked repos, or those of *only* (each must be tracked), in config order."""
     everything = tracked.repos()
     if not only:
         return list(everything)

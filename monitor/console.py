@@ -14,9 +14,10 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
+from monitor.backfill import BackfillSummary
 from monitor.collect import CycleSummary
 
-__all__ = ["CollectProgress", "summary_lines"]
+__all__ = ["CollectProgress", "backfill_lines", "summary_lines"]
 
 log = logging.getLogger("monitor.collect")
 
@@ -78,3 +79,16 @@ def summary_lines(summary: CycleSummary) -> list[str]:
     return lines
 
 
+
+
+def backfill_lines(summary: BackfillSummary) -> list[str]:
+    """One line per repo (what happened, pages read), then requests and allowance per platform."""
+    lines = []
+    for outcome in summary.outcomes:
+        reason = f": {outcome.reason}" if outcome.reason else ""
+        lines.append(f"{outcome.status} {outcome.repo} ({outcome.pages} pages){reason}")
+    for platform in sorted(summary.requests):
+        allowed = summary.allowance.get(platform)
+        share = f" of {allowed} allowed" if allowed is not None else ""
+        lines.append(f"{platform}: {summary.requests[platform]} requests{share}")
+    return lines

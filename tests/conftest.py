@@ -69,4 +69,4 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 # The local fake GitHub and Gitee (tests/fakes), served over real HTTP on 127.0.0.1.
-pytest_plugins = ["tests.fakes.fixtures"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.world"]

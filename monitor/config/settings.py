@@ -158,6 +158,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 "repos per GitHub GraphQL query"),
     SettingSpec("backfill", "budget_share", 0.5, _share, None,
                 "largest share of the API budget left that one backfill run may spend"),
+    SettingSpec("backfill", "max_requests", 1000, _positive_int, None,
+                "requests one backfill run may make on a platform that tells no budget (Gitee)"),
 )
 
 
@@ -186,6 +188,7 @@ class Settings:
     timeout: int = 30
     graphql_batch: int = 50
     budget_share: float = 0.5
+    backfill_max_requests: int = 1000
 
     @property
     def config_dir(self) -> Path:
@@ -285,6 +288,7 @@ def load_settings(
         timeout=values["collect.timeout"],
         graphql_batch=values["collect.graphql_batch"],
         budget_share=values["backfill.budget_share"],
+        backfill_max_requests=values["backfill.max_requests"],
     )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from monitor.errors import PlatformError
@@ -29,6 +29,7 @@ __all__ = [
     "METRICS",
     "Budget",
     "CachedResponse",
+    "HistoryPage",
     "Platform",
     "Release",
     "RepoResult",
@@ -86,6 +87,21 @@ class RepoResult:
     deferred: bool = False
 
 
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of a repo's star history, as stars given per day of the platform's calendar.
+
+    ``days`` counts, for each day in the platform's calendar (:attr:`Platform.history_zone`),
+    the stars given that day *and still present* (a withdrawn star is gone from its day).
+    """
+
+    page: int
+    days: dict[date, int]
+    last: bool  # no page beyond this one (in the platform's paging order)
+    pages: int | None = None  # how many pages the platform says there are, when it says
+    from_cache: bool = False  # answered 304: nothing changed since the stored copy
+
+
 @dataclass
 class Budget:
     """The rate-limit budget last seen in a platform's headers (None: not told)."""
@@ -122,6 +138,13 @@ class Platform(Protocol):
     """One forge. Implementations: :mod:`monitor.platforms.github`, :mod:`.gitee`."""
 
     name: str
+    #: IANA zone of the calendar the platform counts star-history days in.
+    history_zone: str
+    #: Page 1 of the star history holds the newest days (GitHub) or the oldest (Gitee).
+    history_newest_first: bool
+    #: Whether a day always lies wholly within one history page (GitHub's week buckets) or can
+    #: straddle two (Gitee's star lists), which decides how pages are merged.
+    history_whole_days: bool
 
     @property
     def requests_made(self) -> int:
@@ -137,6 +160,15 @@ class Platform(Protocol):
 
     async def releases(self, repo: RepoTarget) -> list[Release]:
         """Every published release (drafts excluded), newest first."""
+        ...
+
+    async def star_history(self, repo: RepoTarget, page: int) -> HistoryPage:
+        """One page (1-based) of the repo's star history; conditional where the platform
+        allows. Raises :class:`~monitor.errors.PlatformError` when history is refused."""
+        ...
+
+    async def refresh_budget(self) -> Budget:
+        """The budget left now, asked for free where the platform can (GitHub /rate_limit)."""
         ...
 
     async def aclose(self) -> None: ...

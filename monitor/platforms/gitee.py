@@ -26,6 +26,11 @@ What Gitee's API does, from public sources (Gitee publishes no rate-limit or err
   tag_name, name, prerelease, created_at — no ``draft``, no ``published_at``: created_at is
   the publication time and every listed release counts.
 * ETag/Last-Modified: unknown (nothing recorded); conditional requests are harmless without.
+* ``stargazers``: user objects plus ``star_at`` (ISO 8601, +08:00; swagger-derived types), paged
+  like every list; probably oldest first, which nothing documents, so nothing relies on it. The
+  list holds today's stargazers only: a withdrawn star is gone. Star history counts them per
+  Asia/Shanghai day (Gitee's own calendar); a day can straddle two pages.
+* No budget endpoint: the budget is whatever headers told (usually nothing).
 """
 
 from __future__ import annotations
@@ -33,10 +38,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -51,6 +58,8 @@ from monitor.errors import (
 )
 from monitor.ids import RepoId
 from monitor.platforms.base import (
+    Budget,
+    HistoryPage,
     Release,
     RepoResult,
     RepoSnapshot,
@@ -67,6 +76,7 @@ log = logging.getLogger(__name__)
 DEFAULT_CONCURRENCY = 2
 PER_PAGE = 100
 _BEIJING = timezone(timedelta(hours=8))  # Gitee's own offset, for a time without one
+_SHANGHAI = "Asia/Shanghai"  # the calendar star-history days are counted in
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _THROTTLE_WORDS = ("rate limit", "too many", "频繁", "限流")
 
@@ -87,6 +97,9 @@ class Gitee(HttpPlatform):
     """The :class:`~monitor.platforms.base.Platform` for gitee.com (or a Gitee v5 host)."""
 
     name = "gitee"
+    history_zone = _SHANGHAI
+    history_newest_first = False
+    history_whole_days = False
 
     def __init__(
         self,
@@ -162,6 +175,41 @@ class Gitee(HttpPlatform):
         items = await self._list_all(f"{base}/releases", {"direction": "desc"})
         found = [_release(item, self._web_url(repo.repo.owner, repo.repo.name)) for item in items]
         return _newest_first(found)
+
+    # -- star history ---------------------------------------------------------------------
+
+    async def star_history(self, repo: RepoTarget, page: int) -> HistoryPage:
+        """Page ``page`` of the stargazer list (``per_page`` 100) as stars per Shanghai day.
+        Only days with stars appear; ``last`` comes from ``total_page``, else from a short
+        page."""
+        if page < 1:
+            raise ValueError(f"pages start at 1, not {page}")
+        path = f"{_repo_path(repo.repo.owner, repo.repo.name)}/stargazers"
+        params = {"page": page, "per_page": PER_PAGE}
+        reply = await self._get(path, params)
+        if reply.status in _REDIRECTS:
+            moved = self._api_path(reply.headers.get("location"))
+            if moved is None:
+                raise MalformedResponse(f"{reply.url}: redirected ({reply.status}) off the API")
+            reply = await self._get(moved, params)
+        self._check(reply)
+        items = _items(reply)
+        zone = ZoneInfo(_SHANGHAI)
+        days: Counter[date] = Counter()
+        for item in items:
+            given = _time(item.get("star_at")) if isinstance(item, dict) else None
+            if given is None:
+                raise MalformedResponse(f"{reply.url}: a stargazer without star_at")
+            days[given.astimezone(zone).date()] += 1
+        pages = reply.header_int("total_page")
+        last = not items or (page >= pages if pages is not None else len(items) < PER_PAGE)
+        return HistoryPage(
+            page=page, days=dict(days), last=last, pages=pages, from_cache=reply.from_cache,
+        )
+
+    async def refresh_budget(self) -> Budget:
+        """Gitee has no budget endpoint: what headers told, usually nothing."""
+        return self.budget
 
     # -- one repo -------------------------------------------------------------------------
 

@@ -10,6 +10,11 @@ watching are ``subscribers_count``); ``open_issues_count`` includes pull request
 answer 301 to ``/repositories/{id}``, which this module follows itself (the HTTP layer does not,
 so the token never follows a redirect off-host); a timed-out GraphQL batch is charged, so it is
 split rather than re-sent.
+
+Star history (:meth:`GitHub.star_history`) reads ``/stargazers/history`` (API version
+2026-03-10): 30 weeks of Los Angeles days a page, newest first, conditional (a 304 is free);
+GitHub Enterprise has no such endpoint and answers 404. ``/rate_limit`` is free and tells every
+budget at once (:meth:`GitHub.refresh_budget`).
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ import asyncio
 import logging
 import re
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -40,6 +46,7 @@ from monitor.platforms import github_graphql as gql
 from monitor.platforms import github_rest as rest
 from monitor.platforms.base import (
     Budget,
+    HistoryPage,
     Release,
     RepoResult,
     RepoSnapshot,
@@ -55,6 +62,9 @@ log = logging.getLogger(__name__)
 _HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 _REPOSITORY_ID = re.compile(r"/repositories/(\d+)(/[^?#]*)?")
 _TIMED_OUT = (502, 504)  # GraphQL queries over 10 s; charged, so split instead of re-sent
+#: The star-history endpoint arrived with this version (2026-09); ask for it explicitly.
+HISTORY_API_VERSION = "2026-03-10"
+_PACIFIC = "America/Los_Angeles"
 
 
 @dataclass
@@ -70,6 +80,9 @@ class GitHub(HttpPlatform):
     """The GitHub platform (github.com or GitHub Enterprise)."""
 
     name = "github"
+    history_zone = _PACIFIC
+    history_newest_first = True
+    history_whole_days = True
 
     def __init__(
         self,
@@ -92,6 +105,7 @@ class GitHub(HttpPlatform):
         self._use_graphql = token is not None
         self._batch_size = max(batch_size, 1)
         self._recent = recent_releases
+        self._now = now
         secret = {"Authorization": f"Bearer {token.reveal()}"} if token is not None else {}
         self._http = HttpClient(
             platform=self.name, base_url=self._api_url, headers=_HEADERS,
@@ -297,6 +311,44 @@ class GitHub(HttpPlatform):
         oldest = datetime.min.replace(tzinfo=UTC)
         return sorted(published, key=lambda r: r.published_at or oldest, reverse=True)
 
+    # ------------------------------------------------------------------------ star history
+
+    async def star_history(self, repo: RepoTarget, page: int) -> HistoryPage:
+        """Page ``page`` (1 = the newest 30 weeks) as stars per Los Angeles day, every day up
+        to today there included (zeros too), none after. Asked by name (a 301 after a rename
+        is followed); conditional, so an unchanged page is a free 304 (``from_cache``)."""
+        if page < 1:
+            raise ValueError(f"pages start at 1, not {page}")
+        reply = await self._follow(
+            repo, f"repos/{repo.repo.full_name}/stargazers/history",
+            {"per_page": rest.HISTORY_PER_PAGE, "page": page},
+            conditional=True, headers={"X-GitHub-Api-Version": HISTORY_API_VERSION},
+        )
+        rest.check_history(reply, repo, page)
+        today = self._now().astimezone(ZoneInfo(_PACIFIC)).date()
+        return rest.star_history(reply, repo, page, today)
+
+    async def refresh_budget(self) -> Budget:
+        """The tightest budget this platform spends (core, and GraphQL with a token), read
+        from ``/rate_limit``: free, and answered even when the budget is spent. A server
+        without rate limiting (GitHub Enterprise answers 404) leaves what headers told."""
+        # Its own resource name: a spent core budget must not hold back this free request.
+        reply = await self._http.get("rate_limit", resource="rate_limit")
+        if reply.status == 404:
+            return self.budget
+        if reply.status == 401:
+            raise Unauthorized(f"the GitHub token was refused ({rest.message(reply)})")
+        if reply.status != 200:
+            raise Unavailable(f"github rate_limit answered HTTP {reply.status} "
+                              f"({rest.message(reply)})")
+        wanted = ("core", "graphql") if self._use_graphql else ("core",)
+        budgets = rest.rate_limits(reply, wanted)
+        for budget in budgets:
+            assert budget.resource is not None
+            self._http.budgets[budget.resource] = budget
+        known = [b for b in budgets if b.remaining is not None]
+        return min(known, key=lambda b: b.remaining or 0) if known else self.budget
+
     # ------------------------------------------------------------------------------ REST
 
     async def _get(
@@ -304,7 +356,17 @@ class GitHub(HttpPlatform):
         *, conditional: bool = True,
     ) -> Reply:
         """GET, following one 301 (a renamed or transferred repo) on this API only."""
-        reply = await self._http.get(path, params, conditional=conditional)
+        reply = await self._follow(target, path, params, conditional=conditional)
+        rest.check(reply, target)
+        return reply
+
+    async def _follow(
+        self, target: RepoTarget, path: str, params: dict[str, Any] | None = None,
+        *, conditional: bool = True, headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        """GET, following one 301 (a renamed or transferred repo) on this API only; the
+        status is the caller's to judge."""
+        reply = await self._http.get(path, params, conditional=conditional, headers=headers)
         if reply.status == 301:
             location = reply.headers.get("location", "")
             moved = _REPOSITORY_ID.search(urlparse(location).path)
@@ -313,8 +375,8 @@ class GitHub(HttpPlatform):
             log.info("repo moved repo=%s to=repositories/%s", target.repo, moved[1])
             reply = await self._http.get(
                 f"repositories/{moved[1]}{moved[2] or ''}", params, conditional=conditional,
+                headers=headers,
             )
-        rest.check(reply, target)
         return reply
 
     def _relative(self, url: str) -> str:

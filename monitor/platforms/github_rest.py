@@ -4,11 +4,19 @@ Kept apart from :mod:`monitor.platforms.github` so the traps are in one small pl
 ``watchers_count`` is stars (watchers are ``subscribers_count``), ``open_issues_count`` counts
 pull requests too, drafts never belong to the published releases, and a list asked one item per
 page tells its length in the Link header's last page.
+
+Star history (``GET /repos/{o}/{r}/stargazers/history``, 2026-09; /tmp research notes, measured
+by ghchronicle): an array of ``{"week", "total", "days": [7]}``, newest week first, 30 weeks a
+page at most, back to the repo's creation week. ``week`` labels a Sunday (00:00Z, sometimes
+Pacific midnight: only its UTC date counts) and ``days[i]`` is Sunday + i *in Los Angeles*; the
+counts are stars still present, on the day they were given; later days of the current week are
+zero placeholders.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from monitor.errors import (
@@ -19,13 +27,28 @@ from monitor.errors import (
     Unauthorized,
     Unavailable,
 )
-from monitor.platforms.base import Release, RepoSnapshot, RepoTarget
+from monitor.platforms.base import Budget, HistoryPage, Release, RepoSnapshot, RepoTarget
 from monitor.platforms.github_graphql import parse_time
 from monitor.platforms.http import Reply, last_page
 
-__all__ = ["check", "count", "message", "next_link", "release_list", "repo_object", "repository"]
+__all__ = [
+    "HISTORY_PER_PAGE",
+    "check",
+    "check_history",
+    "count",
+    "message",
+    "next_link",
+    "rate_limits",
+    "release_list",
+    "repo_object",
+    "repository",
+    "star_history",
+]
 
 _NEXT = re.compile(r'<([^>]*)>\s*;\s*rel="next"')
+_RELS = re.compile(r'rel="([^"]+)"')
+#: Weeks on a star-history page: the default and also the cap (a larger per_page is cut to 30).
+HISTORY_PER_PAGE = 30
 
 
 def check(reply: Reply, target: RepoTarget) -> None:
@@ -156,3 +179,106 @@ def _text(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise TypeError(f"text, got {value!r}")
     return value
+
+
+# ------------------------------------------------------------------------------ star history
+
+
+def check_history(reply: Reply, target: RepoTarget, page: int) -> None:
+    """Raise what a non-200 star-history answer means (a throttling 403/429 never gets here:
+    the HTTP layer retries it or raises RateLimited)."""
+    status, text = reply.status, message(reply)
+    if status == 200:
+        return
+    if status == 404:
+        raise NotFound(f"{target.repo}: star history not available (404: the repository is "
+                       f"unreadable, or the server has no such endpoint, as GitHub Enterprise)")
+    if status == 410:
+        raise NotFound(f"{target.repo}: star history not available (410: {text})")
+    if status == 403:
+        raise Blocked(f"{target.repo}: star history refused (403: {text})")
+    if status == 422:
+        raise Unavailable(f"{target.repo}: star history refused at page {page} (422: {text})")
+    if status == 202:
+        raise Unavailable(f"{target.repo}: star history is being computed (202); ask again later")
+    check(reply, target)
+
+
+def star_history(reply: Reply, target: RepoTarget, page: int, today: date) -> HistoryPage:
+    """One page of weeks as stars per Los Angeles day, up to ``today`` (an LA date): zero days
+    are kept, so the page tells which days it covers; later days are placeholders, dropped."""
+    body = reply.json() if reply.body else []
+    if not isinstance(body, list):
+        raise MalformedResponse(f"{target.repo}: the star history is not a JSON list")
+    days: dict[date, int] = {}
+    for week in body:
+        sunday, counts = _history_week(week, target)
+        for offset, stars in enumerate(counts):
+            day = sunday + timedelta(days=offset)
+            if day > today:
+                break
+            if day in days:
+                raise MalformedResponse(f"{target.repo}: the star history repeats {day}")
+            days[day] = stars
+    link = reply.headers.get("link")
+    rels = set(_RELS.findall(link or ""))
+    last = len(body) < HISTORY_PER_PAGE or (bool(rels) and "next" not in rels)
+    pages = last_page(link)
+    if pages is None and last and body:
+        pages = page
+    return HistoryPage(page=page, days=days, last=last, pages=pages, from_cache=reply.from_cache)
+
+
+def _history_week(week: Any, target: RepoTarget) -> tuple[date, list[int]]:
+    """(its Sunday, its 7 counts). The label's UTC date is the Sunday: labels are 00:00Z, or
+    07:00/08:00Z (Pacific midnight), both on that date."""
+    if not isinstance(week, dict):
+        raise MalformedResponse(f"{target.repo}: a star-history week is not an object")
+    try:
+        start = _number(week["week"])
+        counts = week["days"]
+        if not isinstance(counts, list) or len(counts) != 7:
+            raise TypeError(f"7 days, got {counts!r}")
+        counts = [_number(n) for n in counts]
+        total = _number(week["total"]) if "total" in week else sum(counts)
+    except (KeyError, TypeError) as exc:
+        raise MalformedResponse(f"{target.repo}: a star-history week lacks {exc}") from None
+    if any(n < 0 for n in counts):
+        raise MalformedResponse(f"{target.repo}: a star-history week has a negative count")
+    if total != sum(counts):
+        raise MalformedResponse(
+            f"{target.repo}: a star-history week's total {total} is not the sum of its days "
+            f"{sum(counts)}")
+    try:
+        sunday = datetime.fromtimestamp(start, UTC).date()
+    except (OverflowError, OSError, ValueError):
+        raise MalformedResponse(f"{target.repo}: star-history week {start} is no time") from None
+    if sunday.weekday() != 6:
+        raise MalformedResponse(f"{target.repo}: star-history week {start} is not a Sunday")
+    return sunday, counts
+
+
+# -------------------------------------------------------------------------------- rate limit
+
+
+def rate_limits(reply: Reply, resources: tuple[str, ...]) -> list[Budget]:
+    """The budgets of ``resources`` in a /rate_limit body (``resources.core`` …): fresher and
+    more complete than its headers, which describe core alone."""
+    body = reply.json()
+    found = body.get("resources") if isinstance(body, dict) else None
+    if not isinstance(found, dict):
+        raise MalformedResponse(f"{reply.url}: no resources in the rate-limit answer")
+    budgets = []
+    for name in resources:
+        entry = found.get(name)
+        if entry is None:
+            continue
+        try:
+            reset = _number(entry["reset"])
+            budgets.append(Budget(
+                limit=_number(entry["limit"]), remaining=_number(entry["remaining"]),
+                reset_at=datetime.fromtimestamp(reset, UTC), resource=name,
+            ))
+        except (KeyError, TypeError, OverflowError, OSError, ValueError) as exc:
+            raise MalformedResponse(f"{reply.url}: the {name} budget lacks {exc}") from None
+    return budgets

@@ -142,12 +142,17 @@ class HttpClient:
     async def get(
         self, path: str, params: Mapping[str, Any] | None = None, *,
         conditional: bool = False, resource: str = "core",
+        headers: Mapping[str, str] | None = None,
     ) -> Reply:
+        """GET ``path``. ``headers`` are sent with this request only: they must hold nothing
+        secret (credentials belong in ``secret_headers``) and are not part of the cache key, so
+        a conditional URL must be asked with the same ones every time (an ETag may vary with
+        them)."""
         cached = None
         key = self.redact(path, params)
         if conditional and self.cache is not None:
             cached = self.cache.get(key)
-        extra: dict[str, str] = {}
+        extra: dict[str, str] = dict(headers or {})
         if cached is not None:
             if cached.etag:
                 extra["If-None-Match"] = cached.etag

@@ -36,7 +36,9 @@ __all__ = [
     "METRICS",
     "OUTCOMES",
     "SOURCES",
+    "BackfillStateRow",
     "CollectionRun",
+    "HistoryPage",
     "HttpCacheEntry",
     "Observation",
     "Project",
@@ -246,3 +248,51 @@ class HttpCacheEntry(SQLModel, table=True):
     headers: str = Field(default="{}", sa_type=Text)  # JSON object of the headers parsing needs
     body: bytes = Field(default=b"", sa_type=LargeBinary)
     stored_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class HistoryPage(SQLModel, table=True):
+    """One page of a platform's history listing (e.g. GitHub stargazers), reduced to day counts.
+
+    ``days`` is a JSON object ``{"YYYY-MM-DD": count}`` in the platform's calendar: how many of
+    the page's entries fall on each day. Keeping pages lets a backfill resume after a crash or a
+    spent budget and rebuild the series without reading the platform again. The rows go with the
+    repo row (``ON DELETE CASCADE``), e.g. when a rename merges two rows into one.
+    """
+
+    __tablename__ = "history_page"
+    __table_args__ = (
+        PrimaryKeyConstraint("repo_id", "metric", "page", name="pk_history_page"),
+        ForeignKeyConstraint(
+            ["repo_id"], ["repo.id"], name="fk_history_page_repo_id", ondelete="CASCADE"
+        ),
+    )
+
+    repo_id: int = Field(primary_key=True)
+    metric: str = Field(primary_key=True, max_length=32)
+    page: int = Field(primary_key=True)
+    fetched_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    days: str = Field(default="{}", sa_type=Text)
+
+
+class BackfillStateRow(SQLModel, table=True):
+    """How far the backfill of one repo's metric got, and why the platform refused it if it did.
+
+    Read and written through :mod:`monitor.store.history` as a frozen ``BackfillState``.
+    """
+
+    __tablename__ = "backfill_state"
+    __table_args__ = (
+        PrimaryKeyConstraint("repo_id", "metric", name="pk_backfill_state"),
+        ForeignKeyConstraint(
+            ["repo_id"], ["repo.id"], name="fk_backfill_state_repo_id", ondelete="CASCADE"
+        ),
+    )
+
+    repo_id: int = Field(primary_key=True)
+    metric: str = Field(primary_key=True, max_length=32)
+    next_page: int = 1  # the next page a first backfill reads
+    pages: int | None = None  # the page count the platform last told, if it did
+    complete: bool = False
+    refused_reason: str | None = Field(default=None, sa_type=Text)  # shown by ``status``
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -19,12 +19,13 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, collate, delete, exists, func, or_, update
+from sqlalchemy import Table, and_, collate, delete, exists, func, or_, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from monitor.ids import RepoId
 from monitor.store.db import atomic, dialect_insert
+from monitor.store.history import effective_observations
 from monitor.store.models import METRICS, SOURCES, Observation, Project, Release, Repo, RepoError
 from monitor.store.runs import (
     RunPlatformIn,
@@ -41,6 +42,7 @@ __all__ = [
     "Point",
     "ReleaseIn",
     "RunPlatformIn",
+    "effective_observations",
     "export_rows",
     "finish_run",
     "interrupt_unfinished_runs",
@@ -324,34 +326,20 @@ def values_at(
 ) -> dict[tuple[int, str], Point]:
     """Each repo's value of each metric as of *at*: the newest observation at or before it.
 
-    This is the boundary value a report's period starts or ends with. Both sources count; when a
+    This is the boundary value a report's period starts or ends with. Both sources count, but a
+    backfill row shadowed by a collected one (:func:`effective_observations`) does not; when a
     collected and a backfill row share the instant, the collected one wins (it was read, not
     rebuilt).
     """
-    o = _table(Observation)
-    conditions: list[ColumnElement[bool]] = [o.c.observed_at <= at]
-    if repo_ids is not None:
-        conditions.append(o.c.repo_id.in_(list(repo_ids)))
-    if metrics is not None:
-        conditions.append(o.c.metric.in_(list(metrics)))
-    newest = (
-        core_select(o.c.repo_id, o.c.metric, func.max(o.c.observed_at).label("observed_at"))
-        .where(*conditions)
-        .group_by(o.c.repo_id, o.c.metric)
-        .subquery()
+    e = effective_observations(repo_ids, metrics, through=at)
+    rank = func.row_number().over(
+        partition_by=(e.c.repo_id, e.c.metric),
+        order_by=(e.c.observed_at.desc(), e.c.source.desc()),  # 'collected' > 'backfill'
     )
-    stmt = (
-        core_select(o.c.repo_id, o.c.metric, o.c.observed_at, o.c.value, o.c.source)
-        .join(
-            newest,
-            and_(
-                o.c.repo_id == newest.c.repo_id,
-                o.c.metric == newest.c.metric,
-                o.c.observed_at == newest.c.observed_at,
-            ),
-        )
-        .order_by(o.c.source)  # 'backfill' < 'collected': collected comes last and wins below
-    )
+    ranked = core_select(*e.c, rank.label("rank")).subquery("ranked")
+    stmt = core_select(
+        ranked.c.repo_id, ranked.c.metric, ranked.c.observed_at, ranked.c.value, ranked.c.source
+    ).where(ranked.c.rank == 1)
     return {(r, m): Point(t, v, s) for r, m, t, v, s in session.connection().execute(stmt)}
 
 
@@ -366,33 +354,37 @@ def export_rows(
 
     *repos* are ``platform:owner/name`` strings matched without regard to case against the
     current name or the configured key (so an old name still finds a renamed repo). The time
-    window is half-open, ``since <= observed_at < until``. Rows are sorted by repo (current
+    window is half-open, ``since <= observed_at < until``. Backfill rows shadowed by collected
+    ones are left out (:func:`effective_observations`). Rows are sorted by repo (current
     name, case-insensitively), metric, time and source, in byte order on both databases
     (PostgreSQL's default collation would otherwise sort ``a-b`` and ``a_b`` unlike SQLite).
     The session must stay open while the iterator is consumed.
     """
-    o, r = _table(Observation), _table(Repo)
+    r = _table(Repo)
     label = r.c.platform + ":" + r.c.owner + "/" + r.c.name
-    stmt = core_select(label, o.c.metric, o.c.observed_at, o.c.value, o.c.source).join(
-        r, r.c.id == o.c.repo_id
-    )
+    repo_ids: list[int] | None = None
     if repos is not None:
         keys = [key.lower() for key in repos]
-        stmt = stmt.where(or_(func.lower(label).in_(keys), r.c.config_key.in_(keys)))
-    if metrics is not None:
-        stmt = stmt.where(o.c.metric.in_(list(metrics)))
+        found = core_select(r.c.id).where(
+            or_(func.lower(label).in_(keys), r.c.config_key.in_(keys))
+        )
+        repo_ids = list(session.connection().execute(found).scalars())
+        if not repo_ids:
+            return
+    e = effective_observations(repo_ids, metrics, until=until)
+    stmt = core_select(label, e.c.metric, e.c.observed_at, e.c.value, e.c.source).join(
+        r, r.c.id == e.c.repo_id
+    )
     if since is not None:
-        stmt = stmt.where(o.c.observed_at >= since)
-    if until is not None:
-        stmt = stmt.where(o.c.observed_at < until)
+        stmt = stmt.where(e.c.observed_at >= since)
     binary = "C" if session.get_bind().dialect.name == "postgresql" else "BINARY"
     stmt = stmt.order_by(
         collate(func.lower(label), binary),
         collate(label, binary),
         r.c.id,
-        collate(o.c.metric, binary),
-        o.c.observed_at,
-        o.c.source,
+        collate(e.c.metric, binary),
+        e.c.observed_at,
+        e.c.source,
     )
     rows = session.connection().execute(stmt.execution_options(yield_per=_CHUNK))
     for row in rows:

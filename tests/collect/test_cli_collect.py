@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import MetaData
 
 from monitor.store.db import Database
-from tests.collect.harness import HEALTHY, TOKENS, Monitor, Run
+from tests.harness import HEALTHY, TOKENS, Monitor, Run
 
 
 def dump(database: Database) -> str:

@@ -10,7 +10,7 @@ from sqlmodel import select
 from monitor.console import summary_lines
 from monitor.store.db import open_database
 from monitor.store.models import Repo
-from tests.collect.harness import EXPECTED, HEALTHY, T0, Monitor
+from tests.harness import EXPECTED, HEALTHY, T0, Monitor
 
 
 def github_calls(monitor: Monitor) -> list[tuple[str, str, int]]:

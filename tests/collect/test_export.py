@@ -18,7 +18,7 @@ from monitor.store.series import (
     sync_projects,
     write_observations,
 )
-from tests.collect.harness import Run
+from tests.harness import Run
 
 HEADER = "repo,metric,observed_at,value,source"
 ROWS = [  # export order: repo (current name), metric, time

@@ -12,7 +12,7 @@ import pytest
 from monitor.collect import CycleSummary
 from monitor.store.models import RepoError
 from monitor.store.series import record_repo_error
-from tests.collect.harness import EXPECTED, HEALTHY, TOKENS, Monitor
+from tests.harness import EXPECTED, HEALTHY, TOKENS, Monitor
 
 ROCKET = r"^/repos/acme/rocket$"
 

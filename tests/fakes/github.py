@@ -75,6 +75,10 @@ class FakeGitHub(FakePlatform):
 
     Switches: ``bad_tokens``, ``fail_next``, ``malformed_next``, ``secondary_limit_next``,
     ``slow_graphql``; budgets via ``budget()`` / ``set_budget()`` (resource core or graphql).
+
+    Star history (``/stargazers/history``): ``history_available = False`` makes it 404 like
+    GitHub Enterprise; ``history_label`` is ``"utc"`` (weeks labelled Sunday 00:00Z, as measured)
+    or ``"pacific"`` (Pacific midnight).
     """
 
     platform = "github"
@@ -93,6 +97,8 @@ class FakeGitHub(FakePlatform):
         self.graphql_limit = graphql_limit
         self.graphql_timeout_s = graphql_timeout_s
         self.graphql_delay_s = 0.0
+        self.history_available = True
+        self.history_label = "utc"
         self._request_counter = 0
         self._routes: dict[str, Route] = {
             "": self._repo,
@@ -209,7 +215,9 @@ class FakeGitHub(FakePlatform):
             resp = self._route(req)
             etag = resp.header("etag")
             if etag and etag_matches(req.headers.get("if-none-match"), etag):
-                keep = ("etag", "last-modified", "link")
+                # GitHub's star history answers a 304 without its Link header (measured).
+                history = req.path.endswith("/stargazers/history")
+                keep = ("etag", "last-modified") if history else ("etag", "last-modified", "link")
                 headers = [h for h in resp.headers if h[0] in keep]
                 return Response(304, b"", [*self.base_headers(req)[2:], *headers, *rate])
             budget.used += 1
@@ -362,10 +370,16 @@ class FakeGitHub(FakePlatform):
         return self._page(req, items)
 
     def _history(self, req: Request, repo: FakeRepo, sub: str) -> Response:
+        """30 weeks a page by default and at most (a larger per_page is cut to 30); past the
+        last page, ``[]``. Costs one core point; a 304 is free."""
+        if not self.history_available:
+            return self.error(req, 404, {"message": "Not Found", "documentation_url": DOCS})
         now = datetime.fromtimestamp(self.clock(), UTC)
-        weeks = star_weeks(repo.star_timeline(now), repo.created_at, now)
+        weeks = star_weeks(repo.star_timeline(now), repo.created_at, now,
+                           label=self.history_label)  # fmt: skip
         page = max(req.int_param("page", 1), 1)
-        start, stop, last = paging(len(weeks), page, 30)
+        per_page = min(max(req.int_param("per_page", 30), 1), 30)
+        start, stop, last = paging(len(weeks), page, per_page)
         return self.ok(req, weeks[start:stop], link=link_header(req, page, last),
                        last_modified=repo.last_modified)  # fmt: skip
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -138,28 +138,35 @@ def link_header(req: Request, page: int, last: int) -> str | None:
     return ", ".join(rels) or None
 
 
-def star_weeks(times: list[datetime], created: datetime, now: datetime) -> list[dict[str, Any]]:
-    """Weeks (Sunday 00:00 US Pacific) from the repo's creation to now, newest first."""
+def star_weeks(
+    times: list[datetime], created: datetime, now: datetime, *, label: str = "utc",
+) -> list[dict[str, Any]]:
+    """Weeks from the repo's creation week to now, newest first; ``days[i]`` counts the stars of
+    the US Pacific day Sunday + i (daylight saving included). Each week is labelled with its
+    Sunday: at 00:00 UTC of that date (``label="utc"``, as measured on github.com) or at Pacific
+    midnight (``label="pacific"``, 07:00/08:00Z, also seen in a client's fixture)."""
 
-    def week_start(moment: datetime) -> datetime:
-        local = moment.astimezone(PACIFIC)
-        day = local.date() - timedelta(days=(local.weekday() + 1) % 7)
-        return datetime(day.year, day.month, day.day, tzinfo=PACIFIC)
+    def week_start(moment: datetime) -> date:
+        local = moment.astimezone(PACIFIC).date()
+        return local - timedelta(days=(local.weekday() + 1) % 7)
+
+    def stamp(sunday: date) -> int:
+        zone = UTC if label == "utc" else PACIFIC
+        return int(datetime(sunday.year, sunday.month, sunday.day, tzinfo=zone).timestamp())
 
     first = week_start(min([created, *times[:1]]))
     current = week_start(now)
-    buckets: dict[datetime, list[int]] = {}
+    buckets: dict[date, list[int]] = {}
     day = first
     while day <= current:
         buckets[day] = [0] * 7
-        day = datetime.combine((day + timedelta(days=7)).date(), day.time(), PACIFIC)
+        day += timedelta(days=7)
     for when in times:
-        local = when.astimezone(PACIFIC)
         start = week_start(when)
         if start in buckets:
-            buckets[start][(local.date() - start.date()).days] += 1
+            buckets[start][(when.astimezone(PACIFIC).date() - start).days] += 1
     return [
-        {"week": int(start.timestamp()), "total": sum(days), "days": days}
+        {"week": stamp(start), "total": sum(days), "days": days}
         for start, days in sorted(buckets.items(), reverse=True)
     ]
 

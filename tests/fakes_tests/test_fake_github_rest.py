@@ -4,7 +4,6 @@ import json
 import re
 import time
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -207,10 +206,9 @@ def test_stargazers_history_weeks(fake_server: FakeServer, client: httpx.Client)
         page += 1
     assert link
     every = [w for p in pages for w in p]
-    pacific = ZoneInfo("America/Los_Angeles")
-    for w in every:
-        start = datetime.fromtimestamp(w["week"], pacific)
-        assert (start.hour, start.minute, start.weekday()) == (0, 0, 6)  # Sunday midnight
+    for w in every:  # labelled with the Sunday at 00:00Z, as measured (days are LA days)
+        start = datetime.fromtimestamp(w["week"], UTC)
+        assert (start.hour, start.minute, start.weekday()) == (0, 0, 6)
         assert sum(w["days"]) == w["total"] and len(w["days"]) == 7
     assert [w["week"] for w in every] == sorted((w["week"] for w in every), reverse=True)
     assert sum(w["total"] for w in every) == 42
@@ -228,9 +226,10 @@ def test_history_day_buckets_use_pacific_days() -> None:
         weeks = httpx.get(f"{fake.github_api_url}/repos/o/r/stargazers/history",
                           headers={"User-Agent": "t"}).json()  # fmt: skip
     by_start = {datetime.fromtimestamp(w["week"], UTC): w["days"] for w in weeks}
-    assert by_start[datetime(2024, 3, 3, 8, tzinfo=UTC)][6] == 1  # PST week start 08:00Z
-    assert by_start[datetime(2024, 3, 10, 8, tzinfo=UTC)][0] == 1  # 00:30 PST, DST at 02:00
-    assert datetime(2024, 3, 17, 7, tzinfo=UTC) in by_start  # the next week starts in PDT
+    # Weeks are labelled by their Sunday at 00:00Z; the days inside are Los Angeles days.
+    assert by_start[datetime(2024, 3, 3, tzinfo=UTC)][6] == 1  # Saturday 03-09 in LA
+    assert by_start[datetime(2024, 3, 10, tzinfo=UTC)][0] == 1  # 00:30 PST on 03-10, DST at 02:00
+    assert datetime(2024, 3, 17, tzinfo=UTC) in by_start
 
 
 def test_request_log_and_latency(client: httpx.Client) -> None:

@@ -16,7 +16,9 @@ from monitor.store.models import Observation
 
 TABLES = {
     "alembic_version",
+    "backfill_state",
     "collection_run",
+    "history_page",
     "http_cache",
     "observation",
     "project",

@@ -168,7 +168,7 @@ def test_export_order_and_filters(session: Session, repos: dict[str, Repo]) -> N
     assert [(r.repo, r.metric, r.observed_at, r.source) for r in rows] == [
         ("gitee:paddlepaddle/Paddle", "stars", hours(1), "collected"),
         ("github:PaddlePaddle/Paddle", "forks", hours(3), "collected"),
-        ("github:PaddlePaddle/Paddle", "stars", hours(1), "backfill"),
+        # the backfill row at hours(1) is shadowed by the collected one (same day)
         ("github:PaddlePaddle/Paddle", "stars", hours(1), "collected"),
         ("github:PaddlePaddle/Paddle", "stars", hours(2), "collected"),
         ("github:pytorch/pytorch", "stars", hours(1), "collected"),
@@ -178,12 +178,113 @@ def test_export_order_and_filters(session: Session, repos: dict[str, Repo]) -> N
     only = list(
         series.export_rows(session, repos=["GITHUB:paddlepaddle/paddle"], metrics=["stars"])
     )
-    assert [(r.repo, r.value) for r in only] == [("github:PaddlePaddle/Paddle", 1)] * 2 + [
-        ("github:PaddlePaddle/Paddle", 2)
+    assert [(r.repo, r.value) for r in only] == [
+        ("github:PaddlePaddle/Paddle", 1),
+        ("github:PaddlePaddle/Paddle", 2),
     ]
     window = list(series.export_rows(session, since=hours(2), until=hours(3)))  # half-open
     assert [(r.repo, r.observed_at) for r in window] == [("github:PaddlePaddle/Paddle", hours(2))]
     assert list(series.export_rows(session, repos=["github:nobody/nothing"])) == []
+
+
+# -- precedence: a collected observation shadows the backfill row of its day ---------------------
+
+# GitHub's star history ends its days at Pacific midnight: 08:00Z in winter, 07:00Z in summer.
+# 2024-03-10 is the 23-hour day on which Pacific time springs forward.
+DAY_END = datetime(2024, 3, 9, 8, tzinfo=UTC)  # end of Pacific 2024-03-08
+DST_END = datetime(2024, 3, 10, 7, tzinfo=UTC)  # end of Pacific 2024-03-09 (23 h later)
+NEXT_END = datetime(2024, 3, 11, 7, tzinfo=UTC)
+US = timedelta(microseconds=1)
+
+
+@pytest.mark.parametrize(
+    ("backfill", "collected", "kept"),
+    [
+        # The first row's day is the 24 hours before it, open at the start, closed at the end.
+        ([DAY_END], [DAY_END - timedelta(hours=23)], []),
+        ([DAY_END], [DAY_END], []),
+        ([DAY_END], [DAY_END - timedelta(hours=24) + US], []),
+        ([DAY_END], [DAY_END - timedelta(hours=24)], [DAY_END]),
+        ([DAY_END], [DAY_END + US], [DAY_END]),
+        ([DAY_END], [], [DAY_END]),
+        # Later rows' days start at the previous row: a DST day is 23 hours long.
+        ([DAY_END, DST_END], [DAY_END + timedelta(hours=1)], [DAY_END]),
+        ([DAY_END, DST_END], [DST_END], [DAY_END]),
+        ([DAY_END, DST_END], [DAY_END], [DST_END]),
+        # 30 min before DAY_END: within 24 h of DST_END, yet in the day before DST_END's day.
+        ([DAY_END, DST_END], [DAY_END - timedelta(minutes=30)], [DST_END]),
+        ([DAY_END, DST_END, NEXT_END], [DST_END + US], [DAY_END, DST_END]),
+        ([DAY_END, DST_END, NEXT_END], [DAY_END - US, NEXT_END], [DST_END]),
+    ],
+)
+def test_export_drops_backfill_rows_shadowed_by_collected_ones(
+    session: Session,
+    repos: dict[str, Repo],
+    backfill: list[datetime],
+    collected: list[datetime],
+    kept: list[datetime],
+) -> None:
+    paddle, torch = repos[PADDLE.key], repos[TORCH.key]
+    rows = [obs(paddle, "stars", at, i, "backfill") for i, at in enumerate(backfill)]
+    rows += [obs(paddle, "stars", at, 100 + i) for i, at in enumerate(collected)]
+    # Collected rows of another metric or another repo shadow nothing here.
+    rows += [obs(paddle, "forks", at, 1) for at in backfill]
+    rows += [obs(torch, "stars", at, 1) for at in backfill]
+    series.write_observations(session, rows)
+
+    exported = list(series.export_rows(session, repos=[str(PADDLE)], metrics=["stars"]))
+    assert [r.observed_at for r in exported if r.source == "backfill"] == kept
+    assert [r.observed_at for r in exported if r.source == "collected"] == sorted(collected)
+    assert count(session, Observation) == len(rows)  # both stay stored
+    everything = list(series.export_rows(session))
+    assert [r.observed_at for r in everything if r.source == "backfill"] == kept
+
+
+def test_shadowing_looks_before_the_export_window(session: Session, repos: dict[str, Repo]) -> None:
+    """A row's day starts at the previous backfill row even when that row is not exported."""
+    paddle = repos[PADDLE.key]
+    series.write_observations(
+        session,
+        [
+            obs(paddle, "stars", DAY_END, 10, "backfill"),
+            obs(paddle, "stars", DST_END, 20, "backfill"),
+            obs(paddle, "stars", NEXT_END, 30, "backfill"),
+            obs(paddle, "stars", DAY_END - timedelta(minutes=30), 9),  # in DAY_END's day only
+            obs(paddle, "stars", DST_END + timedelta(hours=2), 21),  # in NEXT_END's day
+        ],
+    )
+    window = list(
+        series.export_rows(session, since=DAY_END + US, until=NEXT_END + timedelta(hours=1))
+    )
+    assert [(r.observed_at, r.value, r.source) for r in window] == [
+        (DST_END, 20, "backfill"),
+        (DST_END + timedelta(hours=2), 21, "collected"),
+    ]
+
+
+def test_values_at_prefers_the_collected_value_of_a_day(
+    session: Session, repos: dict[str, Repo]
+) -> None:
+    paddle = repos[PADDLE.key]
+    series.write_observations(
+        session,
+        [
+            obs(paddle, "stars", DAY_END, 100, "backfill"),
+            obs(paddle, "stars", DST_END, 120, "backfill"),  # shadowed: collected in its day
+            obs(paddle, "stars", NEXT_END, 130, "backfill"),
+            obs(paddle, "stars", DST_END - timedelta(hours=3), 117),
+        ],
+    )
+    key = (paddle.id or 0, "stars")
+    # Right after DST_END's day ends: the collected value, not the backfill row at DST_END.
+    at = series.values_at(session, DST_END + timedelta(seconds=1))
+    assert at == {key: series.Point(DST_END - timedelta(hours=3), 117, "collected")}
+    assert series.values_at(session, DST_END)[key].value == 117
+    # Unshadowed rows still count on either side.
+    assert series.values_at(session, DST_END - timedelta(hours=4))[key].value == 100
+    assert series.values_at(session, NEXT_END, [paddle.id or 0], ["stars"])[key].value == 130
+    assert series.values_at(session, DAY_END - US) == {}
+    assert count(session, Observation) == 4
 
 
 # -- renames -----------------------------------------------------------------------------------

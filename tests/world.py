@@ -1,4 +1,7 @@
-"""Fixtures of the collection tests (the world they build is in :mod:`tests.collect.harness`)."""
+"""A monitor home pointed at the fakes and the test database (the world is in tests.harness).
+
+Shared by the collection and backfill tests through ``pytest_plugins`` in tests/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,12 @@ import pytest
 
 from monitor.cli import main
 from monitor.store.db import Database
-from tests.collect.harness import REPOS_TOML, TOKENS, Monitor, Run
 from tests.fakes import FakeRepo, FakeServer
+from tests.harness import REPOS_TOML, TOKENS, Monitor, Run
 
 
 @pytest.fixture
-def fake_server(fake_server: FakeServer) -> FakeServer:
+def fakes(fake_server: FakeServer) -> FakeServer:
     """The default fakes plus acme/booster, a second healthy GitHub repo."""
     fake_server.github.add(FakeRepo(
         id=105, owner="acme", name="booster", stars=3, forks=1, watchers=2, open_issues=6,
@@ -31,9 +34,9 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def monitor(home: Path, fake_server: FakeServer, database: Database, database_url: str) -> Monitor:
-    return Monitor(home, fake_server, database,
-                   {**fake_server.env(), "MONITOR_DATABASE_URL": database_url})
+def monitor(home: Path, fakes: FakeServer, database: Database, database_url: str) -> Monitor:
+    return Monitor(home, fakes, database,
+                   {**fakes.env(), "MONITOR_DATABASE_URL": database_url})
 
 
 @pytest.fixture(params=["rest", "graphql"])

@@ -1,4 +1,4 @@
-"""The collection tests' world: a home tracking the fakes' repos, and a cycle runner.
+"""The collection and backfill tests' world: a home tracking the fakes' repos, and runners.
 
 The runner calls :func:`monitor.collect.collect` in-process, once per backend (the ``database``
 fixture), with platforms opened from the settings as the program opens them, except that their
@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from monitor.backfill import BackfillSummary, backfill
 from monitor.collect import CycleSummary, ProgressCallback, collect
 from monitor.config.repos import load_repos
 from monitor.config.settings import Settings, load_settings
@@ -88,9 +89,9 @@ class Monitor:
     def settings(self) -> Settings:
         return load_settings(self.home, self.environ)
 
-    def configure(self, **collect: object) -> None:
-        """Write ``[collect]`` of config/monitor.toml."""
-        lines = ["[collect]", *(f"{key} = {json.dumps(value)}" for key, value in collect.items())]
+    def configure(self, table: str = "collect", **values: object) -> None:
+        """Write one table (``[collect]`` by default) of config/monitor.toml."""
+        lines = [f"[{table}]", *(f"{key} = {json.dumps(value)}" for key, value in values.items())]
         (self.home / "config" / "monitor.toml").write_text("\n".join(lines) + "\n")
 
     def use_tokens(self) -> None:
@@ -114,6 +115,17 @@ class Monitor:
             settings, database or self.database, load_repos(settings.repos_path),
             [RepoId.parse(text) for text in only], platform_factory=self._open,
             progress=progress, now=lambda: now,
+        ))
+
+    def backfill(
+        self, *only: str, now: datetime | None = None, new_only: bool = False,
+    ) -> BackfillSummary:
+        settings = self.settings()
+        clock = (lambda: now) if now is not None else (lambda: datetime.now(UTC))
+        return asyncio.run(backfill(
+            settings, self.database, load_repos(settings.repos_path),
+            [RepoId.parse(text) for text in only], new_only=new_only,
+            platform_factory=self._open, now=clock,
         ))
 
     # -- what the store holds --------------------------------------------------------------

@@ -1,0 +1,376 @@
+"""The store's side of backfill: the platform's history pages, each backfill's progress, and the
+rebuilt series itself.
+
+A backfill reads a platform's history listing (GitHub's stargazers with their timestamps) page by
+page. Each page is kept reduced to counts per day (:func:`save_page`), so a backfill cut off by a
+spent budget or a crash resumes at :attr:`BackfillState.next_page`, and the series can be rebuilt
+from the pages without reading the platform again. The rebuilt series replaces the repo's earlier
+``backfill`` observations in one go (:func:`replace_backfill`); collected rows are never touched.
+Which of the two a read shows where both describe one day is decided here too, once, in SQL
+(:func:`effective_observations`, used by export and report boundary values).
+
+Like :mod:`monitor.store.series`, every function that writes is one transaction
+(:func:`~monitor.store.db.atomic`), or a savepoint inside a caller's ``session.begin_nested()``.
+Times in and out are aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Subquery,
+    Table,
+    delete,
+    func,
+    insert,
+    literal_column,
+    union_all,
+)
+from sqlalchemy import select as core_select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlmodel import Session, col, select
+
+from monitor.store.db import atomic, dialect_insert
+from monitor.store.models import METRICS, BackfillStateRow, HistoryPage, Observation, utcnow
+
+__all__ = [
+    "BackfillState",
+    "StoredPage",
+    "delete_pages",
+    "effective_observations",
+    "get_state",
+    "load_pages",
+    "refuse",
+    "replace_backfill",
+    "save_page",
+    "save_state",
+    "states",
+]
+
+# Observations per INSERT: five columns a row, far below SQLite's 32766 bound parameters.
+_CHUNK = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    """One stored page: its number, when it was read, and its entries counted per day."""
+
+    page: int
+    fetched_at: datetime
+    days: dict[date, int]
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillState:
+    """The ``backfill_state`` row of one repo's metric.
+
+    ``next_page`` is the next page a first backfill reads; ``pages`` the page count the platform
+    last told (``None`` if it never did); ``refused_reason`` why the platform refused the history
+    (``status`` shows it; ``None`` when history works). :func:`save_state` fills ``updated_at``
+    with the current time when it is ``None``, and ``completed_at`` too when ``complete`` is set.
+    """
+
+    repo_id: int
+    metric: str
+    next_page: int = 1
+    pages: int | None = None
+    complete: bool = False
+    refused_reason: str | None = None
+    updated_at: datetime | None = None
+    completed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _check_metric(self.metric)
+
+    @classmethod
+    def new(cls, repo_id: int, metric: str) -> BackfillState:
+        """The state of a backfill that has not started: page 1 next, nothing known."""
+        return cls(repo_id, metric)
+
+
+def _check_metric(metric: str) -> None:
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r} (known: {', '.join(METRICS)})")
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def _state(row: BackfillStateRow) -> BackfillState:
+    return BackfillState(
+        repo_id=row.repo_id,
+        metric=row.metric,
+        next_page=row.next_page,
+        pages=row.pages,
+        complete=row.complete,
+        refused_reason=row.refused_reason,
+        updated_at=row.updated_at,
+        completed_at=row.completed_at,
+    )
+
+
+# -- pages ----------------------------------------------------------------------------------------
+
+
+def save_page(
+    session: Session,
+    repo_id: int,
+    metric: str,
+    page: int,
+    days: Mapping[date, int],
+    fetched_at: datetime | None = None,
+) -> None:
+    """Store one page's counts per day, replacing what was stored for that page before."""
+    _check_metric(metric)
+    encoded = json.dumps({day.isoformat(): int(n) for day, n in sorted(days.items())})
+    row = {
+        "repo_id": repo_id,
+        "metric": metric,
+        "page": page,
+        "fetched_at": fetched_at or utcnow(),
+        "days": encoded,
+    }
+    with atomic(session):
+        stmt = dialect_insert(session, HistoryPage).values(row)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["repo_id", "metric", "page"],
+            set_={"fetched_at": stmt.excluded.fetched_at, "days": stmt.excluded.days},
+        )
+        session.exec(stmt)
+
+
+def load_pages(session: Session, repo_id: int, metric: str) -> list[StoredPage]:
+    """Every stored page of a repo's metric, oldest read first (then by page number)."""
+    stmt = (
+        select(HistoryPage)
+        .where(HistoryPage.repo_id == repo_id, HistoryPage.metric == metric)
+        .order_by(col(HistoryPage.fetched_at), col(HistoryPage.page))
+    )
+    return [
+        StoredPage(
+            row.page,
+            row.fetched_at,
+            {date.fromisoformat(day): n for day, n in json.loads(row.days).items()},
+        )
+        for row in session.exec(stmt)
+    ]
+
+
+def delete_pages(session: Session, repo_id: int, metric: str) -> int:
+    """Forget every stored page of a repo's metric; returns how many there were."""
+    t = _table(HistoryPage)
+    with atomic(session):
+        result = session.connection().execute(
+            delete(t).where(t.c.repo_id == repo_id, t.c.metric == metric)
+        )
+    return result.rowcount
+
+
+# -- progress -------------------------------------------------------------------------------------
+
+
+def get_state(session: Session, repo_id: int, metric: str) -> BackfillState | None:
+    """The backfill progress of a repo's metric; ``None`` if no backfill ever started."""
+    row = session.get(BackfillStateRow, (repo_id, metric))
+    return None if row is None else _state(row)
+
+
+def save_state(session: Session, state: BackfillState) -> BackfillState:
+    """Store *state* as the repo's progress (replacing it); returns it as stored.
+
+    ``refused_reason`` is stored as given, so saving a state without one clears an earlier
+    refusal once the platform serves the history again.
+    """
+    now = utcnow()
+    completed_at = state.completed_at or (now if state.complete else None)
+    with atomic(session):
+        row = session.get(BackfillStateRow, (state.repo_id, state.metric)) or BackfillStateRow(
+            repo_id=state.repo_id, metric=state.metric
+        )
+        row.next_page = state.next_page
+        row.pages = state.pages
+        row.complete = state.complete
+        row.refused_reason = state.refused_reason
+        row.updated_at = state.updated_at or now
+        row.completed_at = completed_at
+        session.add(row)
+        session.flush()
+        stored = _state(row)
+    return stored
+
+
+def refuse(session: Session, repo_id: int, metric: str, reason: str) -> BackfillState:
+    """Record that the platform refused the history of a repo's metric, and why.
+
+    The progress made so far is kept; a backfill that has not started gets a fresh state.
+    """
+    state = get_state(session, repo_id, metric) or BackfillState(repo_id, metric)
+    return save_state(
+        session,
+        BackfillState(
+            repo_id=repo_id,
+            metric=metric,
+            next_page=state.next_page,
+            pages=state.pages,
+            complete=state.complete,
+            refused_reason=reason,
+            completed_at=state.completed_at,
+        ),
+    )
+
+
+def states(session: Session, metric: str = "stars") -> dict[int, BackfillState]:
+    """Every repo's backfill progress of *metric*, by repo id (what ``status`` shows)."""
+    stmt = select(BackfillStateRow).where(BackfillStateRow.metric == metric)
+    return {row.repo_id: _state(row) for row in session.exec(stmt)}
+
+
+# -- the rebuilt series ---------------------------------------------------------------------------
+
+
+def replace_backfill(
+    session: Session, repo_id: int, metric: str, points: Sequence[tuple[datetime, int]]
+) -> int:
+    """Make *points* the repo's whole ``backfill`` series of *metric*; returns how many.
+
+    Every earlier backfill row of that repo and metric is deleted and the points inserted, in one
+    transaction, so readers see the old series or the new one, never a mix. Collected rows are
+    untouched (where both describe one day, reads prefer the collected one: see
+    :func:`effective_observations`). *points* are aware instants (each at
+    most once) with integer values.
+    """
+    _check_metric(metric)
+    seen: set[datetime] = set()
+    for at, value in points:
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError(f"naive datetime {at.isoformat()} given to the store; use UTC")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{metric} value must be an integer, not {value!r}")
+        if at in seen:
+            raise ValueError(f"two backfill points at {at.isoformat()}")
+        seen.add(at)
+    o = _table(Observation)
+    rows = (
+        {
+            "repo_id": repo_id,
+            "metric": metric,
+            "observed_at": at,
+            "source": "backfill",
+            "value": value,
+        }
+        for at, value in points
+    )
+    with atomic(session):
+        conn = session.connection()
+        conn.execute(
+            delete(o).where(o.c.repo_id == repo_id, o.c.metric == metric, o.c.source == "backfill")
+        )
+        for chunk in _chunks(rows):
+            conn.execute(insert(o).values(chunk))
+    return len(points)
+
+
+# -- precedence -----------------------------------------------------------------------------------
+
+
+class _DayBefore(FunctionElement[datetime]):
+    """A stored time minus 24 hours, computed in the database in the column's own format."""
+
+    type = DateTime()
+    inherit_cache = True
+
+
+@compiles(_DayBefore)
+def _day_before(element: _DayBefore, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} - INTERVAL '24 hours')"
+
+
+@compiles(_DayBefore, "sqlite")
+def _day_before_sqlite(element: _DayBefore, compiler: SQLCompiler, **kw: Any) -> str:
+    # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff': datetime() shifts the first 19 characters and
+    # drops the fraction, which a whole day leaves as it was, so it is put back as stored.
+    at = compiler.process(element.clauses, **kw)
+    return f"(datetime({at}, '-1 day') || substr({at}, 20))"
+
+
+def effective_observations(
+    repo_ids: Collection[int] | None = None,
+    metrics: Collection[str] | None = None,
+    *,
+    until: datetime | None = None,
+    through: datetime | None = None,
+) -> Subquery:
+    """The observations reads show: every stored one except the backfill rows a collected one
+    shadows. Columns: ``repo_id, metric, observed_at, value, source``.
+
+    The SPEC's rule: where a collected and a backfilled observation describe the same day,
+    reports and export use the collected one (both stay stored). A backfill row at *E* describes
+    the platform day that ends at *E*, and that day starts at the previous backfill row of the
+    same repo and metric (24 hours before *E* for the first row), which also gets 23 and 25 hour
+    days right across DST changes. So a backfill row is dropped when a collected row of the same
+    repo and metric lies in ``(start, E]``: a window function (``LAG``) finds each start and a
+    ``NOT EXISTS`` probes the observation key for the collected row.
+
+    The optional filters are applied before the window: *repo_ids* and *metrics* select whole
+    series, and *until* (``observed_at < until``) and *through* (``observed_at <= through``) cut
+    only later rows, which never change an earlier row's start. A lower bound would, so callers
+    apply theirs to the result.
+    """
+    o = _table(Observation)
+    conditions: list[ColumnElement[bool]] = []
+    if repo_ids is not None:
+        conditions.append(o.c.repo_id.in_(list(repo_ids)))
+    if metrics is not None:
+        conditions.append(o.c.metric.in_(list(metrics)))
+    if until is not None:
+        conditions.append(o.c.observed_at < until)
+    if through is not None:
+        conditions.append(o.c.observed_at <= through)
+    columns = (o.c.repo_id, o.c.metric, o.c.observed_at, o.c.value, o.c.source)
+    collected = core_select(*columns).where(o.c.source == "collected", *conditions)
+    previous = func.lag(o.c.observed_at).over(
+        partition_by=(o.c.repo_id, o.c.metric), order_by=o.c.observed_at
+    )
+    days = (
+        core_select(*columns, previous.label("day_start"))
+        .where(o.c.source == "backfill", *conditions)
+        .subquery("backfill_day")
+    )
+    c = _table(Observation).alias("shadow")
+    shadowed = (
+        core_select(literal_column("1"))
+        .select_from(c)
+        .where(
+            c.c.repo_id == days.c.repo_id,
+            c.c.metric == days.c.metric,
+            c.c.observed_at > func.coalesce(days.c.day_start, _DayBefore(days.c.observed_at)),
+            c.c.observed_at <= days.c.observed_at,
+            c.c.source == "collected",
+        )
+        # OFFSET 0 keeps PostgreSQL from turning the probe into a hash anti-join, which cannot
+        # use the time range and compares every backfill row with every collected row of its
+        # series; as a correlated subplan it is one primary-key range probe a row.
+        .offset(literal_column("0"))
+        .exists()
+    )
+    backfill = core_select(
+        days.c.repo_id, days.c.metric, days.c.observed_at, days.c.value, days.c.source
+    ).where(~shadowed)
+    return union_all(collected, backfill).subquery("effective_observation")
+
+
+def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    while chunk := list(islice(rows, _CHUNK)):
+        yield chunk
