@@ -30,6 +30,9 @@ from monitor.ids import RepoId
 from monitor.logs import setup_logging
 from monitor.metrics import METRICS
 from monitor.overview import tracked_overview
+from monitor.reports.files import FORMATS as REPORT_FORMATS
+from monitor.reports.files import parse_formats, write_report
+from monitor.reports.period import resolve_period
 
 __all__ = ["cli", "main"]
 
@@ -168,6 +171,25 @@ def export_command(
         with write_output(output) as handle:
             count = export(database, handle, fmt=fmt, repos=repos, metrics=metrics, **window)
     click.echo(f"wrote {count} rows to {output}", err=True)
+
+
+@cli.command("report")
+@click.option("--period", "kind", default="week", show_default=True, metavar="week|month",
+              help="The kind of period.")
+@click.option("--end", metavar="DATE",
+              help="Last day the report may cover, YYYY-MM-DD (default: the last complete period).")
+@click.option("--format", "formats", default=",".join(REPORT_FORMATS), show_default=True,
+              metavar="html,md,json", help="Comma list of formats to write.")
+@click.pass_obj
+def report_command(state: _State, kind: str, end: str | None, formats: str) -> None:
+    """Render the comparison report for a period; prints each path written."""
+    period = resolve_period(kind, end)
+    chosen = parse_formats(formats)
+    settings = state.settings()
+    with open_home_database(settings) as (database, tracked):
+        written = write_report(settings, database, tracked, period, chosen)
+    for path in written:
+        click.echo(path)
 
 
 def _parse_ids(texts: Sequence[str], *, allow_url: bool) -> list[RepoId]:

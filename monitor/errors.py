@@ -8,6 +8,7 @@ platform errors to a per-repo outcome, so callers catch the branch they can act 
     ├── ConfigError           a bad config file; names the file and line (exit 2)
     ├── StorageError          the database cannot be used
     │   └── SchemaTooNew      written by a newer aoss-monitor; refused, never downgraded
+    ├── NoData                nothing stored to report on for the period asked (exit 1)
     └── PlatformError         a platform answered, but not with data for this repo
         ├── RateLimited       the budget is spent until ``reset_at``
         ├── NotFound          404: deleted, private, or never existed
@@ -30,6 +31,7 @@ __all__ = [
     "InputError",
     "MalformedResponse",
     "MonitorError",
+    "NoData",
     "NotFound",
     "PlatformError",
     "RateLimited",
@@ -70,6 +72,11 @@ class StorageError(MonitorError):
 
 class SchemaTooNew(StorageError):
     """The database was written by a newer version; downgrading it would lose data."""
+
+
+class NoData(MonitorError):
+    """A report was asked for a period in which the store holds no observation of any tracked
+    repo: a clear message instead of an empty or misleading report."""
 
 
 class PlatformError(MonitorError):

@@ -149,7 +149,7 @@ class FakeGitee(FakePlatform):
 
     # -- resources -----------------------------------------------------------------------
     def repo_json(self, repo: FakeRepo, api: str) -> dict[str, Any]:
-        path = repo.full_name.lower()
+        path = repo.full_name
         r = f"{api}/repos/{path}"
         owner = gitee_user(repo.owner.lower(), 1300000 + repo.id % 99991, api)
         return {
@@ -159,7 +159,7 @@ class FakeGitee(FakePlatform):
                           "type": "group" if repo.owner_type == "Organization" else "personal",
                           "name": repo.owner, "path": repo.owner.lower(),
                           "html_url": f"{GITEE}/{repo.owner.lower()}"},
-            "path": repo.name.lower(), "name": repo.name, "owner": owner,
+            "path": repo.name, "name": repo.name, "owner": owner,
             "assigner": owner, "description": repo.description or "", "private": False,
             "public": True, "internal": False, "fork": False,
             "html_url": f"{GITEE}/{path}.git", "ssh_url": f"git@gitee.com:{path}.git",

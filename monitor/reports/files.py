@@ -1,0 +1,190 @@
+"""Report files under ``storage/reports/``: each format of a report, the index and the feed.
+
+Every file appears complete or not at all (a temporary file in the same folder, flushed to disk,
+then renamed over the old one), so a reader — a browser, a feed reader, the daemon's next run —
+never sees half a report. Nothing written depends on the wall clock: rendering the same period
+again gives the same bytes, index and feed included (the feed is dated by the periods' ends).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from monitor.config.repos import Tracked
+from monitor.config.settings import Settings
+from monitor.errors import InputError, MonitorError
+from monitor.reports.jsonout import render as render_json
+from monitor.reports.model import Period, Report
+from monitor.reports.period import FOLDERS, parse_key, report_path
+from monitor.reports.render import (
+    DEFAULT_LINK_HOSTS,
+    IndexEntry,
+    render_feed,
+    render_html,
+    render_index,
+    render_markdown,
+)
+from monitor.store.db import Database
+
+__all__ = [
+    "FORMATS",
+    "find_reports",
+    "link_hosts",
+    "parse_formats",
+    "render_all",
+    "write_atomic",
+    "write_index",
+    "write_report",
+]
+
+#: The formats a report is written in, in the order they are written and listed.
+FORMATS: tuple[str, ...] = ("html", "md", "json")
+
+# Two reports rendered at once (the daemon's weekly and monthly jobs) must not race on the
+# index: each rebuild reads the folder, so they take turns.
+_LOCK = threading.Lock()
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``"html,md"`` → ``("html", "md")`` in canonical order; unknown names are an InputError."""
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = sorted(set(names) - set(FORMATS))
+    if unknown or not names:
+        shown = ", ".join(unknown) if unknown else repr(text)
+        raise InputError(f"bad --format {shown}: expected a comma list of {', '.join(FORMATS)}")
+    return tuple(fmt for fmt in FORMATS if fmt in names)
+
+
+def write_atomic(path: Path, content: str | bytes) -> Path:
+    """Write *content* (text as UTF-8) to *path* through a temporary file and a rename."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), 0o644)  # mkstemp's 0600 would hide reports from a web server
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+    return path
+
+
+def render_all(
+    report: Report,
+    reports_dir: Path,
+    formats: Iterable[str] = FORMATS,
+    *,
+    link_hosts: Iterable[str] = DEFAULT_LINK_HOSTS,
+) -> list[Path]:
+    """Write *report* in each of *formats*, then rebuild index.html and feed.xml.
+
+    Returns every path written, in order: the report's files, then the index and the feed.
+    """
+    wanted = [fmt for fmt in FORMATS if fmt in set(formats)]
+    hosts = frozenset(link_hosts)
+    written: list[Path] = []
+    with _LOCK:
+        for fmt in wanted:
+            written.append(write_atomic(report_path(reports_dir, report.period, fmt),
+                                        _render(report, fmt, hosts)))
+        written.extend(_write_index(reports_dir))
+    return written
+
+
+def write_report(
+    settings: Settings,
+    database: Database,
+    tracked: Tracked,
+    period: Period,
+    formats: Iterable[str] = FORMATS,
+) -> list[Path]:
+    """Build the report of *period* from the store and write it under the home's reports folder.
+
+    What ``aoss-monitor report`` and the daemon's report jobs do; raises
+    :class:`~monitor.errors.NoData` when the store has nothing for the period.
+    """
+    from monitor.reports.data import load_report
+
+    report = load_report(database, tracked, period)
+    return render_all(report, settings.reports_dir, formats, link_hosts=link_hosts(settings))
+
+
+def link_hosts(settings: Settings) -> frozenset[str]:
+    """The web hosts a report may link to: the platforms', plus a GitHub Enterprise host."""
+    hosts = set(DEFAULT_LINK_HOSTS)
+    api = urlsplit(settings.github_api_url)
+    if api.path.rstrip("/").endswith("/api/v3") and api.hostname:
+        hosts.add(api.hostname.lower())  # Enterprise serves its pages on the API's host
+    return frozenset(hosts)
+
+
+def write_index(reports_dir: Path) -> list[Path]:
+    """Rebuild index.html and feed.xml from the reports on disk; returns both paths."""
+    with _LOCK:
+        return _write_index(reports_dir)
+
+
+def find_reports(reports_dir: Path) -> list[IndexEntry]:
+    """Every report under *reports_dir* (files named like a period), newest first."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for kind, folder in FOLDERS.items():
+        directory = reports_dir / folder
+        if not directory.is_dir():
+            continue
+        for path in directory.iterdir():
+            stem, dot, fmt = path.name.partition(".")
+            if not dot or fmt not in FORMATS or not path.is_file():
+                continue  # temporary files (".name.tmp") and strangers are not reports
+            found.setdefault((kind, stem), set()).add(fmt)
+    entries = []
+    for (kind, key), fmts in found.items():
+        try:
+            period = parse_key(key)
+        except MonitorError:
+            continue
+        if period.kind != kind or period.key != key:
+            continue  # "weekly/2026-11.html": not a name this program writes
+        entries.append(IndexEntry(period, tuple(fmt for fmt in FORMATS if fmt in fmts)))
+    entries.sort(key=lambda e: (e.period.start, e.period.kind), reverse=True)
+    return entries
+
+
+def _write_index(reports_dir: Path) -> list[Path]:
+    entries = find_reports(reports_dir)
+    return [
+        write_atomic(reports_dir / "index.html", render_index(entries)),
+        write_atomic(reports_dir / "feed.xml", render_feed(entries)),
+    ]
+
+
+def _render(report: Report, fmt: str, hosts: frozenset[str]) -> str:
+    if fmt == "html":
+        return render_html(report, link_hosts=hosts)
+    if fmt == "md":
+        return render_markdown(report, link_hosts=hosts)
+    return render_json(report)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
