@@ -36,13 +36,12 @@ What Gitee's API does, from public sources (Gitee publishes no rate-limit or err
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -57,6 +56,7 @@ from monitor.errors import (
     Unauthorized,
 )
 from monitor.ids import RepoId
+from monitor.platforms import gitee_json
 from monitor.platforms.base import (
     Budget,
     HistoryPage,
@@ -75,7 +75,6 @@ log = logging.getLogger(__name__)
 #: Gitee publishes no limits, so stay gentle: two requests in flight at most by default.
 DEFAULT_CONCURRENCY = 2
 PER_PAGE = 100
-_BEIJING = timezone(timedelta(hours=8))  # Gitee's own offset, for a time without one
 _SHANGHAI = "Asia/Shanghai"  # the calendar star-history days are counted in
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _THROTTLE_WORDS = ("rate limit", "too many", "频繁", "限流")
@@ -89,7 +88,7 @@ def is_throttling(status: int, headers: Mapping[str, str], body: bytes) -> bool:
         return False
     if headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers:
         return True
-    text = _message(body).lower()
+    text = gitee_json.message(body).lower()
     return any(word in text for word in _THROTTLE_WORDS)
 
 
@@ -171,10 +170,11 @@ class Gitee(HttpPlatform):
             return RepoResult(target, error=error)
 
     async def releases(self, repo: RepoTarget) -> list[Release]:
-        base = _repo_path(repo.repo.owner, repo.repo.name)
+        base = gitee_json.repo_path(repo.repo.owner, repo.repo.name)
         items = await self._list_all(f"{base}/releases", {"direction": "desc"})
-        found = [_release(item, self._web_url(repo.repo.owner, repo.repo.name)) for item in items]
-        return _newest_first(found)
+        web = self._web_url(repo.repo.owner, repo.repo.name)
+        found = [gitee_json.release(item, web) for item in items]
+        return gitee_json.newest_first(found)
 
     # -- star history ---------------------------------------------------------------------
 
@@ -184,7 +184,7 @@ class Gitee(HttpPlatform):
         page."""
         if page < 1:
             raise ValueError(f"pages start at 1, not {page}")
-        path = f"{_repo_path(repo.repo.owner, repo.repo.name)}/stargazers"
+        path = f"{gitee_json.repo_path(repo.repo.owner, repo.repo.name)}/stargazers"
         params = {"page": page, "per_page": PER_PAGE}
         reply = await self._get(path, params)
         if reply.status in _REDIRECTS:
@@ -193,11 +193,11 @@ class Gitee(HttpPlatform):
                 raise MalformedResponse(f"{reply.url}: redirected ({reply.status}) off the API")
             reply = await self._get(moved, params)
         self._check(reply)
-        items = _items(reply)
+        items = gitee_json.items(reply)
         zone = ZoneInfo(_SHANGHAI)
         days: Counter[date] = Counter()
         for item in items:
-            given = _time(item.get("star_at")) if isinstance(item, dict) else None
+            given = gitee_json.time(item.get("star_at")) if isinstance(item, dict) else None
             if given is None:
                 raise MalformedResponse(f"{reply.url}: a stargazer without star_at")
             days[given.astimezone(zone).date()] += 1
@@ -215,9 +215,9 @@ class Gitee(HttpPlatform):
 
     async def _snapshot(self, target: RepoTarget) -> RepoSnapshot:
         data = await self._repo_json(target.repo)
-        owner, name = _current_name(data, target.repo)
-        base = _repo_path(owner, name)
-        metrics = _repo_metrics(data)
+        owner, name = gitee_json.current_name(data, target.repo)
+        base = gitee_json.repo_path(owner, name)
+        metrics = gitee_json.repo_metrics(data)
         try:
             async with asyncio.TaskGroup() as group:
                 prs = group.create_task(self._open_prs(base))
@@ -227,7 +227,7 @@ class Gitee(HttpPlatform):
                     if target.want_contributors else None
                 )
         except ExceptionGroup as failed:
-            raise _most_telling(failed) from None
+            raise gitee_json.most_telling(failed) from None
         count, latest = head.result()
         found = {
             "open_prs": prs.result(),
@@ -237,17 +237,17 @@ class Gitee(HttpPlatform):
         metrics.update({k: v for k, v in found.items() if v is not None})
         return RepoSnapshot(
             repo=target.repo,
-            platform_id=_platform_id(data),
+            platform_id=gitee_json.platform_id(data),
             owner=owner,
             name=name,
-            created_at=_time(data.get("created_at")),
+            created_at=gitee_json.time(data.get("created_at")),
             metrics=metrics,
             releases=latest,
         )
 
     async def _repo_json(self, repo: RepoId) -> dict[str, Any]:
         """The repo object, following one redirect inside the API (a rename, perhaps)."""
-        reply = await self._get(_repo_path(repo.owner, repo.name))
+        reply = await self._get(gitee_json.repo_path(repo.owner, repo.name))
         if reply.status in _REDIRECTS:
             moved = self._api_path(reply.headers.get("location"))
             if moved is None:
@@ -269,16 +269,17 @@ class Gitee(HttpPlatform):
         path, params = f"{base}/releases", {"direction": "desc"}
         reply = await self._page(path, params, page=1, per_page=1)
         total = reply.header_int("total_count")
-        items = _items(reply)
+        items = gitee_json.items(reply)
         if total is None:
             items = await self._list_all(path, params)
             total = len(items)
-        return total, tuple(_newest_first([_release(item, web) for item in items])[:1])
+        releases = gitee_json.newest_first([gitee_json.release(item, web) for item in items])
+        return total, tuple(releases[:1])
 
     async def _contributors(self, base: str) -> int | None:
         reply = await self._get(f"{base}/contributors", {"type": "authors"})
         self._check(reply)
-        items = _items(reply)
+        items = gitee_json.items(reply)
         total = reply.header_int("total_count")
         return max(total, len(items)) if total is not None else len(items)
 
@@ -295,12 +296,12 @@ class Gitee(HttpPlatform):
     async def _list_all(self, path: str, params: Mapping[str, Any]) -> list[Any]:
         """Every item: ``total_page`` says when to stop, else a short page does."""
         first = await self._page(path, params, page=1, per_page=PER_PAGE)
-        items = _items(first)
+        items = gitee_json.items(first)
         pages = first.header_int("total_page")
         page, size = 1, len(items)
         while (page < pages) if pages is not None else size == PER_PAGE:
             page += 1
-            more = _items(await self._page(path, params, page=page, per_page=PER_PAGE))
+            more = gitee_json.items(await self._page(path, params, page=page, per_page=PER_PAGE))
             if not more:
                 break
             items.extend(more)
@@ -324,7 +325,7 @@ class Gitee(HttpPlatform):
         status = reply.status
         if status == 200:
             return
-        message = self._scrub(_message(reply.body)) or f"HTTP {status}"
+        message = self._scrub(gitee_json.message(reply.body)) or f"HTTP {status}"
         text = f"{reply.url}: {message}"
         if status == 404:
             raise NotFound(text)
@@ -354,121 +355,3 @@ class Gitee(HttpPlatform):
     def _web_url(self, owner: str, name: str) -> str:
         web = self._api_url.removesuffix("/api/v5")
         return f"{web}/{owner}/{name}"
-
-
-# -- parsing ---------------------------------------------------------------------------------
-
-
-def _repo_path(owner: str, name: str) -> str:
-    return f"repos/{quote(owner, safe='')}/{quote(name, safe='')}"
-
-
-def _message(body: bytes) -> str:
-    """Gitee's ``{"message": …}``, shortened; empty when the body is not that."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return ""
-    message = data.get("message") if isinstance(data, dict) else None
-    return message[:200] if isinstance(message, str) else ""
-
-
-def _items(reply: Reply) -> list[Any]:
-    data = reply.json()
-    if not isinstance(data, list):
-        raise MalformedResponse(f"{reply.url}: expected a list")
-    return data
-
-
-def _count_field(data: Mapping[str, Any], key: str) -> int | None:
-    """A count the repo object gave, None when it gave none (never a made-up 0)."""
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise MalformedResponse(f"{key} is not a count: {value!r}")
-    return value
-
-
-def _repo_metrics(data: Mapping[str, Any]) -> dict[str, int]:
-    fields = {
-        "stars": "stargazers_count",
-        "forks": "forks_count",
-        "watchers": "watchers_count",  # real watchers on Gitee
-        "open_issues": "open_issues_count",  # issues only: Gitee PRs are not issues
-    }
-    found = {metric: _count_field(data, key) for metric, key in fields.items()}
-    return {metric: value for metric, value in found.items() if value is not None}
-
-
-def _platform_id(data: Mapping[str, Any]) -> int:
-    value = data.get("id")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise MalformedResponse(f"repository id missing or not a number: {value!r}")
-    return value
-
-
-def _current_name(data: Mapping[str, Any], asked: RepoId) -> tuple[str, str]:
-    """The URL segments (``namespace.path``/``path``), which ``name`` is not."""
-    namespace = data.get("namespace")
-    owner = namespace.get("path") if isinstance(namespace, dict) else None
-    path = data.get("path")
-    if isinstance(owner, str) and owner and isinstance(path, str) and path:
-        return owner, path
-    full = data.get("full_name")
-    if isinstance(full, str) and full.count("/") == 1 and all(full.split("/")):
-        first, second = full.split("/")
-        return first, second
-    return asked.owner, asked.name
-
-
-def _time(value: Any) -> datetime | None:
-    """Gitee's ISO times (+08:00) as aware UTC; a time without an offset is Beijing time."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise MalformedResponse(f"not an ISO 8601 time: {value!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_BEIJING)
-    return moment.astimezone(UTC)
-
-
-def _release(item: Any, web: str) -> Release:
-    if not isinstance(item, dict) or not isinstance(item.get("tag_name"), str):
-        raise MalformedResponse("a release without a tag_name")
-    tag = item["tag_name"]
-    name = item.get("name")
-    return Release(
-        tag=tag,
-        name=name if isinstance(name, str) and name else None,
-        published_at=_time(item.get("created_at")),  # Gitee has no drafts: created = published
-        prerelease=item.get("prerelease") is True,
-        url=f"{web}/releases/tag/{quote(tag, safe='')}",
-    )
-
-
-def _newest_first(found: list[Release]) -> list[Release]:
-    """Sorted by time ourselves: the order Gitee lists in has changed before (asc default)."""
-    dated = sorted(
-        (r for r in found if r.published_at is not None),
-        key=lambda r: r.published_at or datetime.min.replace(tzinfo=UTC),
-        reverse=True,
-    )
-    return dated + [r for r in found if r.published_at is None]
-
-
-def _most_telling(failed: ExceptionGroup[Exception]) -> Exception:
-    """Of sibling failures, the spent budget wins: it changes what happens to other repos."""
-    flat: list[Exception] = []
-    stack: list[BaseException] = [failed]
-    while stack:
-        error = stack.pop()
-        if isinstance(error, BaseExceptionGroup):
-            stack.extend(reversed(error.exceptions))
-        elif isinstance(error, Exception):
-            flat.append(error)
-    return next((e for e in flat if isinstance(e, RateLimited)), flat[0])
