@@ -8,9 +8,8 @@ to a file goes through a temporary file renamed into place, so a reader never se
 from __future__ import annotations
 
 import csv
+import io
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +19,7 @@ from typing import TextIO
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
+from monitor.atomic import atomic_file
 from monitor.errors import InputError
 from monitor.ids import RepoId
 from monitor.metrics import METRICS
@@ -121,14 +121,10 @@ def _write_json(out: TextIO, rows: Iterator[ExportRow]) -> int:
 @contextmanager
 def write_output(path: Path) -> Iterator[TextIO]:
     """A text file that appears at *path* complete, or not at all."""
-    path = path.resolve()
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        try:
+            yield text
+            text.flush()
+        finally:
+            text.detach()  # the binary handle is atomic_file's to close and rename

@@ -13,10 +13,6 @@ leaves the file byte for byte as it was and a crash never leaves half a file.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import stat
-import tempfile
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -25,12 +21,13 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Array
 
+from monitor.atomic import write_atomic
 from monitor.config.locate import Span, line_of_item, line_of_key, spans
 from monitor.config.repos import GROUP_KEY, Project, Tracked, parse_repos, read_repos_text
 from monitor.errors import ConfigError, InputError
 from monitor.ids import RepoId
 
-__all__ = ["add_repos", "remove_repos", "write_atomic"]
+__all__ = ["add_repos", "remove_repos"]
 
 Edit = Callable[[str], str]
 
@@ -119,29 +116,6 @@ def remove_repos(path: Path, repos: Sequence[RepoId]) -> list[str]:
     result = _apply(tomlkit.dumps(doc), edits)
     _save(path, text, result)
     return messages
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace *path* with *text* in one step: readers see the old file or the new, never half.
-
-    The temporary file lives beside the target (``os.replace`` is atomic only within one file
-    system), is synced before the rename, and takes the original file's mode.
-    """
-    path = path.resolve()
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    _sync_directory(path.parent)
 
 
 # -- checks ----------------------------------------------------------------------------------
@@ -323,17 +297,3 @@ def _remove_block(text: str, index: int) -> str:
         start -= 1
     del lines[start - 1 : end]
     return "".join(lines)
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make the rename itself durable; not every platform can open a directory."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -8,13 +8,12 @@ again gives the same bytes, index and feed included (the feed is dated by the pe
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from monitor.atomic import write_atomic
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
 from monitor.errors import InputError, MonitorError
@@ -37,7 +36,6 @@ __all__ = [
     "link_hosts",
     "parse_formats",
     "render_all",
-    "write_atomic",
     "write_index",
     "write_report",
 ]
@@ -58,25 +56,6 @@ def parse_formats(text: str) -> tuple[str, ...]:
         shown = ", ".join(unknown) if unknown else repr(text)
         raise InputError(f"bad --format {shown}: expected a comma list of {', '.join(FORMATS)}")
     return tuple(fmt for fmt in FORMATS if fmt in names)
-
-
-def write_atomic(path: Path, content: str | bytes) -> Path:
-    """Write *content* (text as UTF-8) to *path* through a temporary file and a rename."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), 0o644)  # mkstemp's 0600 would hide reports from a web server
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-    return path
 
 
 def render_all(
@@ -174,17 +153,4 @@ def _render(report: Report, fmt: str, hosts: frozenset[str]) -> str:
         return render_markdown(report, link_hosts=hosts)
     return render_json(report)
 
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 

@@ -29,7 +29,6 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import (
-    DateTime,
     Integer,
     String,
     Table,
@@ -41,11 +40,9 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import select as core_select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
+from monitor.store.history import DayBefore
 from monitor.store.models import Observation, Release, Repo, RepoError, UTCDateTime
 from monitor.store.series import Point
 
@@ -72,25 +69,6 @@ def _chunks(items: Iterable[int], size: int = _CHUNK) -> Iterable[list[int]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-class _DayBefore(FunctionElement[datetime]):
-    """A stored time minus 24 hours, computed in the database in the column's own format
-    (the same arithmetic as the store's shadowing rule)."""
-
-    type = DateTime()
-    inherit_cache = True
-
-
-@compiles(_DayBefore)
-def _day_before(element: _DayBefore, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({compiler.process(element.clauses, **kw)} - INTERVAL '24 hours')"
-
-
-@compiles(_DayBefore, "sqlite")
-def _day_before_sqlite(element: _DayBefore, compiler: SQLCompiler, **kw: Any) -> str:
-    at = compiler.process(element.clauses, **kw)
-    return f"(datetime({at}, '-1 day') || substr({at}, 20))"
 
 
 # -- repos ----------------------------------------------------------------------------------------
@@ -239,7 +217,7 @@ def _points_statement(instants: list[datetime], repo_ids: list[int], metrics: li
         .where(
             s.c.repo_id == days.c.repo_id,
             s.c.metric == days.c.metric,
-            s.c.observed_at > func.coalesce(days.c.day_start, _DayBefore(days.c.x_at)),
+            s.c.observed_at > func.coalesce(days.c.day_start, DayBefore(days.c.x_at)),
             s.c.observed_at < days.c.x_at,
             s.c.source == "collected",
         )

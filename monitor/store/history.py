@@ -45,6 +45,7 @@ from monitor.store.models import METRICS, BackfillStateRow, HistoryPage, Observa
 
 __all__ = [
     "BackfillState",
+    "DayBefore",
     "StoredPage",
     "delete_pages",
     "effective_observations",
@@ -285,20 +286,20 @@ def replace_backfill(
 # -- precedence -----------------------------------------------------------------------------------
 
 
-class _DayBefore(FunctionElement[datetime]):
+class DayBefore(FunctionElement[datetime]):
     """A stored time minus 24 hours, computed in the database in the column's own format."""
 
     type = DateTime()
     inherit_cache = True
 
 
-@compiles(_DayBefore)
-def _day_before(element: _DayBefore, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(DayBefore)
+def _day_before(element: DayBefore, compiler: SQLCompiler, **kw: Any) -> str:
     return f"({compiler.process(element.clauses, **kw)} - INTERVAL '24 hours')"
 
 
-@compiles(_DayBefore, "sqlite")
-def _day_before_sqlite(element: _DayBefore, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(DayBefore, "sqlite")
+def _day_before_sqlite(element: DayBefore, compiler: SQLCompiler, **kw: Any) -> str:
     # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff': datetime() shifts the first 19 characters and
     # drops the fraction, which a whole day leaves as it was, so it is put back as stored.
     at = compiler.process(element.clauses, **kw)
@@ -355,7 +356,7 @@ def effective_observations(
         .where(
             c.c.repo_id == days.c.repo_id,
             c.c.metric == days.c.metric,
-            c.c.observed_at > func.coalesce(days.c.day_start, _DayBefore(days.c.observed_at)),
+            c.c.observed_at > func.coalesce(days.c.day_start, DayBefore(days.c.observed_at)),
             c.c.observed_at <= days.c.observed_at,
             c.c.source == "collected",
         )

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
+from monitor.atomic import write_atomic
 from monitor.errors import InputError
 from monitor.reports.files import (
     FORMATS,
     find_reports,
     parse_formats,
     render_all,
-    write_atomic,
     write_index,
 )
 from monitor.reports.period import month
