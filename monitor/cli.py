@@ -22,7 +22,7 @@ from monitor.backfill import backfill
 from monitor.collect import collect
 from monitor.config.edit import add_repos, remove_repos
 from monitor.config.settings import Settings, load_settings
-from monitor.console import CollectProgress, backfill_lines, summary_lines
+from monitor.console import CollectProgress, backfill_lines, status_lines, summary_lines
 from monitor.errors import ConfigError, InputError, MonitorError
 from monitor.export import FORMATS, export, parse_bound, write_output
 from monitor.home import init_home, open_home_database
@@ -33,6 +33,7 @@ from monitor.overview import tracked_overview
 from monitor.reports.files import FORMATS as REPORT_FORMATS
 from monitor.reports.files import parse_formats, write_report
 from monitor.reports.period import resolve_period
+from monitor.status import gather_status
 
 __all__ = ["cli", "main"]
 
@@ -190,6 +191,30 @@ def report_command(state: _State, kind: str, end: str | None, formats: str) -> N
         written = write_report(settings, database, tracked, period, chosen)
     for path in written:
         click.echo(path)
+
+
+@cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def status_command(state: _State, as_json: bool) -> None:
+    """Last and next run of each job, repos failing and why, API budget left per platform."""
+    status = gather_status(state.settings())
+    if as_json:
+        click.echo(json.dumps(status.as_json(), indent=2))
+        return
+    for line in status_lines(status):
+        click.echo(line)
+
+
+@cli.command("run")
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None, metavar="PORT",
+              help="Serve Prometheus metrics on http://127.0.0.1:PORT/metrics.")
+@click.pass_obj
+def run_command(state: _State, metrics_port: int | None) -> None:
+    """The daemon: collect, backfill and report on the schedule until SIGTERM or SIGINT."""
+    from monitor.scheduler import Daemon
+
+    sys.exit(Daemon(state.home, metrics_port=metrics_port).run())
 
 
 def _parse_ids(texts: Sequence[str], *, allow_url: bool) -> list[RepoId]:

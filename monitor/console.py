@@ -1,4 +1,5 @@
-"""What ``collect`` shows a person: live progress on a terminal, log lines otherwise, a summary.
+"""What the commands show a person: ``collect``'s live progress on a terminal (log lines
+otherwise) and summary, ``backfill``'s and ``status``'s text.
 
 Kept out of :mod:`monitor.collect` so the cycle stays free of presentation; the cycle only calls
 a ``progress(platform, done, total)`` callback.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
 from rich.console import Console
@@ -16,8 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from monitor.backfill import BackfillSummary
 from monitor.collect import CycleSummary
+from monitor.instants import iso_z
+from monitor.status import Status
 
-__all__ = ["CollectProgress", "backfill_lines", "summary_lines"]
+__all__ = ["CollectProgress", "backfill_lines", "status_lines", "summary_lines"]
 
 log = logging.getLogger("monitor.collect")
 
@@ -91,4 +94,92 @@ def backfill_lines(summary: BackfillSummary) -> list[str]:
         allowed = summary.allowance.get(platform)
         share = f" of {allowed} allowed" if allowed is not None else ""
         lines.append(f"{platform}: {summary.requests[platform]} requests{share}")
+    return lines
+
+
+def _span(delta: timedelta) -> str:
+    """A short human duration: 45s, 12m, 3h 5m, 2d 4h."""
+    seconds = int(abs(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, rest = divmod(seconds, 60)
+    if minutes < 10 and rest:
+        return f"{minutes}m {rest}s"
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h" if hours else f"{days}d"
+
+
+def _when(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "never"
+    delta = moment - now
+    relative = f"in {_span(delta)}" if delta.total_seconds() > 0 else f"{_span(delta)} ago"
+    return f"{iso_z(moment)} ({relative})"
+
+
+def status_lines(status: Status) -> list[str]:
+    """Compact sections for a person: daemon, jobs, failing repos, deferred, budgets."""
+    now = status.generated_at
+    lines = [f"home      {status.home}" if status.home is not None else "home      -",
+             f"database  {status.database}"]
+    if status.config_error:
+        lines.append(f"config    error: {status.config_error}")
+
+    d = status.daemon
+    lines += ["", "daemon"]
+    if d.state == "never ran":
+        lines.append("  not running (never started on this database)")
+    else:
+        where = f"pid {d.pid} on {d.host}"
+        if d.state == "running":
+            lines.append(f"  running, {where}, since {_when(d.started_at, now)}")
+        elif d.state == "stopped":
+            lines.append(f"  stopped {_when(d.stopped_at, now)} ({where})")
+        else:
+            lines.append(f"  not responding: last heartbeat {_when(d.heartbeat_at, now)} ({where})")
+    if d.config_error:
+        lines.append(f"  config error since {_when(d.config_error_at, now)}: {d.config_error}")
+        lines.append("  (running on the last good configuration)")
+
+    lines += ["", "jobs"]
+    width = max(len(job.name) for job in status.jobs)
+    every_width = max(len(job.schedule or "") for job in status.jobs) + 2
+    for job in status.jobs:
+        run = job.last_run
+        if run is None:
+            last = "last: never"
+        else:
+            outcome = run.outcome or ("running" if d.running else "unfinished")
+            took = f", took {_span(run.duration)}" if run.duration is not None else ""
+            last = (f"last: {_when(run.started_at, now)} {outcome}{took}, "
+                    f"{run.requests} requests")
+        nxt = (f"next: {_when(job.next_run_at, now)}" if job.next_run_at is not None
+               else f"next: {job.next_run_note}")
+        every = f"[{job.schedule}]" if job.schedule else ""
+        lines.append(f"  {job.name:<{width}} {every:<{every_width}}  {last}; {nxt}")
+
+    lines += ["", f"failing repos ({len(status.failing)})"]
+    lines += [f"  {p.repo}: {p.kind}: {p.message}; since {_when(p.occurred_at, now)}, last "
+              f"collected {_when(p.last_collected_at, now)}" for p in status.failing] or ["  none"]
+    if status.deferred:
+        lines += ["", f"deferred repos ({len(status.deferred)})"]
+        lines += [f"  {p.repo}: {p.message}; since {_when(p.occurred_at, now)}"
+                  for p in status.deferred]
+    if status.backfill_refused:
+        lines += ["", f"backfill refused ({len(status.backfill_refused)})"]
+        lines += [f"  {r.repo} {r.metric}: {r.reason}" for r in status.backfill_refused]
+
+    lines += ["", "API budget"]
+    if not status.budgets:
+        lines.append("  no figures yet (no run has reported one)")
+    for b in status.budgets:
+        limit = f"/{b.limit}" if b.limit is not None else ""
+        resets = f", resets {_when(b.reset_at, now)}" if b.reset_at is not None else ""
+        lines.append(f"  {b.platform}: {b.remaining}{limit} left{resets} "
+                     f"(as of {_span(b.age)} ago)")
     return lines

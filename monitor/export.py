@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from monitor.atomic import atomic_file
 from monitor.errors import InputError
 from monitor.ids import RepoId
+from monitor.instants import iso_z
 from monitor.metrics import METRICS
 from monitor.store.db import Database
 from monitor.store.models import Repo
@@ -49,10 +50,6 @@ def parse_bound(text: str, *, end: bool) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC) + (timedelta(microseconds=1) if end else timedelta())
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _check(database: Database, repos: Sequence[str], metrics: Sequence[str]) -> list[str]:
@@ -100,7 +97,7 @@ def _write_csv(out: TextIO, rows: Iterator[ExportRow]) -> int:
     writer.writerow(_COLUMNS)
     count = 0
     for row in rows:
-        writer.writerow((row.repo, row.metric, _iso(row.observed_at), row.value, row.source))
+        writer.writerow((row.repo, row.metric, iso_z(row.observed_at), row.value, row.source))
         count += 1
     return count
 
@@ -110,7 +107,7 @@ def _write_json(out: TextIO, rows: Iterator[ExportRow]) -> int:
     count = 0
     out.write("[")
     for row in rows:
-        item = dict(zip(_COLUMNS, (row.repo, row.metric, _iso(row.observed_at), row.value,
+        item = dict(zip(_COLUMNS, (row.repo, row.metric, iso_z(row.observed_at), row.value,
                                    row.source), strict=True))
         out.write(("\n" if count == 0 else ",\n") + json.dumps(item))
         count += 1

@@ -7,12 +7,13 @@ repo renamed on its platform is still listed under its configured id, with its c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from monitor.config.settings import Settings
 from monitor.home import open_home_database
 from monitor.ids import RepoId
+from monitor.instants import iso_z
 from monitor.store.series import latest_values, sync_projects
 
 __all__ = ["ProjectView", "RepoView", "tracked_overview"]
@@ -29,7 +30,7 @@ class RepoView:
         return {
             "repo": str(self.repo),
             "current_name": self.current_name,
-            "last_collected_at": _iso(self.last_collected_at),
+            "last_collected_at": iso_z(self.last_collected_at),
             "values": dict(self.values),
         }
 
@@ -71,12 +72,3 @@ def tracked_overview(settings: Settings) -> list[ProjectView]:
                 ))
             views.append(ProjectView(project.name, project.groups, tuple(repos)))
     return views
-
-
-def _iso(moment: datetime | None) -> str | None:
-    """UTC with a Z, as the SPEC writes every instant."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -38,6 +38,8 @@ __all__ = [
     "SOURCES",
     "BackfillStateRow",
     "CollectionRun",
+    "DaemonJob",
+    "DaemonRecord",
     "HistoryPage",
     "HttpCacheEntry",
     "Observation",
@@ -296,3 +298,39 @@ class BackfillStateRow(SQLModel, table=True):
     refused_reason: str | None = Field(default=None, sa_type=Text)  # shown by ``status``
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DaemonRecord(SQLModel, table=True):
+    """The running daemon's health record (one row): who holds the home, since when, alive when.
+
+    ``status`` reads it from any shell; a hot standby later watches ``heartbeat_at``.
+    """
+
+    __tablename__ = "daemon"
+    __table_args__ = (PrimaryKeyConstraint("id", name="pk_daemon"),)
+
+    id: int = Field(default=1, primary_key=True)
+    pid: int
+    host: str = Field(max_length=255)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    heartbeat_at: datetime = Field(sa_type=UTCDateTime)
+    stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: The last configuration edit that could not be loaded (file:line: message); the daemon
+    #: keeps running on the last good configuration meanwhile. None once a good one loads.
+    config_error: str | None = Field(default=None, sa_type=Text)
+    config_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DaemonJob(SQLModel, table=True):
+    """Each scheduled job's next run, as the daemon's scheduler last computed it.
+
+    Its past runs are ``collection_run`` rows whose ``kind`` is the job's name.
+    """
+
+    __tablename__ = "daemon_job"
+    __table_args__ = (PrimaryKeyConstraint("name", name="pk_daemon_job"),)
+
+    name: str = Field(primary_key=True, max_length=64)
+    schedule: str = Field(max_length=200)  # as configured: "6h", "0 8 * * mon"
+    next_run_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

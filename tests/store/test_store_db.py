@@ -18,6 +18,8 @@ TABLES = {
     "alembic_version",
     "backfill_state",
     "collection_run",
+    "daemon",
+    "daemon_job",
     "history_page",
     "http_cache",
     "observation",

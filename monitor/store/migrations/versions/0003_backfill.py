@@ -5,7 +5,7 @@ rename merges two rows the deleted row's pages and progress go with it.
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-28
+Create Date: 2026-11-27
 """
 
 from __future__ import annotations

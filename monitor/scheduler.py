@@ -1,0 +1,384 @@
+"""``aoss-monitor run``: the daemon that collects, backfills and reports on the schedule.
+
+One process per database (:mod:`monitor.lock`). An APScheduler 3 ``AsyncIOScheduler`` fires the
+jobs of ``[schedule]`` (coalesced, one instance each, a little jitter); the jobs themselves run
+one at a time, so they never compete for the database or the API budget.
+
+- Start: ``init`` (a fresh home works), the lock, runs a killed process left open marked
+  interrupted, and catch-up: a collection or backfill missed while the daemon was down runs once
+  now, a report whose period passed meanwhile is rendered (:mod:`monitor.triggers`).
+- Hot reload: ``config/repos.toml`` and ``config/monitor.toml`` are re-read when they change
+  (checked every few seconds and before each job; SIGHUP forces it). A broken edit is logged as
+  ``file:line: message``, stored in ``daemon.config_error`` for ``status``, and the daemon keeps
+  the last good configuration. A changed ``[schedule]`` reschedules the jobs.
+- Stop: SIGTERM/SIGINT stop the scheduler and cancel the running job; a collection cycle lets
+  its in-flight batch transaction finish and records itself interrupted. Exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from monitor.config.repos import Tracked, load_repos
+from monitor.config.settings import Schedule, Settings, load_settings
+from monitor.errors import ConfigError, MonitorError
+from monitor.home import init_home
+from monitor.jobs import run_backfill, run_collect, run_report
+from monitor.lock import InstanceLock
+from monitor.reports.model import Period
+from monitor.store import daemon as record
+from monitor.store.db import Database, open_database
+from monitor.store.runs import interrupt_unfinished_runs
+from monitor.triggers import (
+    JOBS,
+    REPORT_KINDS,
+    catch_up,
+    interval_of,
+    make_trigger,
+    missing_report,
+)
+
+__all__ = ["Daemon"]
+
+log = logging.getLogger("monitor.daemon")
+
+Signature = tuple[tuple[int, int, int] | None, ...]
+
+
+class Daemon:
+    """The daemon of one home; :meth:`run` returns the exit status."""
+
+    def __init__(
+        self,
+        home: Path | str | None = None,
+        environ: Mapping[str, str] | None = None,
+        *,
+        watch_every: float = 2.0,
+        heartbeat_every: float = 30.0,
+        stop_timeout: float = 4.0,
+        metrics_port: int | None = None,
+        on_started: Callable[[Daemon], Awaitable[None]] | None = None,
+    ) -> None:
+        self.home = home
+        self.environ = environ
+        self.watch_every = watch_every
+        self.heartbeat_every = heartbeat_every
+        self.stop_timeout = stop_timeout
+        self.metrics_port = metrics_port
+        self.on_started = on_started
+        self.settings: Settings
+        self.tracked: Tracked
+        self.database: Database
+        self.scheduler: AsyncIOScheduler | None = None
+        self._signature: Signature = ()
+        self._config_error: str | None = None
+        self._busy = asyncio.Lock()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._force_reload = False
+        self._jobs_written: dict[str, tuple[str, datetime | None]] = {}
+        self._early_signals: list[int] = []
+
+    # -- life ------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Run until SIGTERM or SIGINT; 0 after a clean stop. Errors at start-up raise."""
+        # A stop asked during start-up (migrations, the lock) is honoured once the loop runs.
+        early: list[int] = []
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda number, _frame: early.append(number))
+        self._early_signals = early
+        self.settings = load_settings(self.home, self.environ)
+        init_home(self.settings)
+        self.tracked = load_repos(self.settings.repos_path)
+        self._signature = self._files_signature()
+        self.database = open_database(self.settings.database_url)
+        with self.database, InstanceLock(self.database), contextlib.ExitStack() as stack:
+            if self.metrics_port is not None:
+                from monitor.exporter import start_exporter
+
+                exporter = start_exporter(self.metrics_port, self.database, lambda: self.tracked)
+                stack.callback(exporter.stop)
+            asyncio.run(self._main())
+        return 0
+
+    async def _main(self) -> None:
+        self._stop, self._wake, self._busy = asyncio.Event(), asyncio.Event(), asyncio.Lock()
+        with self.database.session(write=True) as session:
+            interrupted = interrupt_unfinished_runs(session)
+            record.mark_started(session)
+        log.info(
+            "daemon.started home=%s database=%s repos=%d interrupted_runs=%d",
+            self.settings.home, self.database.url, len(self.tracked.repos()), interrupted,
+        )
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.stop, signum)
+        loop.add_signal_handler(signal.SIGHUP, self._hangup)
+        if self._early_signals:
+            self.stop(self._early_signals[0])
+        self.scheduler = AsyncIOScheduler(
+            timezone=ZoneInfo(self.settings.schedule.timezone),
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        self.scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
+        if logging.getLogger("apscheduler").getEffectiveLevel() >= logging.WARNING:
+            # Its "skipped: maximum number of running instances" is our job.skipped (debug).
+            logging.getLogger("apscheduler").setLevel(logging.ERROR)
+        self.scheduler.start()
+        try:
+            await self._schedule_all(start=True)
+            if self.on_started is not None:
+                await self.on_started(self)
+            await self._watch()
+        finally:
+            await self._shutdown()
+            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(signum)
+
+    def stop(self, signum: int | None = None) -> None:
+        """Ask the daemon to stop (what SIGTERM and SIGINT do)."""
+        if not self._stop.is_set():
+            name = signal.Signals(signum).name if signum else "request"
+            log.info("daemon.stopping signal=%s", name)
+        self._stop.set()
+        self._wake.set()
+
+    def _skipped(self, event: Any) -> None:
+        log.debug("job.skipped job=%s reason=still_running", event.job_id)
+
+    def _hangup(self) -> None:
+        log.info("daemon.reload signal=SIGHUP")
+        self._force_reload = True
+        self._wake.set()
+
+    async def _watch(self) -> None:
+        """Until stopped: notice configuration edits, keep next runs and the heartbeat fresh."""
+        beat = time.monotonic()
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.watch_every)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                force, self._force_reload = self._force_reload, False
+                await self.reload(force=force)
+                await self._write_jobs()
+                if time.monotonic() - beat >= self.heartbeat_every:
+                    await self._db(record.touch)
+                    beat = time.monotonic()
+            except MonitorError as exc:  # a database hiccup must not end the daemon
+                log.error("daemon.watch_error error=%r", str(exc))
+            except Exception:
+                log.exception("daemon.watch_error")
+
+    async def _shutdown(self) -> None:
+        started = time.monotonic()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        pending = [task for task in self._tasks if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=self.stop_timeout)
+            if late:
+                log.warning("daemon.stop_timeout jobs=%d", len(late))
+        try:
+            await self._db(record.mark_stopped)
+        except Exception:
+            log.exception("daemon.stop_record_failed")
+        log.info("daemon.stopped seconds=%.1f", time.monotonic() - started)
+
+    async def _db(self, write: Callable[..., Any], *args: Any) -> Any:
+        """One bookkeeping transaction, off the event loop (a busy SQLite must not stall it)."""
+
+        def work() -> Any:
+            with self.database.session(write=True) as session:
+                return write(session, *args)
+
+        return await asyncio.to_thread(work)
+
+    # -- schedule --------------------------------------------------------------------------
+
+    async def _schedule_all(self, *, start: bool = False) -> None:
+        assert self.scheduler is not None
+        schedule = self.settings.schedule
+        now = datetime.now(UTC)
+        last = {}
+        first_data = None
+        if start:
+            for job in JOBS:
+                last[job] = await self._db(record.last_run_started, job)
+            first_data = await self._db(record.first_observation_at)
+        due_now = set(catch_up(schedule, last, now)) if start else set()
+        for job in JOBS:
+            spec = getattr(schedule, job)
+            trigger = make_trigger(spec, schedule.timezone)
+            options: dict[str, Any] = {}
+            seconds = interval_of(spec)
+            if job in due_now:  # once now; collect first, then backfill
+                options["next_run_time"] = now + timedelta(seconds=JOBS.index(job))
+            elif start and seconds is not None and last.get(job) is not None:
+                previous = last[job]
+                assert previous is not None
+                options["next_run_time"] = max(now, previous + timedelta(seconds=seconds))
+            self.scheduler.add_job(
+                self._job, trigger, args=(job,), id=job, name=job, replace_existing=True,
+                **options,
+            )
+        if start:
+            for job, kind in REPORT_KINDS.items():
+                period = missing_report(kind, schedule, job, self.settings.reports_dir,
+                                        first_data, now)
+                if period is not None:
+                    log.info("report.catch_up job=%s period=%s", job, period.key)
+                    self.scheduler.add_job(
+                        self._job, args=(job, period), id=f"{job}.catch_up",
+                        name=f"{job}.catch_up", next_run_time=now + timedelta(seconds=2),
+                        replace_existing=True,
+                    )
+        await self._write_jobs()
+        for job in JOBS:
+            log.info("job.scheduled job=%s schedule=%r next_run_at=%s", job,
+                     getattr(schedule, job), _iso(self._jobs_written.get(job, ("", None))[1]))
+
+    def _reschedule(self, old: Schedule) -> None:
+        assert self.scheduler is not None
+        new = self.settings.schedule
+        for job in JOBS:
+            spec = getattr(new, job)
+            if spec == getattr(old, job) and new.timezone == old.timezone:
+                continue
+            self.scheduler.reschedule_job(job, trigger=make_trigger(spec, new.timezone))
+            log.info("job.rescheduled job=%s schedule=%r", job, spec)
+
+    def next_runs(self) -> dict[str, tuple[str, datetime | None]]:
+        """Each job's schedule and next run time, as the scheduler has it now."""
+        found: dict[str, tuple[str, datetime | None]] = {}
+        if self.scheduler is None:
+            return found
+        for job in JOBS:
+            scheduled = self.scheduler.get_job(job)
+            when = getattr(scheduled, "next_run_time", None) if scheduled else None
+            found[job] = (getattr(self.settings.schedule, job),
+                          when.astimezone(UTC) if when is not None else None)
+        return found
+
+    async def _write_jobs(self) -> None:
+        current = self.next_runs()
+        if current != self._jobs_written:
+            await self._db(record.set_jobs, current)
+            self._jobs_written = current
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    async def _job(self, name: str, period: Period | None = None) -> None:
+        """One job run: after the previous job, on the newest good configuration."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            async with self._busy:
+                if self._stop.is_set():
+                    return
+                await self.reload()
+                await self._run(name, period)
+        except asyncio.CancelledError:
+            pass  # stopping: the job recorded itself as interrupted
+        finally:
+            self._tasks.discard(task)
+
+    async def _run(self, name: str, period: Period | None) -> None:
+        settings, tracked, database = self.settings, self.tracked, self.database
+        started = time.monotonic()
+        log.info("job.start job=%s", name)
+        try:
+            if name == "collect":
+                await run_collect(settings, database, tracked)
+            elif name == "backfill":
+                await run_backfill(settings, database, tracked)
+            else:
+                await run_report(settings, database, tracked, REPORT_KINDS[name], period, job=name)
+        except asyncio.CancelledError:
+            log.warning("job.interrupted job=%s seconds=%.1f", name, time.monotonic() - started)
+            raise
+        except MonitorError as exc:  # expected trouble (database down…): one line, no traceback
+            log.error("job.failed job=%s seconds=%.1f error=%r", name,
+                      time.monotonic() - started, str(exc))
+        except Exception as exc:
+            log.exception("job.failed job=%s seconds=%.1f error=%r", name,
+                          time.monotonic() - started, str(exc))
+        else:
+            log.info("job.done job=%s seconds=%.1f", name, time.monotonic() - started)
+        try:
+            await self._db(record.touch)
+            await self._write_jobs()
+        except Exception:
+            log.exception("daemon.record_failed job=%s", name)
+
+    # -- configuration ---------------------------------------------------------------------
+
+    def _files_signature(self) -> Signature:
+        paths = (self.settings.settings_path, self.settings.repos_path)
+        found: list[tuple[int, int, int] | None] = []
+        for path in paths:
+            try:
+                st = path.stat()
+                found.append((st.st_mtime_ns, st.st_size, st.st_ino))
+            except OSError:
+                found.append(None)
+        return tuple(found)
+
+    async def reload(self, *, force: bool = False) -> bool:
+        """Re-read both configuration files if they changed; False if the edit is broken."""
+        signature = self._files_signature()
+        if not force and signature == self._signature:
+            return self._config_error is None
+        self._signature = signature
+        try:
+            settings = load_settings(self.home, self.environ)
+            tracked = load_repos(settings.repos_path)
+        except (ConfigError, OSError) as exc:
+            message = str(exc)
+            if message != self._config_error:
+                log.error("config.invalid %s (keeping the last good configuration)", message)
+                self._config_error = message
+                await self._db(record.set_config_error, message)
+            return False
+        if self._config_error is not None:
+            log.info("config.fixed")
+            self._config_error = None
+            await self._db(record.set_config_error, None)
+        old = self.settings
+        if settings.database_url != old.database_url:
+            log.warning("config.needs_restart key=database_url (still using %s)",
+                        self.database.url)
+            settings = replace(settings, database_url=old.database_url)
+        added = set(tracked.repos()) - set(self.tracked.repos())
+        removed = set(self.tracked.repos()) - set(tracked.repos())
+        self.settings, self.tracked = settings, tracked
+        log.info("config.reloaded repos=%d added=%d removed=%d", len(tracked.repos()),
+                 len(added), len(removed))
+        if settings.schedule != old.schedule:
+            self._reschedule(old.schedule)
+            await self._write_jobs()
+        return True
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment is not None else "none"

@@ -1,0 +1,119 @@
+"""The daemon's health record (table ``daemon``) and its jobs' next runs (``daemon_job``).
+
+Written only by the daemon holding the single-instance lock; read by ``status`` from any shell.
+Each function is one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from monitor.store.db import atomic
+from monitor.store.models import CollectionRun, DaemonJob, DaemonRecord, Observation, utcnow
+
+__all__ = [
+    "first_observation_at",
+    "last_run_started",
+    "mark_started",
+    "mark_stopped",
+    "set_config_error",
+    "set_jobs",
+    "touch",
+]
+
+
+def mark_started(session: Session, now: datetime | None = None) -> None:
+    """This process now holds the home: pid, host, start and heartbeat, no error yet."""
+    moment = now or utcnow()
+    with atomic(session):
+        row = session.get(DaemonRecord, 1) or DaemonRecord(
+            id=1, pid=0, host="", started_at=moment, heartbeat_at=moment
+        )
+        row.pid = os.getpid()
+        row.host = socket.gethostname()[:255]
+        row.started_at = moment
+        row.heartbeat_at = moment
+        row.stopped_at = None
+        row.config_error = None
+        row.config_error_at = None
+        session.add(row)
+
+
+def touch(session: Session, now: datetime | None = None) -> None:
+    """The heartbeat: still alive at *now*."""
+    with atomic(session):
+        row = session.get(DaemonRecord, 1)
+        if row is not None:
+            row.heartbeat_at = now or utcnow()
+            session.add(row)
+
+
+def mark_stopped(session: Session, now: datetime | None = None) -> None:
+    """A clean exit; the jobs have no next run any more."""
+    moment = now or utcnow()
+    with atomic(session):
+        row = session.get(DaemonRecord, 1)
+        if row is not None:
+            row.heartbeat_at = moment
+            row.stopped_at = moment
+            session.add(row)
+        for job in session.exec(select(DaemonJob)):
+            job.next_run_at = None
+            job.updated_at = moment
+            session.add(job)
+
+
+def set_config_error(session: Session, message: str | None, now: datetime | None = None) -> None:
+    """The configuration edit that could not be loaded (None: the configuration is good)."""
+    with atomic(session):
+        row = session.get(DaemonRecord, 1)
+        if row is None:
+            return
+        if row.config_error != message:
+            row.config_error = message
+            row.config_error_at = (now or utcnow()) if message else None
+            session.add(row)
+
+
+def set_jobs(
+    session: Session, jobs: dict[str, tuple[str, datetime | None]], now: datetime | None = None
+) -> None:
+    """Each job's schedule and next run; jobs no longer scheduled are removed."""
+    moment = now or utcnow()
+    with atomic(session):
+        session.exec(delete(DaemonJob).where(col(DaemonJob.name).not_in(list(jobs))))
+        for name, (schedule, next_run) in jobs.items():
+            row = session.get(DaemonJob, name) or DaemonJob(name=name, schedule=schedule)
+            row.schedule = schedule
+            row.next_run_at = next_run
+            row.updated_at = moment
+            session.add(row)
+
+
+def last_run_started(session: Session, kind: str) -> datetime | None:
+    """When the latest run of *kind* started (whatever its outcome), or None."""
+    found: datetime | None = session.exec(
+        select(func.max(CollectionRun.started_at)).where(CollectionRun.kind == kind)
+    ).one()
+    return _aware(found)
+
+
+def first_observation_at(session: Session) -> datetime | None:
+    """The earliest instant the store holds any observation for, or None when it holds none."""
+    found: datetime | None = session.exec(select(func.min(Observation.observed_at))).one()
+    return _aware(found)
+
+
+def _aware(value: object) -> datetime | None:
+    """func.max/min bypass the column type: make the naive UTC value aware again."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

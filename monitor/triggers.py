@@ -1,0 +1,156 @@
+"""Schedules as triggers, and the daemon's catch-up decisions after downtime.
+
+Every function here is pure given ``now``, so the decisions are tested with a fixed clock:
+
+- :func:`make_trigger`: ``30s/15m/6h/1d`` → an ``IntervalTrigger``; a 5-field cron →
+  ``CronTrigger.from_crontab``; both in the configured time zone, with a bounded jitter.
+- :func:`overdue`: a job missed while the daemon was down runs once on start (not once per
+  missed slot): when its last run started before the trigger's last due time.
+- :func:`missing_report`: the report period the last scheduled report run should have written,
+  if its files are missing and the store held data by the end of that period.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.config.settings import Schedule, parse_duration
+from monitor.reports.model import Period
+from monitor.reports.period import FOLDERS, PeriodKind, default_end, period_ending
+
+__all__ = [
+    "JOBS",
+    "REPORT_KINDS",
+    "catch_up",
+    "interval_of",
+    "jitter_for",
+    "last_due",
+    "make_trigger",
+    "missing_report",
+    "overdue",
+    "report_exists",
+]
+
+#: The daemon's jobs, each named like its ``[schedule]`` key and its ``collection_run.kind``.
+JOBS: tuple[str, ...] = ("collect", "backfill", "weekly_report", "monthly_report")
+REPORT_KINDS: dict[str, PeriodKind] = {"weekly_report": "week", "monthly_report": "month"}
+
+_LOOKBACKS = (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta(days=32),
+              timedelta(days=367))  # fmt: skip
+_MAX_STEPS = 2000
+
+
+def interval_of(spec: str) -> int | None:
+    """Seconds of an interval schedule; None for a cron expression."""
+    try:
+        return parse_duration(spec)
+    except ValueError:
+        return None
+
+
+def jitter_for(spec: str) -> float:
+    """A tenth of an interval, at most 30 s (2s → 0.2 s, 6h → 30 s); cron jobs: up to 10 s."""
+    seconds = interval_of(spec)
+    if seconds is None:
+        return 10.0
+    return min(seconds / 10, 30.0)
+
+
+def make_trigger(spec: str, timezone: str, *, jitter: bool = True) -> Any:
+    """The APScheduler 3 trigger of a ``[schedule]`` value, in *timezone*."""
+    zone = ZoneInfo(timezone)
+    spread = jitter_for(spec) if jitter else None
+    seconds = interval_of(spec)
+    if seconds is not None:
+        return IntervalTrigger(seconds=seconds, timezone=zone, jitter=spread)
+    trigger = CronTrigger.from_crontab(spec, timezone=zone)
+    trigger.jitter = spread  # from_crontab takes no jitter; the trigger reads this attribute
+    return trigger
+
+
+def last_due(spec: str, timezone: str, now: datetime) -> datetime | None:
+    """The latest instant at or before *now* at which a cron schedule fired; None for an
+    interval (whose slots depend on when the daemon started) or when none is within a year."""
+    if interval_of(spec) is not None:
+        return None
+    trigger = make_trigger(spec, timezone, jitter=False)
+    for back in _LOOKBACKS:
+        moment = now - back
+        found: datetime | None = None
+        fire: datetime | None = trigger.get_next_fire_time(None, moment)
+        steps = 0
+        while fire is not None and fire <= now and steps < _MAX_STEPS:
+            found = fire
+            fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+            steps += 1
+        if found is not None:
+            return found
+    return None
+
+
+def overdue(spec: str, timezone: str, last_run: datetime | None, now: datetime) -> bool:
+    """Whether a job should run now, on start: it never ran, or it missed its last slot.
+
+    An interval job is overdue when its last run started at least one interval ago; a cron job
+    when its last run started before the latest time the cron fired. Either way it runs once.
+    """
+    if last_run is None:
+        return True
+    seconds = interval_of(spec)
+    if seconds is not None:
+        return now - last_run >= timedelta(seconds=seconds)
+    due = last_due(spec, timezone, now)
+    return due is not None and last_run < due
+
+
+def report_exists(reports_dir: Path, period: Period) -> bool:
+    """Whether any format of *period*'s report is on disk."""
+    folder = reports_dir / FOLDERS[period.kind]
+    return folder.is_dir() and any(
+        path.is_file() for path in folder.glob(f"{period.key}.*")
+        if path.suffix.lstrip(".") in {"html", "md", "json"}
+    )
+
+
+def missing_report(
+    kind: PeriodKind,
+    schedule: Schedule,
+    job: str,
+    reports_dir: Path,
+    first_data: datetime | None,
+    now: datetime,
+) -> Period | None:
+    """The period whose report the daemon missed while it was down, or None.
+
+    That is the last complete period as of the report job's latest due time (for an interval
+    schedule: as of *now*); None when its report exists, or when the store held no data by the
+    end of that period (nothing to report: a fresh install does not render empty history).
+    """
+    spec = getattr(schedule, job)
+    due = last_due(spec, schedule.timezone, now) if interval_of(spec) is None else now
+    if due is None:
+        return None
+    period = period_ending(kind, default_end(due))
+    if first_data is None or first_data >= period.end:
+        return None
+    if report_exists(reports_dir, period):
+        return None
+    return period
+
+
+def catch_up(
+    schedule: Schedule,
+    last_runs: dict[str, datetime | None],
+    now: datetime,
+) -> list[str]:
+    """The non-report jobs (collect, backfill) to run once on start."""
+    return [
+        job for job in ("collect", "backfill")
+        if overdue(getattr(schedule, job), schedule.timezone, last_runs.get(job), now)
+    ]
