@@ -36,6 +36,7 @@ from monitor.config.repos import Tracked, load_repos
 from monitor.config.settings import Schedule, Settings, load_settings
 from monitor.errors import ConfigError, MonitorError
 from monitor.home import init_home
+from monitor.instants import iso_z
 from monitor.jobs import run_backfill, run_collect, run_report
 from monitor.lock import InstanceLock
 from monitor.reports.model import Period
@@ -254,8 +255,9 @@ class Daemon:
                     )
         await self._write_jobs()
         for job in JOBS:
+            next_run = self._jobs_written.get(job, ("", None))[1]
             log.info("job.scheduled job=%s schedule=%r next_run_at=%s", job,
-                     getattr(schedule, job), _iso(self._jobs_written.get(job, ("", None))[1]))
+                     getattr(schedule, job), iso_z(next_run) or "none")
 
     def _reschedule(self, old: Schedule) -> None:
         assert self.scheduler is not None
@@ -378,7 +380,3 @@ class Daemon:
             self._reschedule(old.schedule)
             await self._write_jobs()
         return True
-
-
-def _iso(moment: datetime | None) -> str:
-    return moment.isoformat() if moment is not None else "none"
