@@ -72,9 +72,6 @@ class Tracked:
         wanted = name.casefold()
         return next((p for p in self.projects if p.name.casefold() == wanted), None)
 
-    def projects_in(self, group: str) -> tuple[Project, ...]:
-        return tuple(p for p in self.projects if group in p.groups)
-
 
 def load_repos(path: Path) -> Tracked:
     """Read and validate *path*; the first problem is a ConfigError at its line."""

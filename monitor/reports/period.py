@@ -14,7 +14,6 @@ that instant, so one period's end value is the next period's start value.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Literal
@@ -35,7 +34,6 @@ __all__ = [
     "period_ending",
     "previous",
     "report_path",
-    "report_paths",
     "resolve_period",
     "week",
 ]
@@ -159,8 +157,3 @@ def history_instants(period: Period, weeks: int = 52) -> tuple[datetime, ...]:
 def report_path(root: Path, period: Period, extension: str) -> Path:
     """``root/weekly/2026-W47.html`` or ``root/monthly/2026-11.json``."""
     return root / FOLDERS[period.kind] / f"{period.key}.{extension.lstrip('.')}"
-
-
-def report_paths(root: Path, period: Period, formats: Iterable[str]) -> dict[str, Path]:
-    """Each format's path (see :func:`report_path`), in the order given."""
-    return {fmt: report_path(root, period, fmt) for fmt in formats}

@@ -47,7 +47,6 @@ __all__ = [
     "BackfillState",
     "DayBefore",
     "StoredPage",
-    "delete_pages",
     "effective_observations",
     "get_state",
     "load_pages",
@@ -167,16 +166,6 @@ def load_pages(session: Session, repo_id: int, metric: str) -> list[StoredPage]:
         )
         for row in session.exec(stmt)
     ]
-
-
-def delete_pages(session: Session, repo_id: int, metric: str) -> int:
-    """Forget every stored page of a repo's metric; returns how many there were."""
-    t = _table(HistoryPage)
-    with atomic(session):
-        result = session.connection().execute(
-            delete(t).where(t.c.repo_id == repo_id, t.c.metric == metric)
-        )
-    return result.rowcount
 
 
 # -- progress -------------------------------------------------------------------------------------

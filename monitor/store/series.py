@@ -46,7 +46,6 @@ __all__ = [
     "export_rows",
     "finish_run",
     "interrupt_unfinished_runs",
-    "last_observed_at",
     "last_observed_by_repo",
     "latest_values",
     "record_identity",
@@ -259,17 +258,6 @@ def write_observations(session: Session, rows: Iterable[ObservationIn]) -> int:
             stmt = stmt.returning(_table(Observation).c.repo_id)
             inserted += len(session.exec(stmt).all())
     return inserted
-
-
-def last_observed_at(
-    session: Session, repo_id: int, metric: str, source: str = "collected"
-) -> datetime | None:
-    """The time of a repo's newest observation of *metric* from *source* (backfill resumes here)."""
-    stmt = select(func.max(Observation.observed_at)).where(
-        Observation.repo_id == repo_id, Observation.metric == metric, Observation.source == source
-    )
-    value: datetime | None = session.exec(stmt).one()
-    return value
 
 
 def last_observed_by_repo(

@@ -19,7 +19,6 @@ from monitor.reports.period import (
     period_ending,
     previous,
     report_path,
-    report_paths,
     resolve_period,
     week,
 )
@@ -119,7 +118,4 @@ def test_history_instants_are_weekly_back_from_the_end() -> None:
 def test_report_paths() -> None:
     root = Path("storage/reports")
     assert report_path(root, week(2026, 7), "html") == root / "weekly" / "2026-W07.html"
-    assert report_paths(root, month(2026, 11), ["md", "json"]) == {
-        "md": root / "monthly" / "2026-11.md",
-        "json": root / "monthly" / "2026-11.json",
-    }
+    assert report_path(root, month(2026, 11), "md") == root / "monthly" / "2026-11.md"

@@ -86,10 +86,6 @@ def test_pages_round_trip(session: Session, ids: dict[str, int]) -> None:
     ]
     assert history.load_pages(session, torch, "forks") == []
 
-    assert history.delete_pages(session, paddle, "stars") == 3
-    assert history.load_pages(session, paddle, "stars") == []
-    assert len(history.load_pages(session, paddle, "forks")) == 1
-
 
 def test_unknown_metrics_are_refused(session: Session, ids: dict[str, int]) -> None:
     paddle = ids[PADDLE.key]

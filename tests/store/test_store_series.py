@@ -97,8 +97,8 @@ def test_bulk_write_counts_only_new_rows(session: Session, repos: dict[str, Repo
     rows = [obs(paddle, "stars", hours(i), i) for i in range(2500)]  # more than one chunk
     assert series.write_observations(session, rows[:1000]) == 1000
     assert series.write_observations(session, iter(rows)) == 1500
-    assert series.last_observed_at(session, paddle.id or 0, "stars") == hours(2499)
-    assert series.last_observed_at(session, paddle.id or 0, "stars", "backfill") is None
+    assert series.last_observed_by_repo(session, "stars") == {paddle.id: hours(2499)}
+    assert series.last_observed_by_repo(session, "stars", "backfill") == {}
 
 
 def test_observations_are_validated() -> None:
