@@ -31,10 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from monitor.backfill import backfill  # noqa: E402
+from monitor.commands.backfill import backfill  # noqa: E402
+from monitor.commands.init import init_home  # noqa: E402
 from monitor.config.repos import load_repos  # noqa: E402
 from monitor.config.settings import load_settings  # noqa: E402
-from monitor.home import init_home  # noqa: E402
 from monitor.store.db import open_database  # noqa: E402
 from monitor.store.series import export_rows  # noqa: E402
 from tests.fakes import FakeGitee, FakeGitHub, FakeRepo, FakeServer  # noqa: E402

@@ -46,10 +46,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from monitor.collect import collect  # noqa: E402
+from monitor.commands.collect import collect  # noqa: E402
+from monitor.commands.init import init_home  # noqa: E402
 from monitor.config.repos import load_repos  # noqa: E402
 from monitor.config.settings import Settings, load_settings  # noqa: E402
-from monitor.home import init_home  # noqa: E402
 from monitor.platforms.gitee import DEFAULT_CONCURRENCY as GITEE_CONCURRENCY  # noqa: E402
 from monitor.store.db import open_database  # noqa: E402
 from tests.fakes import (  # noqa: E402

@@ -1,9 +1,9 @@
 """The collection and backfill tests' world: a home tracking the fakes' repos, and runners.
 
-The runner calls :func:`monitor.collect.collect` in-process, once per backend (the ``database``
-fixture), with platforms opened from the settings as the program opens them, except that their
-sleep only records what it was asked: retries and waits cost no time, and their length can be
-asserted.
+The runner calls :func:`monitor.commands.collect.collect` in-process, once per backend (the
+``database`` fixture), with platforms opened from the settings as the program opens them, except
+that their sleep only records what it was asked: retries and waits cost no time, and their length
+can be asserted.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from monitor.backfill import BackfillSummary, backfill
-from monitor.collect import CycleSummary, ProgressCallback, collect
+from monitor.commands.backfill import BackfillSummary, backfill
+from monitor.commands.collect import CycleSummary, ProgressCallback, collect
 from monitor.config.repos import load_repos
 from monitor.config.settings import Settings, load_settings
 from monitor.ids import RepoId

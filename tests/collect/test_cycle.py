@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from monitor.console import summary_lines
+from monitor.cli.console import summary_lines
 from monitor.store.db import open_database
 from monitor.store.models import Repo
 from tests.harness import EXPECTED, HEALTHY, T0, Monitor

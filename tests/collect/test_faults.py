@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from monitor.collect import CycleSummary
+from monitor.commands.collect import CycleSummary
 from monitor.store.models import RepoError
 from monitor.store.series import record_repo_error
 from tests.harness import EXPECTED, HEALTHY, TOKENS, Monitor
@@ -129,7 +129,8 @@ def test_a_crash_mid_batch_leaves_whole_batches_and_the_run_interrupted(
     # Batch 1 stores gone's error and rocket; batch 2 dies writing secret's error, after
     # booster's values: the whole of batch 2 must be undone.
     with monkeypatch.context() as patch:
-        patch.setattr("monitor.collect.record_repo_error", crash_on_call(2, record_repo_error))
+        target = "monitor.commands.collect.record_repo_error"
+        patch.setattr(target, crash_on_call(2, record_repo_error))
         with pytest.raises(KeyboardInterrupt):
             monitor.collect(*order)
     assert {r.repo for r in monitor.rows()} == {"github:acme/rocket"}

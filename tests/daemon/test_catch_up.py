@@ -10,7 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config.settings import Schedule
-from monitor.triggers import (
+from monitor.daemon.triggers import (
     catch_up,
     jitter_for,
     last_due,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.lock import AlreadyRunning, InstanceLock, lock_path
+from monitor.daemon.lock import AlreadyRunning, InstanceLock, lock_path
 from monitor.store.db import Database
 
 

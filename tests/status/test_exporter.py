@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.config.repos import Tracked, load_repos
-from monitor.exporter import ExporterHandle, start_exporter
+from monitor.daemon.prometheus import ExporterHandle, start_exporter
 from monitor.store.db import Database
 from tests.status.test_status import RESET, T0, T1, make_home, seed
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
+from monitor.cli.console import status_lines
+from monitor.commands.status import NOT_RUNNING, gather_status
 from monitor.config.settings import Settings, load_settings
-from monitor.console import status_lines
 from monitor.ids import RepoId
-from monitor.status import NOT_RUNNING, gather_status
 from monitor.store import history, series
 from monitor.store.db import Database, open_database
 from monitor.store.models import DaemonJob, DaemonRecord

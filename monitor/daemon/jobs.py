@@ -1,8 +1,8 @@
 """What each daemon job does, given the configuration it runs with.
 
 Each job records itself as a ``collection_run`` row named like the job (``collect`` records its
-own inside :func:`monitor.collect.collect`), so ``status`` shows the last run's time, outcome,
-duration and requests. A job cut short (SIGTERM, cancel) is recorded as ``interrupted``.
+own inside :func:`monitor.commands.collect.collect`), so ``status`` shows the last run's time,
+outcome, duration and requests. A job cut short (SIGTERM, cancel) is recorded as ``interrupted``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from monitor.backfill import BackfillSummary, backfill
-from monitor.collect import collect
+from monitor.commands.backfill import BackfillSummary, backfill
+from monitor.commands.collect import collect
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
 from monitor.errors import NoData

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from monitor.collect import PlatformFactory, select_repos
+from monitor.commands.collect import PlatformFactory, select_repos
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
 from monitor.errors import MalformedResponse, PlatformError, RateLimited, Unavailable

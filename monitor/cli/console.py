@@ -1,8 +1,8 @@
 """What the commands show a person: ``collect``'s live progress on a terminal (log lines
 otherwise) and summary, ``backfill``'s and ``status``'s text.
 
-Kept out of :mod:`monitor.collect` so the cycle stays free of presentation; the cycle only calls
-a ``progress(platform, done, total)`` callback.
+Kept out of :mod:`monitor.commands.collect` so the cycle stays free of presentation; the cycle
+only calls a ``progress(platform, done, total)`` callback.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from monitor.backfill import BackfillSummary
-from monitor.collect import CycleSummary
+from monitor.commands.backfill import BackfillSummary
+from monitor.commands.collect import CycleSummary
+from monitor.commands.status import Status
 from monitor.instants import iso_z
-from monitor.status import Status
 
 __all__ = ["CollectProgress", "backfill_lines", "status_lines", "summary_lines"]
 
-log = logging.getLogger("monitor.collect")
+log = logging.getLogger("monitor.commands.collect")
 
 
 class CollectProgress:

@@ -18,22 +18,22 @@ from rich.console import Console
 from rich.table import Table
 
 from monitor import __version__
-from monitor.backfill import backfill
-from monitor.collect import collect
+from monitor.cli.console import CollectProgress, backfill_lines, status_lines, summary_lines
+from monitor.cli.logs import setup_logging
+from monitor.commands.backfill import backfill
+from monitor.commands.collect import collect
+from monitor.commands.export import FORMATS, export, parse_bound, write_output
+from monitor.commands.init import init_home, open_home_database
+from monitor.commands.repos import tracked_overview
+from monitor.commands.status import gather_status
 from monitor.config.edit import add_repos, remove_repos
 from monitor.config.settings import Settings, load_settings
-from monitor.console import CollectProgress, backfill_lines, status_lines, summary_lines
 from monitor.errors import ConfigError, InputError, MonitorError
-from monitor.export import FORMATS, export, parse_bound, write_output
-from monitor.home import init_home, open_home_database
 from monitor.ids import RepoId
-from monitor.logs import setup_logging
 from monitor.metrics import METRICS
-from monitor.overview import tracked_overview
 from monitor.reports.files import FORMATS as REPORT_FORMATS
 from monitor.reports.files import parse_formats, write_report
 from monitor.reports.period import resolve_period
-from monitor.status import gather_status
 
 __all__ = ["cli", "main"]
 
@@ -212,7 +212,7 @@ def status_command(state: _State, as_json: bool) -> None:
 @click.pass_obj
 def run_command(state: _State, metrics_port: int | None) -> None:
     """The daemon: collect, backfill and report on the schedule until SIGTERM or SIGINT."""
-    from monitor.scheduler import Daemon
+    from monitor.daemon.service import Daemon
 
     sys.exit(Daemon(state.home, metrics_port=metrics_port).run())
 

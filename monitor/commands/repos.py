@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from monitor.commands.init import open_home_database
 from monitor.config.settings import Settings
-from monitor.home import open_home_database
 from monitor.ids import RepoId
 from monitor.instants import iso_z
 from monitor.store.series import latest_values, sync_projects

@@ -1,12 +1,12 @@
 """``aoss-monitor run``: the daemon that collects, backfills and reports on the schedule.
 
-One process per database (:mod:`monitor.lock`). An APScheduler 3 ``AsyncIOScheduler`` fires the
-jobs of ``[schedule]`` (coalesced, one instance each, a little jitter); the jobs themselves run
-one at a time, so they never compete for the database or the API budget.
+One process per database (:mod:`monitor.daemon.lock`). An APScheduler 3 ``AsyncIOScheduler``
+fires the jobs of ``[schedule]`` (coalesced, one instance each, a little jitter); the jobs
+themselves run one at a time, so they never compete for the database or the API budget.
 
 - Start: ``init`` (a fresh home works), the lock, runs a killed process left open marked
   interrupted, and catch-up: a collection or backfill missed while the daemon was down runs once
-  now, a report whose period passed meanwhile is rendered (:mod:`monitor.triggers`).
+  now, a report whose period passed meanwhile is rendered (:mod:`monitor.daemon.triggers`).
 - Hot reload: ``config/repos.toml`` and ``config/monitor.toml`` are re-read when they change
   (checked every few seconds and before each job; SIGHUP forces it). A broken edit is logged as
   ``file:line: message``, stored in ``daemon.config_error`` for ``status``, and the daemon keeps
@@ -32,18 +32,12 @@ from zoneinfo import ZoneInfo
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from monitor.commands.init import init_home
 from monitor.config.repos import Tracked, load_repos
 from monitor.config.settings import Schedule, Settings, load_settings
-from monitor.errors import ConfigError, MonitorError
-from monitor.home import init_home
-from monitor.instants import iso_z
-from monitor.jobs import run_backfill, run_collect, run_report
-from monitor.lock import InstanceLock
-from monitor.reports.model import Period
-from monitor.store import daemon as record
-from monitor.store.db import Database, open_database
-from monitor.store.runs import interrupt_unfinished_runs
-from monitor.triggers import (
+from monitor.daemon.jobs import run_backfill, run_collect, run_report
+from monitor.daemon.lock import InstanceLock
+from monitor.daemon.triggers import (
     JOBS,
     REPORT_KINDS,
     catch_up,
@@ -51,6 +45,12 @@ from monitor.triggers import (
     make_trigger,
     missing_report,
 )
+from monitor.errors import ConfigError, MonitorError
+from monitor.instants import iso_z
+from monitor.reports.model import Period
+from monitor.store import daemon as record
+from monitor.store.db import Database, open_database
+from monitor.store.runs import interrupt_unfinished_runs
 
 __all__ = ["Daemon"]
 
@@ -110,7 +110,7 @@ class Daemon:
         self.database = open_database(self.settings.database_url)
         with self.database, InstanceLock(self.database), contextlib.ExitStack() as stack:
             if self.metrics_port is not None:
-                from monitor.exporter import start_exporter
+                from monitor.daemon.prometheus import start_exporter
 
                 exporter = start_exporter(self.metrics_port, self.database, lambda: self.tracked)
                 stack.callback(exporter.stop)

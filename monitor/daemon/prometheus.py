@@ -32,16 +32,16 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 from sqlmodel import col, select
 
+from monitor.commands.status import JOBS, SUCCESS_OUTCOMES, read_status
 from monitor.config.repos import Tracked
 from monitor.errors import MonitorError
-from monitor.status import JOBS, SUCCESS_OUTCOMES, read_status
 from monitor.store.db import Database
 from monitor.store.models import Repo
 from monitor.store.series import latest_values
 
 __all__ = ["ExporterHandle", "MonitorCollector", "start_exporter"]
 
-log = logging.getLogger("monitor.exporter")
+log = logging.getLogger("monitor.daemon.prometheus")
 
 #: The only address the exporter listens on: metrics name tracked repos and the daemon's health,
 #: and a scraper on another host should come through a reverse proxy the operator controls.

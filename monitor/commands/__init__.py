@@ -1,0 +1,1 @@
+"""The commands' orchestration: one module per user verb; no SQL, no HTTP."""
