@@ -1,8 +1,14 @@
 """Settings: ``config/monitor.toml`` overlaid by the environment, declared once as data.
 
-Every setting is one row of :data:`SETTINGS`: where it lives in the file, which environment
-variable overrides it, how its text is checked, and its default. Loading, validation and the
-README table all come from that one list, so a new knob is one new row.
+Every setting is one field of :class:`Settings` (or :class:`Schedule`) declared with
+:func:`setting`: its type, its default as written in the file, where it lives in the file, which
+environment variable overrides it, how its value is checked, and a line of help. Loading, the
+unknown-key check and :data:`SETTINGS` are read off those fields, so a new knob is one field.
+
+Plain dataclasses rather than pydantic-settings: callers rely on ``dataclasses.replace``, the
+flat attribute names differ from the file's ``[section] key`` names, the environment is a
+mapping the caller passes in, and a bad value must read ``monitor.toml:LINE: section.key: …``;
+a settings framework would have to be bent around each of these.
 
 Tokens are read from the environment only and kept in :class:`Secret`, whose ``repr`` and
 ``str`` never show the value, so a stray log line or traceback cannot leak them.
@@ -13,8 +19,8 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -118,77 +124,124 @@ def _text(check: Callable[[str], Any]) -> Callable[[Any], Any]:
 
 @dataclass(frozen=True)
 class SettingSpec:
-    section: str  # "" for the top level of monitor.toml
-    key: str
+    """One knob: its place in monitor.toml, its default as written there, its check, its variable.
+
+    ``name`` is ``section.key`` (or ``key`` at the top level); ``""`` for an environment-only
+    value (the tokens). A ``None`` default means the value is derived at load time.
+    """
+
+    name: str
     default: Any
     parse: Callable[[Any], Any]
     env: str | None = None
     help: str = ""
 
     @property
-    def name(self) -> str:
-        return f"{self.section}.{self.key}" if self.section else self.key
+    def section(self) -> str:
+        return self.name.rpartition(".")[0]
+
+    @property
+    def key(self) -> str:
+        return self.name.rpartition(".")[2]
 
 
-#: Every setting of monitor.toml, once. Defaults are raw values, parsed like user input.
-SETTINGS: tuple[SettingSpec, ...] = (
-    SettingSpec("", "database_url", None, _text(str), "MONITOR_DATABASE_URL",
-                "SQLAlchemy URL; default sqlite:///<home>/storage/monitor.db"),
-    SettingSpec("api", "github_url", "https://api.github.com", _text(_url),
-                "MONITOR_GITHUB_API_URL", "GitHub REST base"),
-    SettingSpec("api", "github_graphql_url", None, _text(_url), "MONITOR_GITHUB_GRAPHQL_URL",
-                "GitHub GraphQL endpoint; derived from the REST base"),
-    SettingSpec("api", "gitee_url", "https://gitee.com/api/v5", _text(_url),
-                "MONITOR_GITEE_API_URL", "Gitee API v5 base"),
-    SettingSpec("schedule", "collect", "6h", _text(_schedule), None, "collection cycle"),
-    SettingSpec("schedule", "backfill", "1d", _text(_schedule), None, "history backfill"),
-    SettingSpec("schedule", "weekly_report", "0 8 * * mon", _text(_schedule), None,
-                "weekly report"),
-    SettingSpec("schedule", "monthly_report", "0 8 1 * *", _text(_schedule), None,
-                "monthly report"),
-    SettingSpec("schedule", "timezone", "UTC", _text(_timezone), None, "time zone of the cron"),
-    SettingSpec("collect", "contributors_every", "1d", _text(parse_duration), None,
-                "how often contributor counts are refreshed"),
-    SettingSpec("collect", "max_reset_wait", "5m", _text(parse_duration), None,
-                "wait for a rate-limit reset this near; defer the rest of the cycle otherwise"),
-    SettingSpec("collect", "concurrency", 4, _positive_int, None,
-                "requests in flight per platform"),
-    SettingSpec("collect", "timeout", "30s", _text(parse_duration), None, "timeout per request"),
-    SettingSpec("collect", "graphql_batch", 50, _positive_int, None,
-                "repos per GitHub GraphQL query"),
-    SettingSpec("backfill", "budget_share", 0.5, _share, None,
-                "largest share of the API budget left that one backfill run may spend"),
-    SettingSpec("backfill", "max_requests", 1000, _positive_int, None,
-                "requests one backfill run may make on a platform that tells no budget (Gitee)"),
-)
+_ROW = "setting"  # the dataclass field metadata key holding a field's SettingSpec
+
+
+def setting(
+    name: str,
+    default: Any,
+    parse: Callable[[Any], Any],
+    help: str,
+    *,
+    env: str | None = None,
+    field_default: Any = None,
+) -> Any:
+    """A dataclass field that is also a row of monitor.toml.
+
+    *default* is written as a user writes it in the file (``"30s"``) and parsed here, so the
+    field's default is exactly what an absent key gives (``30``). A default derived at load
+    time (``None``) leaves the field at *field_default*; ``MISSING`` makes the field required.
+    """
+    spec = SettingSpec(name, default, parse, env, help)
+    value = field_default if default is None else parse(default)
+    return field(default=value, metadata={_ROW: spec})
+
+
+def token(env: str, help: str) -> dict[str, SettingSpec]:
+    """The metadata of a credential field: read from *env* only and kept in a :class:`Secret`."""
+    return {_ROW: SettingSpec("", None, Secret, env, help)}
+
+
+def default_graphql_url(rest_url: str) -> str:
+    """GitHub Enterprise serves GraphQL at /api/graphql beside its /api/v3 REST base."""
+    if rest_url.endswith("/api/v3"):
+        return rest_url[: -len("/v3")] + "/graphql"
+    return rest_url + "/graphql"
+
+
+_GITHUB_API = "https://api.github.com"
 
 
 @dataclass(frozen=True)
 class Schedule:
-    collect: str = "6h"
-    backfill: str = "1d"
-    weekly_report: str = "0 8 * * mon"
-    monthly_report: str = "0 8 1 * *"
-    timezone: str = "UTC"
+    """The ``[schedule]`` table: when each daemon job runs."""
+
+    collect: str = setting("schedule.collect", "6h", _text(_schedule), "collection cycle")
+    backfill: str = setting("schedule.backfill", "1d", _text(_schedule), "history backfill")
+    weekly_report: str = setting("schedule.weekly_report", "0 8 * * mon", _text(_schedule),
+                                 "weekly report")
+    monthly_report: str = setting("schedule.monthly_report", "0 8 1 * *", _text(_schedule),
+                                  "monthly report")
+    timezone: str = setting("schedule.timezone", "UTC", _text(_timezone),
+                            "time zone of the cron")
 
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting, parsed. Each field declares its own row; ``home`` comes from the caller."""
+
     home: Path
-    database_url: str
-    github_api_url: str = "https://api.github.com"
-    github_graphql_url: str = "https://api.github.com/graphql"
-    gitee_api_url: str = "https://gitee.com/api/v5"
-    github_token: Secret | None = field(default=None, repr=False)
-    gitee_token: Secret | None = field(default=None, repr=False)
+    database_url: str = setting(
+        "database_url", None, _text(str),
+        "SQLAlchemy URL; default sqlite:///<home>/storage/monitor.db",
+        env="MONITOR_DATABASE_URL", field_default=MISSING,
+    )
+    github_api_url: str = setting("api.github_url", _GITHUB_API, _text(_url),
+                                  "GitHub REST base", env="MONITOR_GITHUB_API_URL")
+    github_graphql_url: str = setting(
+        "api.github_graphql_url", None, _text(_url),
+        "GitHub GraphQL endpoint; derived from the REST base",
+        env="MONITOR_GITHUB_GRAPHQL_URL", field_default=default_graphql_url(_GITHUB_API),
+    )
+    gitee_api_url: str = setting("api.gitee_url", "https://gitee.com/api/v5", _text(_url),
+                                 "Gitee API v5 base", env="MONITOR_GITEE_API_URL")
+    github_token: Secret | None = field(default=None, repr=False, metadata=token(
+        "GITHUB_TOKEN", "GitHub token; anonymous when unset"))
+    gitee_token: Secret | None = field(default=None, repr=False, metadata=token(
+        "GITEE_TOKEN", "Gitee token; anonymous when unset"))
     schedule: Schedule = Schedule()
-    contributors_every: int = 86400
-    max_reset_wait: int = 300
-    concurrency: int = 4
-    timeout: int = 30
-    graphql_batch: int = 50
-    budget_share: float = 0.5
-    backfill_max_requests: int = 1000
+    contributors_every: int = setting("collect.contributors_every", "1d",
+                                      _text(parse_duration),
+                                      "how often contributor counts are refreshed")
+    max_reset_wait: int = setting(
+        "collect.max_reset_wait", "5m", _text(parse_duration),
+        "wait for a rate-limit reset this near; defer the rest of the cycle otherwise",
+    )
+    concurrency: int = setting("collect.concurrency", 4, _positive_int,
+                               "requests in flight per platform")
+    timeout: int = setting("collect.timeout", "30s", _text(parse_duration),
+                           "timeout per request")
+    graphql_batch: int = setting("collect.graphql_batch", 50, _positive_int,
+                                 "repos per GitHub GraphQL query")
+    budget_share: float = setting(
+        "backfill.budget_share", 0.5, _share,
+        "largest share of the API budget left that one backfill run may spend",
+    )
+    backfill_max_requests: int = setting(
+        "backfill.max_requests", 1000, _positive_int,
+        "requests one backfill run may make on a platform that tells no budget (Gitee)",
+    )
 
     @property
     def config_dir(self) -> Path:
@@ -211,11 +264,78 @@ class Settings:
         return self.storage_dir / "reports"
 
 
-def default_graphql_url(rest_url: str) -> str:
-    """GitHub Enterprise serves GraphQL at /api/graphql beside its /api/v3 REST base."""
-    if rest_url.endswith("/api/v3"):
-        return rest_url[: -len("/v3")] + "/graphql"
-    return rest_url + "/graphql"
+def _table(item: Field[Any]) -> type[Any] | None:
+    """The dataclass of a field that holds a whole table (``schedule``), else None."""
+    default = item.default
+    return type(default) if is_dataclass(default) and not isinstance(default, type) else None
+
+
+def _specs(cls: type[Any]) -> Iterator[SettingSpec]:
+    """The rows of *cls*'s fields in declaration order, a nested table (Schedule) in place."""
+    for item in fields(cls):
+        if _ROW in item.metadata:
+            yield item.metadata[_ROW]
+        elif (table := _table(item)) is not None:
+            yield from _specs(table)
+
+
+#: Every setting of monitor.toml, in file order: read off the fields of Settings and Schedule.
+SETTINGS: tuple[SettingSpec, ...] = tuple(spec for spec in _specs(Settings) if spec.name)
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """monitor.toml (its text, for line numbers, and its data) and the environment."""
+
+    path: Path
+    text: str
+    data: dict[str, Any]
+    environ: Mapping[str, str]
+
+    def value(self, spec: SettingSpec) -> Any:
+        """The environment's value, else the file's, else the default; parsed and checked."""
+        table = self.data.get(spec.section, {}) if spec.section else self.data
+        if spec.env and self.environ.get(spec.env):
+            raw, where = self.environ[spec.env], None
+        elif spec.name and spec.key in table:
+            raw, where = table[spec.key], line_of_key(self.text, spec.key, spec.section)
+        else:
+            return None if spec.default is None else spec.parse(spec.default)
+        try:
+            return spec.parse(raw)
+        except ValueError as exc:
+            if where is None:
+                raise ConfigError(f"{spec.env}: {exc}") from None
+            raise ConfigError(f"{spec.name}: {exc}", self.path, where) from None
+
+    def check_keys(self) -> None:
+        """Reject a key or table no row declares, at its line: a typo must not pass silently."""
+        known = {spec.section for spec in SETTINGS if spec.section}
+        top = {spec.key for spec in SETTINGS if not spec.section}
+        for section, value in self.data.items():
+            is_table = isinstance(value, dict)
+            if section in known and is_table:
+                allowed = {spec.key for spec in SETTINGS if spec.section == section}
+                for key in value:
+                    if key not in allowed:
+                        raise ConfigError(
+                            f"unknown key {key!r} in [{section}] "
+                            f"(known: {', '.join(sorted(allowed))})",
+                            self.path, line_of_key(self.text, key, section),
+                        )
+            elif section not in top or is_table:
+                raise ConfigError(f"unknown key {section!r}", self.path,
+                                  line_of_key(self.text, section, ""))
+
+    def fields_of(self, cls: type[Any]) -> dict[str, Any]:
+        """Keyword arguments for *cls*: every field with a row, a nested table built in place."""
+        values: dict[str, Any] = {}
+        for item in fields(cls):
+            if _ROW in item.metadata:
+                values[item.name] = self.value(item.metadata[_ROW])
+            elif (table := _table(item)) is not None:
+                values[item.name] = table(**self.fields_of(table))
+        return values
 
 
 def resolve_home(home: str | Path | None, environ: Mapping[str, str] | None = None) -> Path:
@@ -227,7 +347,11 @@ def resolve_home(home: str | Path | None, environ: Mapping[str, str] | None = No
 def load_settings(
     home: str | Path | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
-    """Read ``config/monitor.toml`` (optional) and the environment; raise ConfigError."""
+    """Read ``config/monitor.toml`` (optional) and the environment; raise ConfigError.
+
+    The environment wins over the file, the file over the defaults; a bad value in the file is
+    reported as ``path:line: section.key: …``, one in the environment as ``VARIABLE: …``.
+    """
     environ = os.environ if environ is None else environ
     root = resolve_home(home, environ)
     path = root / "config" / "monitor.toml"
@@ -236,60 +360,14 @@ def load_settings(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise toml_syntax_error(path, exc) from None
-
-    known = {spec.section for spec in SETTINGS if spec.section}
-    for section, value in data.items():
-        is_table = isinstance(value, dict)
-        if section in known and is_table:
-            allowed = {spec.key for spec in SETTINGS if spec.section == section}
-            for key in value:
-                if key not in allowed:
-                    raise ConfigError(
-                        f"unknown key {key!r} in [{section}] (known: {', '.join(sorted(allowed))})",
-                        path, line_of_key(text, key, section),
-                    )
-        elif section not in {spec.key for spec in SETTINGS if not spec.section} or is_table:
-            raise ConfigError(f"unknown key {section!r}", path, line_of_key(text, section, ""))
-
-    values: dict[str, Any] = {}
-    for spec in SETTINGS:
-        table = data.get(spec.section, {}) if spec.section else data
-        if spec.env and environ.get(spec.env):
-            raw, where = environ[spec.env], None
-        elif spec.key in table:
-            raw, where = table[spec.key], line_of_key(text, spec.key, spec.section)
-        else:
-            values[spec.name] = None if spec.default is None else spec.parse(spec.default)
-            continue
-        try:
-            values[spec.name] = spec.parse(raw)
-        except ValueError as exc:
-            if where is None:
-                raise ConfigError(f"{spec.env}: {exc}") from None
-            raise ConfigError(f"{spec.name}: {exc}", path, where) from None
-
-    github_url = values["api.github_url"]
+    sources = _Sources(path, text, data, environ)
+    sources.check_keys()
+    values = sources.fields_of(Settings)
     database_url = values["database_url"] or f"sqlite:///{root / 'storage' / 'monitor.db'}"
-    tokens = {name: environ.get(name) or None for name in ("GITHUB_TOKEN", "GITEE_TOKEN")}
-    return Settings(
-        home=root,
-        database_url=_absolute_sqlite(database_url, root),
-        github_api_url=github_url,
-        github_graphql_url=values["api.github_graphql_url"] or default_graphql_url(github_url),
-        gitee_api_url=values["api.gitee_url"],
-        github_token=Secret(tokens["GITHUB_TOKEN"]) if tokens["GITHUB_TOKEN"] else None,
-        gitee_token=Secret(tokens["GITEE_TOKEN"]) if tokens["GITEE_TOKEN"] else None,
-        schedule=Schedule(**{
-            spec.key: values[spec.name] for spec in SETTINGS if spec.section == "schedule"
-        }),
-        contributors_every=values["collect.contributors_every"],
-        max_reset_wait=values["collect.max_reset_wait"],
-        concurrency=values["collect.concurrency"],
-        timeout=values["collect.timeout"],
-        graphql_batch=values["collect.graphql_batch"],
-        budget_share=values["backfill.budget_share"],
-        backfill_max_requests=values["backfill.max_requests"],
-    )
+    values["database_url"] = _absolute_sqlite(database_url, root)
+    if values["github_graphql_url"] is None:
+        values["github_graphql_url"] = default_graphql_url(values["github_api_url"])
+    return Settings(home=root, **values)
 
 
 def _absolute_sqlite(url: str, home: Path) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config.settings import SETTINGS, Schedule, Secret, load_settings
+from monitor.config.settings import SETTINGS, Schedule, Secret, Settings, load_settings
 from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,3 +173,14 @@ def test_absolute_sqlite_url_is_kept(tmp_path: Path) -> None:
 def test_postgresql_url_is_kept(tmp_path: Path) -> None:
     url = "postgresql+psycopg://u@db/monitor"
     assert load_settings(tmp_path, {"MONITOR_DATABASE_URL": url}).database_url == url
+
+
+def test_field_defaults_are_what_an_empty_home_loads(tmp_path: Path) -> None:
+    loaded = load_settings(tmp_path, {})
+    assert loaded == Settings(home=loaded.home, database_url=loaded.database_url)
+
+
+def test_empty_token_variable_means_anonymous(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, {"GITHUB_TOKEN": "", "GITEE_TOKEN": ""})
+    assert (settings.github_token, settings.gitee_token) == (None, None)
+
