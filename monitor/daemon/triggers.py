@@ -4,6 +4,8 @@ Every function here is pure given ``now``, so the decisions are tested with a fi
 
 - :func:`make_trigger`: ``30s/15m/6h/1d`` → an ``IntervalTrigger``; a 5-field cron →
   ``CronTrigger.from_crontab``; both in the configured time zone, with a bounded jitter.
+- :func:`last_due`: a cron's latest fire at or before ``now``, asked of that same trigger, so
+  what the daemon fires and what catch-up thinks it should have fired cannot disagree.
 - :func:`overdue`: a job missed while the daemon was down runs once on start (not once per
   missed slot): when its last run started before the trigger's last due time.
 - :func:`missing_report`: the report period the last scheduled report run should have written,
@@ -12,7 +14,8 @@ Every function here is pure given ``now``, so the decisions are tested with a fi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from bisect import bisect_left
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,9 +44,7 @@ __all__ = [
 JOBS: tuple[str, ...] = ("collect", "backfill", "weekly_report", "monthly_report")
 REPORT_KINDS: dict[str, PeriodKind] = {"weekly_report": "week", "monthly_report": "month"}
 
-_LOOKBACKS = (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta(days=32),
-              timedelta(days=367))  # fmt: skip
-_MAX_STEPS = 2000
+_HORIZON = timedelta(days=367)  # how far back a cron's last fire is looked for
 
 
 def interval_of(spec: str) -> int | None:
@@ -76,22 +77,31 @@ def make_trigger(spec: str, timezone: str, *, jitter: bool = True) -> Any:
 
 def last_due(spec: str, timezone: str, now: datetime) -> datetime | None:
     """The latest instant at or before *now* at which a cron schedule fired; None for an
-    interval (whose slots depend on when the daemon started) or when none is within a year."""
+    interval (whose slots depend on when the daemon started) or when none is within a year.
+
+    APScheduler 3 triggers only look forward, so the answer is found with the very trigger the
+    daemon fires by (:func:`make_trigger`), never a second reading of the cron text: "the next
+    fire at or after *t* is still by *now*" holds for every *t* up to the start of the last
+    fire and for none after, so bisecting over the seconds of the past year finds it exactly.
+    """
     if interval_of(spec) is not None:
         return None
     trigger = make_trigger(spec, timezone, jitter=False)
-    for back in _LOOKBACKS:
-        moment = now - back
-        found: datetime | None = None
-        fire: datetime | None = trigger.get_next_fire_time(None, moment)
-        steps = 0
-        while fire is not None and fire <= now and steps < _MAX_STEPS:
-            found = fire
-            fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
-            steps += 1
-        if found is not None:
-            return found
-    return None
+    earliest = now.astimezone(UTC) - _HORIZON  # whole seconds of real time, not wall time
+
+    def next_fire(second: int) -> datetime | None:
+        start = earliest + timedelta(seconds=second)
+        fire: datetime | None = trigger.get_next_fire_time(None, start)
+        return fire
+
+    def after_now(second: int) -> bool:
+        fire = next_fire(second)
+        return fire is None or fire > now
+
+    if after_now(0):
+        return None  # no fire within the horizon (or ever: "0 0 30 2 *"), one probe only
+    seconds = range(int(_HORIZON.total_seconds()) + 1)
+    return next_fire(bisect_left(seconds, True, key=after_now) - 1)
 
 
 def overdue(spec: str, timezone: str, last_run: datetime | None, now: datetime) -> bool:

@@ -118,3 +118,33 @@ def test_interval_report_schedule_uses_now(tmp_path: Path) -> None:
     found = missing_report("week", schedule, "weekly_report", tmp_path, datetime(2026, 1, 1,
                            tzinfo=UTC), NOW)
     assert found is not None and found.key == "2026-W47"
+
+
+@pytest.mark.parametrize(
+    ("spec", "timezone"),
+    [
+        ("0 8 * * 1", "UTC"),  # a numeric weekday: read exactly as the daemon's trigger reads it
+        ("0 8 13 * fri", "UTC"),  # day of month and weekday together
+        ("0 2-3 * * *", "Europe/Berlin"),  # 02:00 does not exist on 29 March 2026
+        ("*/7 * * * *", "Asia/Shanghai"),
+    ],
+)
+def test_last_due_is_the_latest_fire_of_the_daemons_trigger(spec: str, timezone: str) -> None:
+    now = datetime(2026, 3, 29, 9, 1, tzinfo=UTC)
+    due = last_due(spec, timezone, now)
+    assert due is not None and due <= now
+    due = due.astimezone(UTC)  # step in real seconds, not wall-clock ones
+    trigger = make_trigger(spec, timezone, jitter=False)
+    fire = trigger.get_next_fire_time(None, due - timedelta(seconds=1))
+    assert fire.astimezone(UTC) == due  # a wall time in a DST gap never equals another zone's
+    assert trigger.get_next_fire_time(None, due + timedelta(seconds=1)) > now
+
+
+def test_last_due_is_none_without_a_fire_within_a_year() -> None:
+    assert last_due("0 0 29 2 *", "UTC", NOW) is None  # the last 29 February was in 2024
+    assert last_due("0 0 30 2 *", "UTC", NOW) is None  # never
+
+
+def test_last_due_of_a_cron_firing_every_minute_of_a_past_month() -> None:
+    now = datetime(2026, 2, 15, tzinfo=UTC)
+    assert last_due("* * * 1 *", "UTC", now) == datetime(2026, 1, 31, 23, 59, tzinfo=UTC)
