@@ -7,26 +7,26 @@ What the store is asked (:mod:`monitor.reports.queries`, every answer an index s
   statements for all repos;
 * the releases published in the period; the repos failing at the period's end.
 
-Everything else — sums, ranks, shares, sentences — is arithmetic on those few thousand values.
+Everything else is arithmetic on those few thousand values, in modules with no I/O (each
+states the rules it applies): boundary values, stale or missing (:mod:`.values`); sums, shares
+and weekly series (:mod:`.totals`); ranks and their moves (:mod:`.ranks`); the notable
+sentences (:mod:`.notable`).
 
-Rules the report states (see also :mod:`monitor.reports.model`):
+:func:`build_report` reads top to bottom as the steps of a report, and the helpers below it
+follow in the same order: gather the boundaries, read the values, build each repo's row, list
+the releases and the failing repos, total each project's stars, rank the projects, assemble
+each project (platform split included), then the groups and their shares, and the notable
+sentences.
 
-* A boundary value older than :data:`STALE_AFTER` is flagged stale; older than the period's
-  length (:func:`missing_after`), or absent, it is missing (``None``), never 0.
-* A project's stars add its repos (``mirrors_added=True``, the default) or count only its first
-  listed repo, its home (``False``). Sums over parts that lack a value at one boundary cover the
-  parts that have both values and are marked ``partial``, so a delta never compares different
-  sets of repos.
-* Ranks: competition ranking (1, 2, 2, 4) by stars at the end and by star delta; a project
-  without the value is unranked (``None``), and so is a growth computed from a stale value.
+A project's stars add its repos (``mirrors_added=True``, the default) or count only its first
+listed repo, its home (``False``); the per-platform split always shows every repo.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -34,17 +34,10 @@ from monitor.config.repos import Project, Tracked
 from monitor.errors import NoData
 from monitor.ids import PLATFORM_HOSTS, RepoId
 from monitor.metrics import METRICS
-from monitor.reports.model import (
-    Change,
-    GroupTotal,
-    Period,
-    ProjectReport,
-    ReleaseItem,
-    RepoIssue,
-    RepoReport,
-    Report,
-    SeriesPoint,
-)
+from monitor.reports import model
+from monitor.reports.links import safe_url
+from monitor.reports.model import Change, Period
+from monitor.reports.notable import notable
 from monitor.reports.period import history_instants, previous
 from monitor.reports.queries import (
     StoredRepo,
@@ -53,153 +46,71 @@ from monitor.reports.queries import (
     releases_between,
     repos_by_key,
 )
+from monitor.reports.ranks import Ranks, ranking_key, ranks_of
+from monitor.reports.totals import group_totals, series_total, sum_changes
+from monitor.reports.values import HISTORY_TOLERANCE, Judge, change
 from monitor.store.db import Database
 from monitor.store.series import Point
 
-__all__ = [
-    "MILESTONES",
-    "STALE_AFTER",
-    "build_report",
-    "load_report",
-    "missing_after",
-]
+__all__ = ["HISTORY_WEEKS", "build_report", "load_report"]
 
-#: A boundary value from an observation older than this is flagged stale.
-STALE_AFTER: dict[str, timedelta] = {"week": timedelta(days=2), "month": timedelta(days=7)}
-
-#: Star counts whose crossing in a period is worth a sentence.
-MILESTONES: tuple[int, ...] = (
-    1_000, 5_000, 10_000, 50_000, 100_000, 200_000, 500_000, 1_000_000,
-)
-
+#: How far back the charts go, in weeks before the period's end.
 HISTORY_WEEKS = 52
 
-
-def missing_after(period: Period) -> timedelta:
-    """An observation older than the period's own length says nothing about its boundary."""
-    return period.end - period.start
+#: Stars of one repo or project at each weekly instant of the charts (no value: no key).
+Series = dict[datetime, int]
 
 
-@dataclass(frozen=True, slots=True)
-class _Value:
-    """One boundary value as the report uses it (``value`` None: missing)."""
+@dataclass(frozen=True)
+class _Boundaries:
+    """The instants a report reads, and the tolerances its values are judged by."""
 
-    value: int | None
-    stale: bool
-    at: datetime | None
-
-
-_NO_VALUE = _Value(None, False, None)
-
-
-class _Judge:
-    """Turns stored points into boundary values under the period's tolerances."""
-
-    def __init__(self, stale_after: timedelta, missing_after: timedelta) -> None:
-        self.stale_after = stale_after
-        self.missing_after = missing_after
-
-    def value(self, point: Point | None, boundary: datetime) -> _Value:
-        if point is None:
-            return _NO_VALUE
-        age = boundary - point.observed_at
-        if age > self.missing_after:
-            return _Value(None, True, point.observed_at)
-        return _Value(point.value, age > self.stale_after, point.observed_at)
+    period: Period
+    previous: Period
+    history: tuple[datetime, ...]  # the charts' weekly instants, oldest first
+    judge: Judge  # boundary values (stale / missing by the period's kind and length)
+    history_judge: Judge  # the charts' points
 
 
-def _change(start: _Value, end: _Value) -> Change:
-    return Change(start.value, end.value, start.stale, end.stale, start.at, end.at)
+@dataclass(frozen=True)
+class _Stored:
+    """What the store answered: the tracked repos it knows, and their points at every instant."""
+
+    repo_ids: tuple[RepoId, ...]  # every tracked repo, in configuration order
+    rows: dict[str, StoredRepo]  # by configured key; a repo never stored is absent
+    boundary: dict[tuple[int, str, datetime], Point]  # every metric at start and end
+    history: dict[tuple[int, str, datetime], Point]  # stars at the weekly and previous instants
+
+    @property
+    def ids(self) -> list[int]:
+        return [row.id for row in self.rows.values()]
+
+    def by_id(self) -> dict[int, RepoId]:
+        return {self.rows[rid.key].id: rid for rid in self.repo_ids if rid.key in self.rows}
+
+    def point(self, key: str, metric: str, at: datetime) -> Point | None:
+        row = self.rows.get(key)
+        if row is None:
+            return None
+        return self.boundary.get((row.id, metric, at)) or self.history.get((row.id, metric, at))
 
 
-def _oldest(times: Iterable[datetime | None]) -> datetime | None:
-    present = [t for t in times if t is not None]
-    return min(present) if present else None
+@dataclass(frozen=True)
+class _Repos:
+    """Each tracked repo's row of the report, by configured key."""
+
+    reports: dict[str, model.RepoReport]
+    previous_stars: dict[str, Change]  # stars over the previous period (for previous ranks)
+    stars_series: dict[str, Series]
 
 
-def _sum(parts: Sequence[Change]) -> Change:
-    """The sum of *parts* (see the module docstring for parts without a value)."""
-    if not parts:
-        return Change(None, None)
-    both = [c for c in parts if c.start is not None and c.end is not None]
-    partial = any(c.partial for c in parts)
-    if both:
-        chosen_start = chosen_end = both
-        partial = partial or len(both) < len(parts)
-        start: int | None = sum(c.start for c in both if c.start is not None)
-        end: int | None = sum(c.end for c in both if c.end is not None)
-    else:
-        # No part has both values: a side is summed only if every part has it.
-        chosen_start = chosen_end = list(parts)
-        start = None
-        end = None
-        if all(c.start is not None for c in parts):
-            start = sum(c.start for c in parts if c.start is not None)
-        if all(c.end is not None for c in parts):
-            end = sum(c.end for c in parts if c.end is not None)
-        partial = partial or (
-            len(parts) > 1 and (start is None or end is None)
-            and any(c.start is not None or c.end is not None for c in parts)
-        )
-    return Change(
-        start,
-        end,
-        start_stale=start is not None and any(c.start_stale for c in chosen_start),
-        end_stale=end is not None and any(c.end_stale for c in chosen_end),
-        start_at=_oldest(c.start_at for c in chosen_start) if start is not None else None,
-        end_at=_oldest(c.end_at for c in chosen_end) if end is not None else None,
-        partial=partial,
-    )
+@dataclass(frozen=True)
+class _ProjectTotals:
+    """Each project's stars, by project name, over the repos it counts."""
 
-
-def _ranks(values: dict[str, int | None]) -> dict[str, int | None]:
-    """Competition ranking, largest first; ``None`` values are unranked."""
-    ordered = sorted((v for v in values.values() if v is not None), reverse=True)
-    first: dict[int, int] = {}
-    for position, value in enumerate(ordered, start=1):
-        first.setdefault(value, position)
-    return {name: None if v is None else first[v] for name, v in values.items()}
-
-
-def _growth(change: Change) -> int | None:
-    if change.start_stale or change.end_stale:
-        return None
-    return change.delta
-
-
-def _safe_url(url: str | None, platform: str) -> str | None:
-    """Only an http(s) URL on the platform's own web host survives (release URLs come from
-    the platform's API, but a report must never carry a ``javascript:`` or foreign link)."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    host = PLATFORM_HOSTS.get(platform)
-    if parts.scheme not in ("http", "https") or host is None:
-        return None
-    if (parts.hostname or "").lower() != host or parts.username or parts.password:
-        return None
-    return url
-
-
-def _current_name(rid: RepoId, row: StoredRepo | None) -> str:
-    return row.canonical if row is not None else str(rid)
-
-
-def _repo_url(rid: RepoId, row: StoredRepo | None) -> str:
-    if row is None:
-        return rid.url
-    return f"https://{PLATFORM_HOSTS[row.platform]}/{row.owner}/{row.name}"
-
-
-def _counted(project: Project, mirrors_added: bool) -> tuple[RepoId, ...]:
-    return project.repos if mirrors_added else project.repos[:1]
-
-
-def _thousands(n: int) -> str:
-    return f"{n:,}"
+    stars: dict[str, Change]
+    stars_before: dict[str, Change]  # over the previous period (for previous ranks)
+    series: dict[str, Series]
 
 
 def build_report(
@@ -209,7 +120,7 @@ def build_report(
     *,
     mirrors_added: bool = True,
     history_weeks: int = HISTORY_WEEKS,
-) -> Report:
+) -> model.Report:
     """The report of *period* for the *tracked* projects, from the store behind *session*.
 
     Raises :class:`~monitor.errors.NoData` when nothing is tracked, or when no tracked repo has
@@ -217,224 +128,112 @@ def build_report(
     """
     if not tracked.projects:
         raise NoData("nothing is tracked: add repos to config/repos.toml (aoss-monitor track)")
-    before = previous(period)
-    judge = _Judge(STALE_AFTER[period.kind], missing_after(period))
-    history_judge = _Judge(timedelta(days=7), timedelta(days=7))
-
-    repo_ids = tracked.repos()
-    rows = repos_by_key(session, [rid.key for rid in repo_ids])
-    db_id: dict[str, int] = {k: r.id for k, r in rows.items()}
-    ids = list(db_id.values())
-
-    boundary = points_at(session, (period.start, period.end), ids, METRICS)
-    instants = history_instants(period, history_weeks)
-    history = points_at(session, sorted({*instants, before.start}), ids, ("stars",))
-
-    def point(key: str, metric: str, at: datetime) -> Point | None:
-        rid = db_id.get(key)
-        if rid is None:
-            return None
-        return boundary.get((rid, metric, at)) or history.get((rid, metric, at))
-
-    # -- per repo -----------------------------------------------------------------------------
-    repo_reports: dict[str, RepoReport] = {}
-    previous_stars: dict[str, Change] = {}
-    for rid in repo_ids:
-        row = rows.get(rid.key)
-        metrics = {
-            metric: _change(
-                judge.value(point(rid.key, metric, period.start), period.start),
-                judge.value(point(rid.key, metric, period.end), period.end),
-            )
-            for metric in METRICS
-        }
-        repo_reports[rid.key] = RepoReport(
-            repo=str(rid),
-            current_name=_current_name(rid, row),
-            platform=rid.platform,
-            url=_repo_url(rid, row),
-            metrics=metrics,
-        )
-        previous_stars[rid.key] = _change(
-            judge.value(point(rid.key, "stars", before.start), before.start),
-            judge.value(point(rid.key, "stars", period.start), period.start),
-        )
-
-    if all(
-        c.start is None and c.end is None
-        for report in repo_reports.values()
-        for c in report.metrics.values()
-    ):
-        raise NoData(_no_data_message(period, boundary))
-
-    # -- releases and issues --------------------------------------------------------------------
-    by_db_id = {db_id[rid.key]: rid for rid in repo_ids if rid.key in db_id}
-    releases: dict[str, list[ReleaseItem]] = {}
-    for release in releases_between(session, ids, period.start, period.end):
-        rid = by_db_id[release.repo_id]
-        releases.setdefault(rid.key, []).append(
-            ReleaseItem(
-                repo=repo_reports[rid.key].current_name,
-                tag=release.tag,
-                name=release.name,
-                published_at=release.published_at,
-                prerelease=release.prerelease,
-                url=_safe_url(release.url, rid.platform),
-            )
-        )
-    project_of = {rid.key: p.name for p in tracked.projects for rid in p.repos}
-    issues = tuple(
-        sorted(
-            (
-                RepoIssue(
-                    repo=str(by_db_id[f.repo_id]),
-                    kind=f.kind,
-                    message=f.message,
-                    since=f.since,
-                    project=project_of.get(by_db_id[f.repo_id].key),
-                    last_collected_at=f.last_collected_at,
-                )
-                for f in failing_repos(session, ids, period.end)
-            ),
-            key=lambda issue: (issue.repo.lower(), issue.repo),
-        )
+    bounds = _boundaries(period, history_weeks)
+    stored = _read_values(session, tracked, bounds)
+    repos = _repo_rows(stored, bounds)
+    if not _has_any_value(repos):
+        raise NoData(_no_data_message(period, stored.boundary))
+    releases = _releases(session, stored, repos, period)
+    issues = _failing(session, tracked, stored, period)
+    totals = _project_totals(tracked, repos, bounds, mirrors_added)
+    ranks = ranks_of(totals.stars, totals.stars_before)
+    projects = sorted(
+        (_project(p, repos, totals, ranks[p.name], releases) for p in tracked.projects),
+        key=lambda p: ranking_key(p.rank_stars, p.name),
     )
-
-    # -- per project ----------------------------------------------------------------------------
-    stars: dict[str, Change] = {}
-    stars_before: dict[str, Change] = {}
-    for project in tracked.projects:
-        counted = _counted(project, mirrors_added)
-        stars[project.name] = _sum([repo_reports[r.key].metrics["stars"] for r in counted])
-        stars_before[project.name] = _sum([previous_stars[r.key] for r in counted])
-    rank_stars = _ranks({name: c.end for name, c in stars.items()})
-    rank_growth = _ranks({name: _growth(c) for name, c in stars.items()})
-    rank_stars_before = _ranks({name: c.end for name, c in stars_before.items()})
-    rank_growth_before = _ranks({name: _growth(c) for name, c in stars_before.items()})
-
-    repo_series: dict[str, dict[datetime, int]] = {}
-    for rid in repo_ids:
-        key = rid.key
-        judged = {at: history_judge.value(point(key, "stars", at), at).value for at in instants}
-        repo_series[key] = {at: v for at, v in judged.items() if v is not None}
-
-    def series(keys: Sequence[RepoId]) -> dict[datetime, int]:
-        parts = [repo_series[r.key] for r in keys]
-        totals: dict[datetime, int] = {}
-        for at in instants:
-            present = [p[at] for p in parts if at in p]
-            if present:
-                totals[at] = sum(present)
-        return totals
-
-    project_series = {p.name: series(_counted(p, mirrors_added)) for p in tracked.projects}
-
-    projects: list[ProjectReport] = []
-    for project in tracked.projects:
-        platforms = sorted({r.platform for r in project.repos})
-        split = (
-            {
-                platform: _sum(
-                    [repo_reports[r.key].metrics["stars"] for r in project.repos
-                     if r.platform == platform]
-                )
-                for platform in platforms
-            }
-            if len(platforms) > 1
-            else {}
-        )
-        project_releases = sorted(
-            (item for r in project.repos for item in releases.get(r.key, [])),
-            key=lambda item: (-item.published_at.timestamp(), item.repo.lower(), item.tag),
-        )
-        projects.append(
-            ProjectReport(
-                name=project.name,
-                groups=project.groups,
-                repos=tuple(repo_reports[r.key] for r in project.repos),
-                stars=stars[project.name],
-                split=split,
-                rank_stars=rank_stars[project.name],
-                rank_growth=rank_growth[project.name],
-                rank_stars_previous=rank_stars_before[project.name],
-                rank_growth_previous=rank_growth_before[project.name],
-                releases=tuple(project_releases),
-                stars_history=tuple(
-                    SeriesPoint(at.date(), v) for at, v in project_series[project.name].items()
-                ),
-            )
-        )
-    projects.sort(
-        key=lambda p: (
-            p.rank_stars is None,
-            p.rank_stars or 0,
-            p.name.casefold(),
-            p.name,
-        )
-    )
-
-    # -- groups ---------------------------------------------------------------------------------
-    total = _sum(list(stars.values()))
-    groups: list[GroupTotal] = []
-    for key, group in tracked.groups.items():
-        members = [p.name for p in tracked.projects if key in p.groups]
-        groups.append(
-            GroupTotal(
-                key=key,
-                title=group.title,
-                stars=_sum([stars[name] for name in members]),
-                share_start=_share(
-                    [stars[n].start for n in members], [c.start for c in stars.values()]
-                ),
-                share_end=_share(
-                    [stars[n].end for n in members], [c.end for c in stars.values()]
-                ),
-                share_history=_share_history(
-                    instants, [project_series[n] for n in members], list(project_series.values())
-                ),
-                projects=len(members),
-            )
-        )
-
-    newest = [p.observed_at for p in boundary.values()]
-    return Report(
+    return model.Report(
         period=period,
-        previous=before,
-        generated_from=max(newest),
+        previous=bounds.previous,
+        generated_from=max(p.observed_at for p in stored.boundary.values()),
         mirrors_added=mirrors_added,
         projects=tuple(projects),
-        groups=tuple(groups),
+        groups=group_totals(tracked, totals.stars, totals.series, bounds.history),
         issues=issues,
-        notable=_notable(projects, issues),
-        total_stars=total,
-        stale_after=judge.stale_after,
-        missing_after=judge.missing_after,
+        notable=notable(projects, issues),
+        total_stars=sum_changes(list(totals.stars.values())),
+        stale_after=bounds.judge.stale_after,
+        missing_after=bounds.judge.missing_after,
     )
 
 
-def _share(part: Sequence[int | None], whole: Sequence[int | None]) -> float | None:
-    numerator = sum(v for v in part if v is not None)
-    denominator = sum(v for v in whole if v is not None)
-    if denominator <= 0 or all(v is None for v in part):
-        return None
-    return numerator / denominator
+def load_report(
+    database: Database, tracked: Tracked, period: Period, *, mirrors_added: bool = True
+) -> model.Report:
+    """:func:`build_report` in a read-only session of its own."""
+    with database.session() as session:
+        return build_report(session, tracked, period, mirrors_added=mirrors_added)
 
 
-def _share_history(
-    instants: Sequence[datetime],
-    members: Sequence[dict[datetime, int]],
-    everyone: Sequence[dict[datetime, int]],
-) -> tuple[SeriesPoint, ...]:
-    points = []
-    for at in instants:
-        part = [s[at] for s in members if at in s]
-        whole = sum(s[at] for s in everyone if at in s)
-        if part and whole > 0:
-            points.append(SeriesPoint(at.date(), round(1000 * sum(part) / whole)))
-    return tuple(points)
+# -- gather the boundaries, read the values --------------------------------------------------
 
 
-def _no_data_message(period: Period, points: dict[tuple[int, str, datetime], Point]) -> str:
+def _boundaries(period: Period, history_weeks: int) -> _Boundaries:
+    return _Boundaries(
+        period=period,
+        previous=previous(period),
+        history=history_instants(period, history_weeks),
+        judge=Judge.of(period),
+        history_judge=Judge(HISTORY_TOLERANCE, HISTORY_TOLERANCE),
+    )
+
+
+def _read_values(session: Session, tracked: Tracked, bounds: _Boundaries) -> _Stored:
+    """Two statements for every value: all metrics at the boundaries, stars at the others."""
+    repo_ids = tracked.repos()
+    rows = repos_by_key(session, [rid.key for rid in repo_ids])
+    ids = [row.id for row in rows.values()]
+    period = bounds.period
+    boundary = points_at(session, (period.start, period.end), ids, METRICS)
+    others = sorted({*bounds.history, bounds.previous.start})
+    history = points_at(session, others, ids, ("stars",))
+    return _Stored(tuple(repo_ids), rows, boundary, history)
+
+
+# -- per repo --------------------------------------------------------------------------------
+
+
+def _repo_rows(stored: _Stored, bounds: _Boundaries) -> _Repos:
+    """Every metric of every repo at the boundaries, its previous stars and its chart series."""
+    period, before, judge = bounds.period, bounds.previous, bounds.judge
+
+    def judged(key: str, metric: str, first: datetime, last: datetime) -> Change:
+        return change(judge.value(stored.point(key, metric, first), first),
+                      judge.value(stored.point(key, metric, last), last))
+
+    reports: dict[str, model.RepoReport] = {}
+    previous_stars: dict[str, Change] = {}
+    stars_series: dict[str, Series] = {}
+    for rid in stored.repo_ids:
+        key, row = rid.key, stored.rows.get(rid.key)
+        reports[key] = model.RepoReport(
+            repo=str(rid),
+            current_name=row.canonical if row is not None else str(rid),
+            platform=rid.platform,
+            url=_repo_url(rid, row),
+            metrics={m: judged(key, m, period.start, period.end) for m in METRICS},
+        )
+        previous_stars[key] = judged(key, "stars", before.start, period.start)
+        points = {at: bounds.history_judge.value(stored.point(key, "stars", at), at).value
+                  for at in bounds.history}
+        stars_series[key] = {at: v for at, v in points.items() if v is not None}
+    return _Repos(reports, previous_stars, stars_series)
+
+
+def _repo_url(rid: RepoId, row: StoredRepo | None) -> str:
+    if row is None:
+        return rid.url
+    return f"https://{PLATFORM_HOSTS[row.platform]}/{row.owner}/{row.name}"
+
+
+def _has_any_value(repos: _Repos) -> bool:
+    return any(
+        c.start is not None or c.end is not None
+        for report in repos.reports.values()
+        for c in report.metrics.values()
+    )
+
+
+def _no_data_message(period: Period, points: Mapping[tuple[int, str, datetime], Point]) -> str:
     span = f"{period.first_day.isoformat()} to {period.last_day.isoformat()}"
     what = f"no data for the {period.kind} {period.key} ({span})"
     if points:
@@ -449,48 +248,114 @@ def _no_data_message(period: Period, points: dict[tuple[int, str, datetime], Poi
     )
 
 
-def _notable(
-    projects: Sequence[ProjectReport], issues: Sequence[RepoIssue]
-) -> tuple[str, ...]:
-    """Plain sentences about the period (escaped on output like every other text)."""
-    sentences: list[str] = []
-    growth = [p for p in projects if p.rank_growth == 1 and (p.stars.delta or 0) > 0]
-    for project in growth:
-        delta = project.stars.delta or 0
-        relative = project.stars.relative
-        pct = f" ({relative:+.1%})" if relative is not None else ""
-        sentences.append(
-            f"{project.name} gained the most stars: +{_thousands(delta)}{pct}."
-        )
-    for project in projects:
-        start, end = project.stars.start, project.stars.end
-        if start is None or end is None:
-            continue
-        crossed = [m for m in MILESTONES if start < m <= end]
-        if crossed:
-            sentences.append(f"{project.name} passed {_thousands(crossed[-1])} stars.")
-    for project in projects:
-        now, before = project.rank_stars, project.rank_stars_previous
-        if now is not None and before is not None and now < before and now <= 10:
-            sentences.append(f"{project.name} moved up to #{now} by stars (from #{before}).")
-    for project in projects:
-        if project.releases:
-            latest = project.releases[0]
-            more = len(project.releases) - 1
-            tail = f" and {more} more" if more else ""
-            sentences.append(f"{project.name} released {latest.tag}{tail}.")
-    if issues:
-        count = len(issues)
-        sentences.append(
-            f"{count} repo{'s' if count != 1 else ''} failed {'their' if count != 1 else 'its'}"
-            " last collection (see the issues)."
-        )
-    return tuple(sentences)
+# -- releases and failing repos --------------------------------------------------------------
 
 
-def load_report(
-    database: Database, tracked: Tracked, period: Period, *, mirrors_added: bool = True
-) -> Report:
-    """:func:`build_report` in a read-only session of its own."""
-    with database.session() as session:
-        return build_report(session, tracked, period, mirrors_added=mirrors_added)
+def _releases(
+    session: Session, stored: _Stored, repos: _Repos, period: Period
+) -> dict[str, list[model.ReleaseItem]]:
+    """The releases published in the period, by repo key, newest first."""
+    by_id = stored.by_id()
+    releases: dict[str, list[model.ReleaseItem]] = {}
+    for release in releases_between(session, stored.ids, period.start, period.end):
+        rid = by_id[release.repo_id]
+        releases.setdefault(rid.key, []).append(
+            model.ReleaseItem(
+                repo=repos.reports[rid.key].current_name,
+                tag=release.tag,
+                name=release.name,
+                published_at=release.published_at,
+                prerelease=release.prerelease,
+                # The platform's API gave the URL: only a page on its own web host survives.
+                url=safe_url(release.url, {PLATFORM_HOSTS[rid.platform]}),
+            )
+        )
+    return releases
+
+
+def _failing(
+    session: Session, tracked: Tracked, stored: _Stored, period: Period
+) -> tuple[model.RepoIssue, ...]:
+    """The repos whose last collection before the period's end failed, by name."""
+    by_id = stored.by_id()
+    project_of = {rid.key: p.name for p in tracked.projects for rid in p.repos}
+    issues = (
+        model.RepoIssue(
+            repo=str(by_id[f.repo_id]),
+            kind=f.kind,
+            message=f.message,
+            since=f.since,
+            project=project_of.get(by_id[f.repo_id].key),
+            last_collected_at=f.last_collected_at,
+        )
+        for f in failing_repos(session, stored.ids, period.end)
+    )
+    return tuple(sorted(issues, key=lambda issue: (issue.repo.lower(), issue.repo)))
+
+
+# -- per project -----------------------------------------------------------------------------
+
+
+def _counted(project: Project, mirrors_added: bool) -> tuple[RepoId, ...]:
+    """The repos a project's stars count: all of them, or only its home (the first listed)."""
+    return project.repos if mirrors_added else project.repos[:1]
+
+
+def _project_totals(
+    tracked: Tracked, repos: _Repos, bounds: _Boundaries, mirrors_added: bool
+) -> _ProjectTotals:
+    """Each project's stars now and over the previous period, and its weekly series."""
+
+    def total(project: Project, by_key: Mapping[str, Change]) -> Change:
+        return sum_changes([by_key[r.key] for r in _counted(project, mirrors_added)])
+
+    stars = {key: report.metrics["stars"] for key, report in repos.reports.items()}
+    return _ProjectTotals(
+        stars={p.name: total(p, stars) for p in tracked.projects},
+        stars_before={p.name: total(p, repos.previous_stars) for p in tracked.projects},
+        series={
+            p.name: series_total(
+                bounds.history, [repos.stars_series[r.key] for r in _counted(p, mirrors_added)]
+            )
+            for p in tracked.projects
+        },
+    )
+
+
+def _platform_split(project: Project, reports: Mapping[str, model.RepoReport]) -> dict[str, Change]:
+    """Stars per platform, for a project on more than one (else empty)."""
+    platforms = sorted({r.platform for r in project.repos})
+    if len(platforms) < 2:
+        return {}
+    return {
+        platform: sum_changes([reports[r.key].metrics["stars"] for r in project.repos
+                               if r.platform == platform])
+        for platform in platforms
+    }
+
+
+def _project(
+    project: Project,
+    repos: _Repos,
+    totals: _ProjectTotals,
+    ranks: Ranks,
+    releases: Mapping[str, Sequence[model.ReleaseItem]],
+) -> model.ProjectReport:
+    project_releases = sorted(
+        (item for r in project.repos for item in releases.get(r.key, [])),
+        key=lambda item: (-item.published_at.timestamp(), item.repo.lower(), item.tag),
+    )
+    series = totals.series[project.name]
+    return model.ProjectReport(
+        name=project.name,
+        groups=project.groups,
+        repos=tuple(repos.reports[r.key] for r in project.repos),
+        stars=totals.stars[project.name],
+        split=_platform_split(project, repos.reports),
+        rank_stars=ranks.stars,
+        rank_growth=ranks.growth,
+        rank_stars_previous=ranks.stars_previous,
+        rank_growth_previous=ranks.growth_previous,
+        releases=tuple(project_releases),
+        stars_history=tuple(model.SeriesPoint(at.date(), v) for at, v in series.items()),
+    )

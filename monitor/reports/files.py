@@ -18,10 +18,10 @@ from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
 from monitor.errors import InputError, MonitorError
 from monitor.reports.jsonout import render as render_json
+from monitor.reports.links import DEFAULT_LINK_HOSTS
 from monitor.reports.model import Period, Report
 from monitor.reports.period import FOLDERS, parse_key, report_path
 from monitor.reports.render import (
-    DEFAULT_LINK_HOSTS,
     IndexEntry,
     render_feed,
     render_html,
@@ -36,6 +36,7 @@ __all__ = [
     "link_hosts",
     "parse_formats",
     "render_all",
+    "templates_dir",
     "write_index",
     "write_report",
 ]
@@ -64,10 +65,13 @@ def render_all(
     formats: Iterable[str] = FORMATS,
     *,
     link_hosts: Iterable[str] = DEFAULT_LINK_HOSTS,
+    templates: Path | None = None,
 ) -> list[Path]:
     """Write *report* in each of *formats*, then rebuild index.html and feed.xml.
 
-    Returns every path written, in order: the report's files, then the index and the feed.
+    *templates*: a folder whose files override the shipped templates of the same name (the
+    home's, :func:`templates_dir`). Returns every path written, in order: the report's files,
+    then the index and the feed.
     """
     wanted = [fmt for fmt in FORMATS if fmt in set(formats)]
     hosts = frozenset(link_hosts)
@@ -75,8 +79,8 @@ def render_all(
     with _LOCK:
         for fmt in wanted:
             written.append(write_atomic(report_path(reports_dir, report.period, fmt),
-                                        _render(report, fmt, hosts)))
-        written.extend(_write_index(reports_dir))
+                                        _render(report, fmt, hosts, templates)))
+        written.extend(_write_index(reports_dir, templates))
     return written
 
 
@@ -95,7 +99,8 @@ def write_report(
     from monitor.reports.data import load_report
 
     report = load_report(database, tracked, period)
-    return render_all(report, settings.reports_dir, formats, link_hosts=link_hosts(settings))
+    return render_all(report, settings.reports_dir, formats, link_hosts=link_hosts(settings),
+                      templates=templates_dir(settings))
 
 
 def link_hosts(settings: Settings) -> frozenset[str]:
@@ -107,10 +112,15 @@ def link_hosts(settings: Settings) -> frozenset[str]:
     return frozenset(hosts)
 
 
-def write_index(reports_dir: Path) -> list[Path]:
+def templates_dir(settings: Settings) -> Path:
+    """``<home>/templates/``: a template there replaces the shipped one of the same name."""
+    return settings.home / "templates"
+
+
+def write_index(reports_dir: Path, *, templates: Path | None = None) -> list[Path]:
     """Rebuild index.html and feed.xml from the reports on disk; returns both paths."""
     with _LOCK:
-        return _write_index(reports_dir)
+        return _write_index(reports_dir, templates)
 
 
 def find_reports(reports_dir: Path) -> list[IndexEntry]:
@@ -138,19 +148,19 @@ def find_reports(reports_dir: Path) -> list[IndexEntry]:
     return entries
 
 
-def _write_index(reports_dir: Path) -> list[Path]:
+def _write_index(reports_dir: Path, templates: Path | None) -> list[Path]:
     entries = find_reports(reports_dir)
     return [
-        write_atomic(reports_dir / "index.html", render_index(entries)),
-        write_atomic(reports_dir / "feed.xml", render_feed(entries)),
+        write_atomic(reports_dir / "index.html", render_index(entries, templates=templates)),
+        write_atomic(reports_dir / "feed.xml", render_feed(entries, templates=templates)),
     ]
 
 
-def _render(report: Report, fmt: str, hosts: frozenset[str]) -> str:
+def _render(report: Report, fmt: str, hosts: frozenset[str], templates: Path | None) -> str:
     if fmt == "html":
-        return render_html(report, link_hosts=hosts)
+        return render_html(report, link_hosts=hosts, templates=templates)
     if fmt == "md":
-        return render_markdown(report, link_hosts=hosts)
+        return render_markdown(report, link_hosts=hosts, templates=templates)
     return render_json(report)
 
 

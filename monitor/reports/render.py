@@ -7,10 +7,14 @@ Everything an API gave us (names, release titles, failure messages) is untrusted
 - Markdown escapes every ``{{ }}`` output by default (``finalize``): backslash before the
   characters that make links, emphasis, code, HTML or table cells, newlines folded to spaces.
 - A URL becomes a link only when it is ``http(s)`` on a platform's host (github.com, gitee.com
-  and any configured Enterprise host); anything else is shown as text, if at all.
+  and any configured Enterprise host; :func:`~monitor.reports.links.safe_url`); anything else
+  is shown as text, if at all.
 
-The output depends on the report alone (no clock, no random ids), so rendering a period twice
-gives the same bytes.
+The templates are the package's (``monitor.templates``); a file of the same name in the home's
+``templates/`` folder, when given, is used instead (see :func:`_environment`).
+
+The output depends on the report and the templates alone (no clock, no random ids), so
+rendering a period twice gives the same bytes.
 """
 
 from __future__ import annotations
@@ -19,36 +23,40 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from markupsafe import Markup
 
-from monitor.ids import PLATFORM_HOSTS
 from monitor.metrics import METRIC_TITLES, METRICS
 from monitor.reports.charts import Charts, render_charts
+from monitor.reports.links import DEFAULT_LINK_HOSTS, safe_url
 from monitor.reports.model import Change, Period, Report
 from monitor.reports.period import FOLDERS, report_path
+from monitor.reports.ranks import rank_move
 
 __all__ = [
-    "DEFAULT_LINK_HOSTS",
     "IndexEntry",
     "period_title",
     "render_feed",
     "render_html",
     "render_index",
     "render_markdown",
-    "safe_url",
 ]
 
-#: Hosts whose pages a report links to; other URLs are shown as text.
-DEFAULT_LINK_HOSTS: frozenset[str] = frozenset(PLATFORM_HOSTS.values())
 _PLATFORM_TITLES = {"github": "GitHub", "gitee": "Gitee"}
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
-_UNSAFE_URL_CHARS = re.compile(r"[\s\\<>\"'`\x00-\x1f\x7f]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!#@])")
 _DASH = "\u2013"  # en dash, for ranges of days
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -79,22 +87,6 @@ class MarkdownText(str):
     """Markdown we wrote ourselves (links, emphasis): passed through the escaping unchanged."""
 
     __slots__ = ()
-
-
-def safe_url(url: str | None, hosts: Iterable[str] = DEFAULT_LINK_HOSTS) -> str | None:
-    """*url* if it is an http(s) page on one of *hosts*, else None (shown as text, not a link)."""
-    if not url or _UNSAFE_URL_CHARS.search(url):
-        return None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        port = parts.port  # raises on a malformed port
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host or "@" in parts.netloc:
-        return None
-    del port
-    return url if host.lower().rstrip(".") in {h.lower() for h in hosts} else None
 
 
 def md_escape(value: object) -> str:
@@ -146,19 +138,6 @@ def _pct(value: float | None, *, signed: bool = True) -> str:
     if not signed:
         return text
     return ("+" if value > 0 else "\u2212" if value < 0 else "") + text
-
-
-def _rank_move(now: int | None, before: int | None) -> str:
-    """▲2 (moved up two places), ▼1, = (unchanged), new (no rank before)."""
-    if now is None:
-        return ""
-    if before is None:
-        return "new"
-    if now < before:
-        return f"\u25b2{before - now}"
-    if now > before:
-        return f"\u25bc{now - before}"
-    return "="
 
 
 def _iso(moment: datetime) -> str:
@@ -218,30 +197,49 @@ def _flags(report: Report) -> dict[str, bool]:
 _ENVIRONMENTS: dict[str, Environment] = {}
 
 
-def _environment(kind: str) -> Environment:
-    """"html" (autoescaped: .html, .xml) or "md" (every output Markdown-escaped), made once."""
+def _environment(kind: str, templates: Path | None = None) -> Environment:
+    """"html" (autoescaped: .html, .xml) or "md" (every output Markdown-escaped).
+
+    With *templates* (the home's ``templates/`` folder) present, a file there wins over the
+    shipped template of the same name, partials and macros included; the environment is then
+    made afresh for each render, so an edited or added file counts from the next report on.
+    Without it, the shipped templates' environment is made once.
+    """
+    if templates is not None and templates.is_dir():
+        loader = ChoiceLoader([FileSystemLoader(templates), _shipped()])
+        return _make_environment(kind, loader)
     if kind not in _ENVIRONMENTS:
-        options: dict[str, Any] = {}
-        if kind == "md":
-            options["autoescape"] = False
-            options["finalize"] = md_escape
-        else:
-            options["autoescape"] = select_autoescape(["html", "xml"], default=True)
-        env = Environment(
-            loader=PackageLoader("monitor.templates", "."),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            **options,
-        )
-        env.filters.update(
-            num=_num, signed=_signed, pct=_pct, iso=_iso, date=_date, when=_when,
-            duration=_duration, platform=_platform, stale=_stale, period_title=period_title,
-        )
-        env.globals.update(rank_move=_rank_move, metrics=METRICS, metric_titles=METRIC_TITLES)
-        _ENVIRONMENTS[kind] = env
+        _ENVIRONMENTS[kind] = _make_environment(kind, _shipped())
     return _ENVIRONMENTS[kind]
+
+
+@cache
+def _shipped() -> PackageLoader:
+    """The templates shipped in the package (``templates/`` of a checkout)."""
+    return PackageLoader("monitor.templates", ".")
+
+
+def _make_environment(kind: str, loader: BaseLoader) -> Environment:
+    options: dict[str, Any] = {}
+    if kind == "md":
+        options["autoescape"] = False
+        options["finalize"] = md_escape
+    else:
+        options["autoescape"] = select_autoescape(["html", "xml"], default=True)
+    env = Environment(
+        loader=loader,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        **options,
+    )
+    env.filters.update(
+        num=_num, signed=_signed, pct=_pct, iso=_iso, date=_date, when=_when,
+        duration=_duration, platform=_platform, stale=_stale, period_title=period_title,
+    )
+    env.globals.update(rank_move=rank_move, metrics=METRICS, metric_titles=METRIC_TITLES)
+    return env
 
 
 def _context(report: Report, hosts: Iterable[str]) -> dict[str, Any]:
@@ -274,17 +272,21 @@ def _context(report: Report, hosts: Iterable[str]) -> dict[str, Any]:
 
 
 def render_html(report: Report, *, link_hosts: Iterable[str] = DEFAULT_LINK_HOSTS,
-                charts: Charts | None = None) -> str:
-    """The self-contained HTML report: inline CSS and SVG, no script, nothing loaded."""
+                charts: Charts | None = None, templates: Path | None = None) -> str:
+    """The self-contained HTML report: inline CSS and SVG, no script, nothing loaded.
+
+    *templates*: a folder whose files override the shipped templates of the same name.
+    """
     svg = render_charts(report) if charts is None else charts
     context = _context(report, link_hosts)
     # The SVG is matplotlib's serialisation of numbers and XML-escaped labels: the only markup
     # that enters the page unescaped.
     context["charts"] = {name: Markup(text) for name, text in svg.items()}
-    return _environment("html").get_template("report.html").render(context)
+    return _environment("html", templates).get_template("report.html").render(context)
 
 
-def render_markdown(report: Report, *, link_hosts: Iterable[str] = DEFAULT_LINK_HOSTS) -> str:
+def render_markdown(report: Report, *, link_hosts: Iterable[str] = DEFAULT_LINK_HOSTS,
+                    templates: Path | None = None) -> str:
     """The same content as GitHub-flavoured Markdown tables (no charts, no raw HTML)."""
     context = _context(report, link_hosts)
     allowed = frozenset(h.lower() for h in link_hosts)
@@ -325,26 +327,26 @@ def render_markdown(report: Report, *, link_hosts: Iterable[str] = DEFAULT_LINK_
         stale_mark=MarkdownText("1,234" + _MD_STALE),
         partial_mark=MarkdownText("1,234" + _MD_PARTIAL),
     )
-    return _environment("md").get_template("report.md").render(context)
+    return _environment("md", templates).get_template("report.md").render(context)
 
 
-def render_index(entries: Sequence[IndexEntry]) -> str:
+def render_index(entries: Sequence[IndexEntry], *, templates: Path | None = None) -> str:
     """index.html: every report on disk, newest first, weekly and monthly apart."""
     ordered = sorted(entries, key=lambda e: (e.period.start, e.period.key), reverse=True)
     sections = [
         ("Weekly reports", [e for e in ordered if e.period.kind == "week"]),
         ("Monthly reports", [e for e in ordered if e.period.kind == "month"]),
     ]
-    return _environment("html").get_template("index.html").render(
+    return _environment("html", templates).get_template("index.html").render(
         title="aoss-monitor reports", sections=sections,
     )
 
 
-def render_feed(entries: Sequence[IndexEntry]) -> str:
+def render_feed(entries: Sequence[IndexEntry], *, templates: Path | None = None) -> str:
     """feed.xml (Atom): one entry per report, dated by the end of its period (no wall clock)."""
     ordered = sorted(entries, key=lambda e: (e.period.end, e.period.kind, e.period.key),
                      reverse=True)
     updated = max((e.period.end for e in ordered), default=_EPOCH)
-    return _environment("html").get_template("feed.xml").render(
+    return _environment("html", templates).get_template("feed.xml").render(
         entries=ordered, updated=updated, folders=FOLDERS,
     )

@@ -9,10 +9,11 @@ import pytest
 from monitor.config.repos import Tracked
 from monitor.errors import MonitorError, NoData
 from monitor.metrics import METRICS
-from monitor.reports.data import _ranks, load_report
+from monitor.reports.data import load_report
 from monitor.reports.model import Change, Report
 from monitor.reports.period import month, week
 from monitor.reports.queries import points_at
+from monitor.reports.ranks import competition_ranks as _ranks
 from monitor.store.series import values_at
 from tests.reports.conftest import (
     BROKEN,

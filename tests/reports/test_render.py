@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from monitor.reports.links import safe_url
 from monitor.reports.render import (
     md_escape,
     period_title,
     render_html,
     render_markdown,
-    safe_url,
 )
 from tests.reports.sample import (
     ATTRIBUTE,
