@@ -279,8 +279,7 @@ async def _all_releases(
 
 
 def _rebuild(database: Database, platform: Platform, row: Repo, now: datetime) -> None:
-    """Rewrite the stars and releases series from the stored pages and releases (one
-    transaction: readers see the old series or the new ones)."""
+    """Rewrite the stars and releases series from the stored pages and releases."""
     zone = ZoneInfo(platform.history_zone)
     with database.session(write=True) as session:
         pages = load_pages(session, _id(row), "stars")
