@@ -21,20 +21,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
-
-from monitor.commands.collect import PlatformFactory, select_repos
+from monitor.commands.plan import in_config_order, tracked_rows
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
 from monitor.errors import MalformedResponse, PlatformError, RateLimited, Unavailable
+from monitor.history import count_by_day, daily_series, first_day, merge_pages
 from monitor.ids import RepoId
-from monitor.platforms import open_platform
+from monitor.platforms import PlatformFactory, open_platform
 from monitor.platforms.base import HistoryPage, Platform, RepoTarget
 from monitor.store.cache import StoreCache
 from monitor.store.db import Database
@@ -47,10 +46,10 @@ from monitor.store.history import (
     save_page,
     save_state,
 )
-from monitor.store.models import Release, Repo
-from monitor.store.series import ReleaseIn, sync_projects, upsert_releases
+from monitor.store.models import Repo
+from monitor.store.series import ReleaseIn, release_times, upsert_releases
 
-__all__ = ["BackfillSummary", "RepoBackfill", "backfill", "daily_series"]
+__all__ = ["BackfillSummary", "RepoBackfill", "backfill"]
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +99,10 @@ async def backfill(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> BackfillSummary:
     """Backfill every tracked repo (or those in *only*; with *new_only*, those never started)."""
-    wanted = select_repos(tracked, only)
+    wanted = tracked.select(only)
     plan: dict[str, list[tuple[RepoId, Repo]]] = {}
     with database.session(write=True) as session:
-        rows = sync_projects(session, [(p.name, p.repos) for p in tracked.projects])
-        for repo_id in wanted:
-            row = rows[repo_id.key]
+        for repo_id, row in tracked_rows(session, tracked, wanted):
             if new_only and get_state(session, _id(row), "stars") is not None:
                 continue
             plan.setdefault(repo_id.platform, []).append((repo_id, row))
@@ -116,8 +113,7 @@ async def backfill(
                            repos, summary, now)
         for name, repos in plan.items()
     ))
-    order = {repo_id: i for i, repo_id in enumerate(wanted)}
-    summary.outcomes.sort(key=lambda o: order[o.repo])
+    in_config_order(summary.outcomes, wanted)
     return summary
 
 
@@ -291,61 +287,9 @@ def _rebuild(database: Database, platform: Platform, row: Repo, now: datetime) -
         start = row.created_at.astimezone(zone).date() if row.created_at else None
         stars = daily_series(days, zone, now, start)
         replace_backfill(session, _id(row), "stars", stars)
-        published = session.exec(
-            select(Release.published_at).where(Release.repo_id == _id(row))
-        ).all()
-        release_days: dict[date, int] = {}
-        for moment in published:
-            if moment is not None:
-                day = moment.astimezone(zone).date()
-                release_days[day] = release_days.get(day, 0) + 1
+        release_days = count_by_day(release_times(session, _id(row)), zone)
         replace_backfill(session, _id(row), "releases",
-                         daily_series(release_days, zone, now, start or _first(stars, zone)))
-
-
-def merge_pages(
-    pages: Iterable[tuple[int, Mapping[date, int]]], whole_days: bool,
-) -> dict[date, int]:
-    """One count per day from stored pages (given oldest fetch first).
-
-    Whole-day pages (GitHub weeks) may overlap after the week boundary moved between two
-    reads: the later read of a day wins. Star-list pages (Gitee) split a day between pages:
-    the counts add up.
-    """
-    merged: dict[date, int] = {}
-    for _, days in pages:
-        for day, count in days.items():
-            merged[day] = count if whole_days else merged.get(day, 0) + count
-    return merged
-
-
-def daily_series(
-    days: Mapping[date, int], zone: ZoneInfo, now: datetime, start: date | None = None,
-) -> list[tuple[datetime, int]]:
-    """The count at the end of each day of *zone*, from *start* to the last complete day.
-
-    ``observed_at`` is the instant the day ends (the next midnight in *zone*, in UTC), and the
-    value counts everything given before it, so the series ends at today's count less what was
-    given today.
-    """
-    if not days:
-        return []
-    first = min(days) if start is None else min(start, min(days))
-    last = now.astimezone(zone).date() - timedelta(days=1)
-    total = 0
-    points: list[tuple[datetime, int]] = []
-    day = first
-    while day <= last:
-        total += days.get(day, 0)
-        end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
-        if start is None or day >= start:
-            points.append((end, total))
-        day += timedelta(days=1)
-    return points
-
-
-def _first(points: list[tuple[datetime, int]], zone: ZoneInfo) -> date | None:
-    return (points[0][0].astimezone(zone).date() - timedelta(days=1)) if points else None
+                         daily_series(release_days, zone, now, start or first_day(stars, zone)))
 
 
 def _id(row: Repo) -> int:

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from monitor.commands.plan import in_config_order, tracked_rows
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
-from monitor.errors import InputError, PlatformError
+from monitor.errors import PlatformError
 from monitor.ids import RepoId
-from monitor.platforms import open_platform
-from monitor.platforms.base import Budget, Platform, RepoResult, RepoTarget, ResponseCache
+from monitor.platforms import PlatformFactory, open_platform
+from monitor.platforms.base import Budget, Platform, RepoResult, RepoTarget
 from monitor.store.cache import StoreCache
 from monitor.store.db import Database
 from monitor.store.models import Repo
@@ -40,22 +41,17 @@ from monitor.store.series import (
     record_identity,
     record_repo_error,
     start_run,
-    sync_projects,
     upsert_release_rows,
     write_observations,
 )
 
-__all__ = [
-    "CycleSummary", "Outcome", "PlatformFactory", "ProgressCallback", "collect", "error_kind",
-]
+__all__ = ["CycleSummary", "Outcome", "ProgressCallback", "collect", "error_kind"]
 
 log = logging.getLogger(__name__)
 
 Status = Literal["collected", "deferred", "failed"]
 #: Called after each stored batch: (platform, repos done, repos planned on that platform).
 ProgressCallback = Callable[[str, int, int], None]
-#: Opens a platform's client for one cycle, answering conditional requests from the cycle's cache.
-PlatformFactory = Callable[[str, Settings, ResponseCache], Platform]
 
 
 @dataclass(frozen=True)
@@ -109,16 +105,15 @@ async def collect(
     """
     started = now().replace(microsecond=0)
     summary = CycleSummary(observed_at=started)
-    wanted = select_repos(tracked, only)
+    wanted = tracked.select(only)
     with database.session(write=True) as session:
-        rows = sync_projects(session, [(p.name, p.repos) for p in tracked.projects])
+        rows = tracked_rows(session, tracked, wanted)
         contributors_seen = last_observed_by_repo(session, "contributors")
         run_id = start_run(session, "collect", started)
     fresh_after = started - timedelta(seconds=settings.contributors_every)
 
     plan: dict[str, list[tuple[RepoTarget, Repo]]] = {}
-    for repo_id in wanted:
-        row = rows[repo_id.key]
+    for repo_id, row in rows:
         assert row.id is not None
         seen = contributors_seen.get(row.id)
         target = RepoTarget(repo_id, row.platform_id, seen is None or seen <= fresh_after)
@@ -149,21 +144,8 @@ async def collect(
                               budget.limit, budget.reset_at)
                 for name, budget in summary.budgets.items()
             ], now())
-    order = {repo_id: i for i, repo_id in enumerate(wanted)}
-    summary.outcomes.sort(key=lambda o: order[o.repo])
+    in_config_order(summary.outcomes, wanted)
     return summary
-
-
-def select_repos(tracked: Tracked, only: Sequence[RepoId]) -> list[RepoId]:
-    """The tracked repos, or those of *only* (each must be tracked), in config order."""
-    everything = tracked.repos()
-    if not only:
-        return list(everything)
-    known = {repo.key: repo for repo in everything}
-    missing = [str(repo) for repo in only if repo.key not in known]
-    if missing:
-        raise InputError(f"not tracked: {', '.join(missing)} (add with `aoss-monitor track`)")
-    return list(dict.fromkeys(known[repo.key] for repo in only))
 
 
 #: Batches of one platform being fetched at once: the next batch's query goes out while the

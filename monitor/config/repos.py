@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,21 @@ class Tracked:
     def repos(self) -> tuple[RepoId, ...]:
         """Every tracked repo, in file order."""
         return tuple(repo for project in self.projects for repo in project.repos)
+
+    def select(self, only: Sequence[RepoId] = ()) -> list[RepoId]:
+        """The tracked repos, or those of *only* (each must be tracked), in config order.
+
+        What collect and backfill run on: a repo given on the command line is matched as the
+        platforms match names (ignoring case) and comes back spelt as the config spells it.
+        """
+        everything = self.repos()
+        if not only:
+            return list(everything)
+        known = {repo.key: repo for repo in everything}
+        missing = [str(repo) for repo in only if repo.key not in known]
+        if missing:
+            raise InputError(f"not tracked: {', '.join(missing)} (add with `aoss-monitor track`)")
+        return list(dict.fromkeys(known[repo.key] for repo in only))
 
     def project_of(self, repo: RepoId) -> Project | None:
         """The project *repo* belongs to, compared as the platforms do (ignoring case)."""

@@ -11,13 +11,18 @@ from monitor.platforms.base import Platform, ResponseCache
 from monitor.platforms.gitee import Gitee
 from monitor.platforms.github import GitHub
 
-__all__ = ["PLATFORMS", "open_platform"]
+__all__ = ["PLATFORMS", "PlatformFactory", "open_platform"]
 
-PlatformFactory = Callable[[Settings, ResponseCache | None, httpx.AsyncBaseTransport | None],
-                           Platform]
+#: How one forge's client is built (its ``from_settings``): settings, cache, test transport.
+PlatformConstructor = Callable[
+    [Settings, ResponseCache | None, httpx.AsyncBaseTransport | None], Platform
+]
+#: Opens a platform's client by name for one run, answering conditional requests from the
+#: run's cache: :func:`open_platform`, or what tests and benchmarks inject instead.
+PlatformFactory = Callable[[str, Settings, ResponseCache], Platform]
 
 #: Every platform the monitor can collect from, by the prefix of its repo ids.
-PLATFORMS: dict[str, PlatformFactory] = {
+PLATFORMS: dict[str, PlatformConstructor] = {
     "github": GitHub.from_settings,
     "gitee": Gitee.from_settings,
 }
@@ -29,4 +34,5 @@ def open_platform(
     cache: ResponseCache | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Platform:
+    """The client of platform *name* (a :data:`PlatformFactory`)."""
     return PLATFORMS[name](settings, cache, transport)

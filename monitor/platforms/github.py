@@ -36,7 +36,6 @@ from monitor.config.settings import Secret, Settings
 from monitor.errors import (
     EmptyRepository,
     MalformedResponse,
-    NotFound,
     PlatformError,
     RateLimited,
     Unauthorized,
@@ -216,7 +215,8 @@ class GitHub(HttpPlatform):
             if reply.status in _TIMED_OUT:
                 log.info("github GraphQL batch of %d timed out; splitting it", len(chunk))
                 return None
-            body = _graphql_body(reply)
+            rest.check_call(reply, "GraphQL")
+            body = gql.answer(reply)
         except RateLimited:
             cycle.stopped = True
             return [RepoResult(t, deferred=True) for t in chunk]
@@ -229,7 +229,7 @@ class GitHub(HttpPlatform):
             failure = Unavailable(f"github GraphQL: {type(exc).__name__}")
             return [RepoResult(t, error=failure) for t in chunk]
         errors = gql.alias_errors(body)
-        return [_graphql_result(t, body["data"], errors, i) for i, t in enumerate(chunk)]
+        return [gql.repo_result(t, body["data"], errors, i) for i, t in enumerate(chunk)]
 
     async def _post_graphql(self, payload: dict[str, Any], give_back: Sequence[int]) -> Reply:
         """POST once more after a RATE_LIMITED answer: the HTTP layer then waits for a near
@@ -238,7 +238,7 @@ class GitHub(HttpPlatform):
             reply = await self._http.post(
                 self._graphql_url, payload, resource="graphql", give_back=give_back,
             )
-            if reply.status != 200 or not gql.rate_limited(_json_object(reply)):
+            if reply.status != 200 or not gql.rate_limited(gql.json_object(reply)):
                 return reply
             self._mark_spent(reply)
         raise RateLimited("github GraphQL rate limit spent", self._http.budgets["graphql"].reset_at)
@@ -302,11 +302,9 @@ class GitHub(HttpPlatform):
                 else f"repos/{repo.repo.full_name}/releases")
         reply = await self._get(repo, path, {"per_page": 100})
         found = rest.release_list(reply, repo)
-        next_page = rest.next_link(reply.headers.get("link"))
-        while next_page is not None:
+        while (next_page := reply.links.get("next")) is not None:
             reply = await self._get(repo, self._relative(next_page), conditional=False)
             found.extend(rest.release_list(reply, repo))
-            next_page = rest.next_link(reply.headers.get("link"))
         published = [r for r in found if r is not None]
         oldest = datetime.min.replace(tzinfo=UTC)
         return sorted(published, key=lambda r: r.published_at or oldest, reverse=True)
@@ -336,11 +334,7 @@ class GitHub(HttpPlatform):
         reply = await self._http.get("rate_limit", resource="rate_limit")
         if reply.status == 404:
             return self.budget
-        if reply.status == 401:
-            raise Unauthorized(f"the GitHub token was refused ({rest.message(reply)})")
-        if reply.status != 200:
-            raise Unavailable(f"github rate_limit answered HTTP {reply.status} "
-                              f"({rest.message(reply)})")
+        rest.check_call(reply, "rate_limit")
         wanted = ("core", "graphql") if self._use_graphql else ("core",)
         budgets = rest.rate_limits(reply, wanted)
         for budget in budgets:
@@ -399,46 +393,3 @@ async def _settle(
     assert isinstance(first, Reply) and isinstance(second, Reply)
     assert third is None or isinstance(third, int)
     return first, second, third
-
-
-def _json_object(reply: Reply) -> dict[str, Any]:
-    body = reply.json()
-    if not isinstance(body, dict):
-        raise MalformedResponse(f"{reply.url}: the GraphQL answer is not a JSON object")
-    return body
-
-
-def _graphql_body(reply: Reply) -> dict[str, Any]:
-    if reply.status == 401:
-        raise Unauthorized(f"the GitHub token was refused ({rest.message(reply)})")
-    if reply.status != 200:
-        raise Unavailable(f"github GraphQL answered HTTP {reply.status} ({rest.message(reply)})")
-    body = _json_object(reply)
-    failure = gql.batch_failure(body)
-    if failure is not None:
-        raise failure
-    return body
-
-
-def _graphql_result(
-    target: RepoTarget, data: dict[str, Any], errors: dict[str, PlatformError], index: int,
-) -> RepoResult:
-    key = gql.alias(index)
-    node = data.get(key)
-    if key in errors and node is None:
-        return RepoResult(target, error=_with_repo(errors[key], target))
-    if node is None:
-        return RepoResult(target, error=NotFound(f"{target.repo}: not found"))
-    try:
-        snapshot = gql.parse_repository(target, node)
-    except MalformedResponse as exc:
-        return RepoResult(target, error=exc)
-    if target.platform_id is not None and snapshot.platform_id != target.platform_id:
-        return RepoResult(target, error=NotFound(
-            f"{target.repo}: the name now belongs to a different repository "
-            f"(id {snapshot.platform_id}, tracked id {target.platform_id})"))
-    return RepoResult(target, snapshot=snapshot)
-
-
-def _with_repo(error: PlatformError, target: RepoTarget) -> PlatformError:
-    return type(error)(f"{target.repo}: {error}")

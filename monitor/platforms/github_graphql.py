@@ -23,17 +23,21 @@ from monitor.errors import (
     RateLimited,
     Unavailable,
 )
-from monitor.platforms.base import Release, RepoSnapshot, RepoTarget
+from monitor.platforms.base import Release, RepoResult, RepoSnapshot, RepoTarget
+from monitor.platforms.http import Reply
 
 __all__ = [
     "RECENT_RELEASES",
     "alias",
     "alias_errors",
+    "answer",
     "batch_failure",
     "build_query",
+    "json_object",
     "parse_repository",
     "parse_time",
     "rate_limited",
+    "repo_result",
     "variables",
 ]
 
@@ -103,6 +107,44 @@ def batch_failure(body: Mapping[str, Any]) -> PlatformError | None:
         return None
     messages = "; ".join(str(e.get("message", "?")) for e in _errors(body)) or "no data"
     return MalformedResponse(f"github GraphQL query failed: {messages}")
+
+
+def json_object(reply: Reply) -> dict[str, Any]:
+    body = reply.json()
+    if not isinstance(body, dict):
+        raise MalformedResponse(f"{reply.url}: the GraphQL answer is not a JSON object")
+    return body
+
+
+def answer(reply: Reply) -> dict[str, Any]:
+    """The body of an HTTP 200 answer whose aliases can be read; raises what spoils the batch."""
+    body = json_object(reply)
+    failure = batch_failure(body)
+    if failure is not None:
+        raise failure
+    return body
+
+
+def repo_result(
+    target: RepoTarget, data: dict[str, Any], errors: dict[str, PlatformError], index: int,
+) -> RepoResult:
+    """What the batch says of its ``index``-th repo: a snapshot, or why there is none."""
+    key = alias(index)
+    node = data.get(key)
+    if key in errors and node is None:
+        error = errors[key]
+        return RepoResult(target, error=type(error)(f"{target.repo}: {error}"))
+    if node is None:
+        return RepoResult(target, error=NotFound(f"{target.repo}: not found"))
+    try:
+        snapshot = parse_repository(target, node)
+    except MalformedResponse as exc:
+        return RepoResult(target, error=exc)
+    if target.platform_id is not None and snapshot.platform_id != target.platform_id:
+        return RepoResult(target, error=NotFound(
+            f"{target.repo}: the name now belongs to a different repository "
+            f"(id {snapshot.platform_id}, tracked id {target.platform_id})"))
+    return RepoResult(target, snapshot=snapshot)
 
 
 def alias_errors(body: Mapping[str, Any]) -> dict[str, PlatformError]:

@@ -15,7 +15,6 @@ zero placeholders.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -34,10 +33,10 @@ from monitor.platforms.http import Reply, last_page
 __all__ = [
     "HISTORY_PER_PAGE",
     "check",
+    "check_call",
     "check_history",
     "count",
     "message",
-    "next_link",
     "rate_limits",
     "release_list",
     "repo_object",
@@ -45,8 +44,6 @@ __all__ = [
     "star_history",
 ]
 
-_NEXT = re.compile(r'<([^>]*)>\s*;\s*rel="next"')
-_RELS = re.compile(r'rel="([^"]+)"')
 #: Weeks on a star-history page: the default and also the cap (a larger per_page is cut to 30).
 HISTORY_PER_PAGE = 30
 
@@ -68,6 +65,14 @@ def check(reply: Reply, target: RepoTarget) -> None:
     if status == 409:
         raise EmptyRepository(f"{target.repo}: {text}")
     raise Unavailable(f"{target.repo}: unexpected HTTP {status} ({text})")
+
+
+def check_call(reply: Reply, call: str) -> None:
+    """Raise what a non-200 answer to an API-wide call (GraphQL, ``/rate_limit``) means."""
+    if reply.status == 401:
+        raise Unauthorized(f"the GitHub token was refused ({message(reply)})")
+    if reply.status != 200:
+        raise Unavailable(f"github {call} answered HTTP {reply.status} ({message(reply)})")
 
 
 def message(reply: Reply) -> str:
@@ -161,14 +166,6 @@ def _release(item: dict[str, Any]) -> Release | None:
     )
 
 
-def next_link(link: str | None) -> str | None:
-    for part in (link or "").split(","):
-        match = _NEXT.search(part)
-        if match:
-            return match[1]
-    return None
-
-
 def _number(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"a number, got {value!r}")
@@ -220,10 +217,9 @@ def star_history(reply: Reply, target: RepoTarget, page: int, today: date) -> Hi
             if day in days:
                 raise MalformedResponse(f"{target.repo}: the star history repeats {day}")
             days[day] = stars
-    link = reply.headers.get("link")
-    rels = set(_RELS.findall(link or ""))
+    rels = reply.links
     last = len(body) < HISTORY_PER_PAGE or (bool(rels) and "next" not in rels)
-    pages = last_page(link)
+    pages = last_page(reply.headers.get("link"))
     if pages is None and last and body:
         pages = page
     return HistoryPage(page=page, days=days, last=last, pages=pages, from_cache=reply.from_cache)

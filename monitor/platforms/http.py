@@ -23,7 +23,6 @@ import asyncio
 import json
 import logging
 import random
-import re
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,15 +41,13 @@ from monitor import __version__
 from monitor.errors import MalformedResponse, RateLimited, Unavailable
 from monitor.platforms.base import Budget, CachedResponse, ResponseCache
 
-__all__ = ["USER_AGENT", "HttpClient", "HttpPlatform", "Reply", "last_page"]
+__all__ = ["USER_AGENT", "HttpClient", "HttpPlatform", "Reply", "last_page", "parse_links"]
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"aoss-monitor/{__version__} (+https://github.com/aoss-monitor/aoss-monitor)"
 _PAGING_HEADERS = ("link", "total_count", "total_page")
 _KEPT_HEADERS = (*_PAGING_HEADERS, "content-type")
-_LINK = re.compile(r'<([^>]*)>\s*;\s*rel="([^"]+)"')
-_PAGE = re.compile(r"[?&]page=(\d+)")
 
 
 @dataclass(frozen=True)
@@ -69,6 +66,11 @@ class Reply:
         except ValueError:
             raise MalformedResponse(f"{self.url}: the body is not JSON") from None
 
+    @property
+    def links(self) -> dict[str, str]:
+        """The URLs of its Link header by ``rel`` (``next``, ``last``…)."""
+        return parse_links(self.headers.get("link"))
+
     def header_int(self, name: str) -> int | None:
         value = self.headers.get(name)
         try:
@@ -77,13 +79,22 @@ class Reply:
             raise MalformedResponse(f"{self.url}: header {name} is not a number") from None
 
 
+def parse_links(link_header: str | None) -> dict[str, str]:
+    """The URLs of a Link header by ``rel``, parsed by httpx (``Response.links``)."""
+    if not link_header:
+        return {}
+    parsed = httpx.Response(200, headers={"link": link_header}).links
+    return {rel: link["url"] for rel, link in parsed.items() if rel and "rel" in link}
+
+
 def last_page(link_header: str | None) -> int | None:
     """The page number of ``rel="last"`` in a Link header; None when there is no last page."""
-    for url, rel in _LINK.findall(link_header or ""):
-        if rel == "last":
-            match = _PAGE.search(url)
-            return int(match[1]) if match else None
-    return None
+    url = parse_links(link_header).get("last")
+    try:
+        page = httpx.URL(url).params.get("page") if url is not None else None
+    except httpx.InvalidURL:
+        return None
+    return int(page) if page is not None and page.isdecimal() else None
 
 
 class _Retry(Exception):

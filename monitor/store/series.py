@@ -50,6 +50,7 @@ __all__ = [
     "latest_values",
     "record_identity",
     "record_repo_error",
+    "release_times",
     "start_run",
     "sync_projects",
     "upsert_release_rows",
@@ -404,3 +405,9 @@ def upsert_release_rows(session: Session, rows: Iterable[tuple[int, ReleaseIn]])
             )
             session.exec(stmt)
     return len(values)
+
+
+def release_times(session: Session, repo_id: int) -> list[datetime | None]:
+    """When each stored release of a repo was published (``None``: the platform never said)."""
+    stmt = select(Release.published_at).where(Release.repo_id == repo_id)
+    return list(session.exec(stmt).all())

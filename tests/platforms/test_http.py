@@ -16,7 +16,7 @@ import pytest
 import respx
 
 from monitor.errors import RateLimited, Unavailable
-from monitor.platforms.http import USER_AGENT, HttpClient, last_page
+from monitor.platforms.http import USER_AGENT, HttpClient, Reply, last_page
 
 BASE = "https://api.github.com"
 T = TypeVar("T")
@@ -364,3 +364,12 @@ def test_given_back_statuses_are_not_retried(clock: Any) -> None:
 ])
 def test_last_page(link: str | None, expected: int | None) -> None:
     assert last_page(link) == expected
+
+
+def test_reply_links_are_the_link_header_urls_by_rel() -> None:
+    link = ('<https://api.github.com/x?page=2>; rel="next", '
+            '<https://api.github.com/x?page=9>; rel="last"')
+    reply = Reply(200, {"link": link}, b"", "https://api.github.com/x")
+    assert reply.links == {"next": "https://api.github.com/x?page=2",
+                           "last": "https://api.github.com/x?page=9"}
+    assert Reply(200, {}, b"", "https://api.github.com/x").links == {}
