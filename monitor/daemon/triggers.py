@@ -25,7 +25,6 @@ from monitor.reports.model import Period
 from monitor.reports.period import FOLDERS, PeriodKind, default_end, period_ending
 
 __all__ = [
-    "JOBS",
     "REPORT_KINDS",
     "catch_up",
     "interval_of",
@@ -37,8 +36,6 @@ __all__ = [
     "report_exists",
 ]
 
-#: The daemon's jobs, each named like its ``[schedule]`` key and its ``collection_run.kind``.
-JOBS: tuple[str, ...] = ("collect", "backfill", "weekly_report", "monthly_report")
 REPORT_KINDS: dict[str, PeriodKind] = {"weekly_report": "week", "monthly_report": "month"}
 
 _LOOKBACKS = (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta(days=32),

@@ -46,14 +46,14 @@ from monitor.reports.model import (
     SeriesPoint,
 )
 from monitor.reports.period import history_instants, previous
-from monitor.reports.queries import (
+from monitor.store.db import Database
+from monitor.store.reports import (
     StoredRepo,
     failing_repos,
     points_at,
     releases_between,
     repos_by_key,
 )
-from monitor.store.db import Database
 from monitor.store.series import Point
 
 __all__ = [
