@@ -306,11 +306,14 @@ def _jobs(
         else:
             next_at, note = job.next_run_at, None
         run = last.get(name)
+        last_run = (
+            None if run is None
+            else LastRun(run.started_at, run.finished_at, run.outcome, run.requests)
+        )
         yield JobStatus(
             name=name,
             schedule=job.schedule if job is not None else configured,
-            last_run=LastRun(run.started_at, run.finished_at, run.outcome, run.requests)
-            if run is not None else None,
+            last_run=last_run,
             last_success_at=succeeded.get(name),
             next_run_at=next_at,
             next_run_note=note,

@@ -1,4 +1,5 @@
-"""The store queries behind a report, each a bounded walk of an index.
+"""The store queries behind a report (read by :mod:`monitor.reports.data`), each a bounded walk
+of an index. Which repos were failing is the rule of :mod:`monitor.store.failing`, re-exported.
 
 A report needs a handful of values per repo — each metric at three boundaries, stars at 53
 weekly instants for the charts — out of a table that holds years of observations. Reading the
