@@ -16,17 +16,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import func, or_
-from sqlmodel import col, select
-
 from monitor.atomic import atomic_file
 from monitor.errors import InputError
 from monitor.ids import RepoId
 from monitor.instants import iso_z
 from monitor.metrics import METRICS
 from monitor.store.db import Database
-from monitor.store.models import Repo
-from monitor.store.series import ExportRow, export_rows
+from monitor.store.export import ExportRow, export_rows, unknown_repos
 
 __all__ = ["FORMATS", "export", "parse_bound", "write_output"]
 
@@ -60,12 +56,7 @@ def _check(database: Database, repos: Sequence[str], metrics: Sequence[str]) -> 
     if not keys:
         return keys
     with database.session() as session:
-        label = func.lower(Repo.platform + ":" + Repo.owner + "/" + Repo.name)
-        matching = or_(label.in_(keys), col(Repo.config_key).in_(keys))
-        known: set[str] = set()
-        for repo in session.exec(select(Repo).where(matching)):
-            known |= {repo.canonical.lower(), repo.config_key or ""}
-    missing = [key for key in keys if key not in known]
+        missing = unknown_repos(session, keys)
     if missing:
         raise InputError(f"no stored data for {missing[0]} (see `aoss-monitor repos`)")
     return keys

@@ -11,38 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, func
-from sqlalchemy import select as core_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from monitor.config.repos import Tracked, load_repos
 from monitor.config.settings import Schedule, Settings
 from monitor.errors import ConfigError
 from monitor.instants import iso_z
 from monitor.metrics import METRICS
+from monitor.store import status as store
 from monitor.store.db import Database, open_database
-from monitor.store.history import states
-from monitor.store.models import (
-    CollectionRun,
-    DaemonJob,
-    DaemonRecord,
-    Repo,
-    RepoError,
-    RunPlatform,
-    utcnow,
-)
-from monitor.store.series import latest_values
+from monitor.store.failing import failing_repos
+from monitor.store.models import DaemonRecord, Repo, utcnow
+from monitor.store.runs import JOBS
 
 __all__ = [
     "HEARTBEAT_STALE",
-    "JOBS",
-    "SUCCESS_OUTCOMES",
     "BackfillRefusal",
-    "Budget",
+    "BudgetStatus",
     "DaemonStatus",
     "JobStatus",
     "LastRun",
@@ -51,12 +40,6 @@ __all__ = [
     "gather_status",
     "read_status",
 ]
-
-#: The daemon's jobs, in the order ``status`` lists them (each is a ``collection_run.kind``).
-JOBS: tuple[str, ...] = ("collect", "backfill", "weekly_report", "monthly_report")
-
-#: Outcomes that count as a successful run (``partial``: the run finished, some repos failed).
-SUCCESS_OUTCOMES: tuple[str, ...] = ("ok", "partial")
 
 #: A daemon whose heartbeat is older than this is reported as not responding.
 HEARTBEAT_STALE = timedelta(minutes=2)
@@ -178,7 +161,7 @@ class BackfillRefusal:
 
 
 @dataclass(frozen=True)
-class Budget:
+class BudgetStatus:
     """A platform's rate-limit budget as the newest run that saw it reported it."""
 
     platform: str
@@ -208,7 +191,7 @@ class Status:
     failing: tuple[RepoProblem, ...]
     deferred: tuple[RepoProblem, ...]
     backfill_refused: tuple[BackfillRefusal, ...]
-    budgets: tuple[Budget, ...]
+    budgets: tuple[BudgetStatus, ...]
     config_error: str | None = None  # config/repos.toml cannot be loaded right now
 
     def job(self, name: str) -> JobStatus:
@@ -265,13 +248,14 @@ def read_status(
     """Everything ``status`` shows, read in one session. With *tracked*, repo problems are
     limited to the tracked repos (an untracked repo's old errors are history, not trouble)."""
     now = now or utcnow()
+    keys = None if tracked is None else [repo_id.key for repo_id in tracked.repos()]
     with database.session() as session:
-        daemon = _daemon(session, now)
+        daemon = _daemon(store.daemon_record(session), now)
         jobs = tuple(_jobs(session, daemon, schedule))
-        repos = _repos(session, tracked)
+        repos = store.repos_by_id(session, keys)
         failing, deferred = _problems(session, repos)
         refused = _refusals(session, repos)
-        budgets = tuple(_budgets(session, now))
+        budgets = tuple(_budget(row, now) for row in store.budgets(session))
     return Status(
         generated_at=now,
         home=home,
@@ -285,13 +269,7 @@ def read_status(
     )
 
 
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
-
-
-def _daemon(session: Session, now: datetime) -> DaemonStatus:
-    row = session.exec(select(DaemonRecord).order_by(col(DaemonRecord.id))).first()
+def _daemon(row: DaemonRecord | None, now: datetime) -> DaemonStatus:
     if row is None:
         return DaemonStatus("never ran")
     if row.stopped_at is not None:
@@ -315,30 +293,9 @@ def _daemon(session: Session, now: datetime) -> DaemonStatus:
 def _jobs(
     session: Session, daemon: DaemonStatus, schedule: Schedule | None
 ) -> Iterable[JobStatus]:
-    r, p = _table(CollectionRun), _table(RunPlatform)
-    newest = func.row_number().over(
-        partition_by=r.c.kind, order_by=(r.c.started_at.desc(), r.c.id.desc())
-    )
-    ranked = core_select(r, newest.label("rank")).where(r.c.kind.in_(JOBS)).subquery()
-    requests = (
-        core_select(func.coalesce(func.sum(p.c.requests), 0))
-        .where(p.c.run_id == ranked.c.id)
-        .scalar_subquery()
-    )
-    last: dict[str, LastRun] = {}
-    conn = session.connection()
-    stmt = core_select(
-        ranked.c.kind, ranked.c.started_at, ranked.c.finished_at, ranked.c.outcome, requests
-    ).where(ranked.c.rank == 1)
-    for kind, started_at, finished_at, outcome, spent in conn.execute(stmt):
-        last[kind] = LastRun(_aware(started_at), _aware(finished_at), outcome, int(spent))
-    success_stmt = (
-        core_select(r.c.kind, func.max(r.c.finished_at))
-        .where(r.c.kind.in_(JOBS), r.c.outcome.in_(SUCCESS_OUTCOMES))
-        .group_by(r.c.kind)
-    )
-    succeeded = {kind: _aware(at) for kind, at in conn.execute(success_stmt)}
-    scheduled = {job.name: job for job in session.exec(select(DaemonJob))}
+    last = store.last_runs(session, JOBS)
+    succeeded = store.last_successes(session, JOBS)
+    scheduled = store.scheduled_jobs(session)
     for name in JOBS:
         job = scheduled.get(name)
         configured = getattr(schedule, name, None) if schedule is not None else None
@@ -348,53 +305,31 @@ def _jobs(
             next_at, note = None, "not scheduled"
         else:
             next_at, note = job.next_run_at, None
+        run = last.get(name)
+        last_run = (
+            None if run is None
+            else LastRun(run.started_at, run.finished_at, run.outcome, run.requests)
+        )
         yield JobStatus(
             name=name,
             schedule=job.schedule if job is not None else configured,
-            last_run=last.get(name),
+            last_run=last_run,
             last_success_at=succeeded.get(name),
             next_run_at=next_at,
             next_run_note=note,
         )
 
 
-def _repos(session: Session, tracked: Tracked | None) -> dict[int, Repo]:
-    """The repos problems are reported for: the tracked ones (every one if *tracked* is None)."""
-    rows = {row.id: row for row in session.exec(select(Repo)) if row.id is not None}
-    if tracked is None:
-        return rows
-    keys = {repo_id.key for repo_id in tracked.repos()}
-    return {rid: row for rid, row in rows.items() if row.config_key in keys}
-
-
 def _problems(
     session: Session, repos: dict[int, Repo]
 ) -> tuple[tuple[RepoProblem, ...], tuple[RepoProblem, ...]]:
-    e, r = _table(RepoError), _table(CollectionRun)
-    newest = func.row_number().over(
-        partition_by=e.c.repo_id, order_by=(e.c.occurred_at.desc(), e.c.id.desc())
-    )
-    ranked = core_select(e, newest.label("rank")).subquery()
-    stmt = (
-        core_select(ranked.c.repo_id, ranked.c.occurred_at, ranked.c.kind, ranked.c.message,
-                    r.c.kind)
-        .join(r, r.c.id == ranked.c.run_id, isouter=True)
-        .where(ranked.c.rank == 1)
-    )
-    latest_errors = [
-        row for row in session.connection().execute(stmt) if row[0] in repos
-    ]
-    collected = latest_values(session, [row[0] for row in latest_errors])
+    """The repos failing now (collected on any metric or not), the deferred ones apart."""
     failing: list[RepoProblem] = []
     deferred: list[RepoProblem] = []
-    for repo_id, occurred_at, kind, message, job in latest_errors:
-        occurred_at = _aware(occurred_at)
-        seen = collected.get(repo_id)
-        last = seen.last_collected_at if seen else None
-        if last is not None and occurred_at <= last:
-            continue  # collected since: the error is history
-        problem = RepoProblem(repos[repo_id].canonical, kind, message, occurred_at, job, last)
-        (deferred if kind == "deferred" else failing).append(problem)
+    for found in failing_repos(session, repos, as_of=None, metric=None):
+        problem = RepoProblem(repos[found.repo_id].canonical, found.kind, found.message,
+                              found.last_error_at, found.job, found.last_collected_at)
+        (deferred if found.kind == "deferred" else failing).append(problem)
     return _sorted(failing), _sorted(deferred)
 
 
@@ -404,49 +339,13 @@ def _sorted(problems: list[RepoProblem]) -> tuple[RepoProblem, ...]:
 
 def _refusals(session: Session, repos: dict[int, Repo]) -> tuple[BackfillRefusal, ...]:
     refused = [
-        BackfillRefusal(repos[state.repo_id].canonical, metric, state.refused_reason,
+        BackfillRefusal(repos[state.repo_id].canonical, state.metric, state.refused_reason or "",
                         state.updated_at)
-        for metric in METRICS
-        for state in states(session, metric).values()
-        if state.refused_reason and state.repo_id in repos
+        for state in store.refusals(session, repos)
     ]
     return tuple(sorted(refused, key=lambda r: (r.repo.lower(), METRICS.index(r.metric))))
 
 
-def _budgets(session: Session, now: datetime) -> Iterable[Budget]:
-    p, r = _table(RunPlatform), _table(CollectionRun)
-    as_of = func.coalesce(r.c.finished_at, r.c.started_at)
-    newest = func.row_number().over(
-        partition_by=p.c.platform, order_by=(as_of.desc(), p.c.run_id.desc())
-    )
-    ranked = (
-        core_select(p.c.platform, p.c.budget_remaining, p.c.budget_limit, p.c.budget_reset_at,
-                    as_of.label("as_of"), newest.label("rank"))
-        .join(r, r.c.id == p.c.run_id)
-        .where(p.c.budget_remaining.is_not(None))
-        .subquery()
-    )
-    stmt = (
-        core_select(ranked.c.platform, ranked.c.budget_remaining, ranked.c.budget_limit,
-                    ranked.c.budget_reset_at, ranked.c.as_of)
-        .where(ranked.c.rank == 1)
-        .order_by(ranked.c.platform)
-    )
-    for platform, remaining, limit, reset_at, seen_at in session.connection().execute(stmt):
-        seen = _aware(seen_at)
-        yield Budget(platform, remaining, limit, _aware(reset_at), seen, max(now - seen,
-                                                                              timedelta(0)))
-
-
-def _aware(value: Any) -> Any:
-    """Core selects bypass the ORM type for computed columns (coalesce, max): make UTC aware.
-
-    SQLite hands back such values as text, PostgreSQL as naive datetimes; both are naive UTC.
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+def _budget(row: store.BudgetRecord, now: datetime) -> BudgetStatus:
+    return BudgetStatus(row.platform, row.remaining, row.limit, row.reset_at, row.as_of,
+                        max(now - row.as_of, timedelta(0)))

@@ -16,15 +16,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import text
-
 from monitor.errors import MonitorError
 from monitor.store.db import Database
+from monitor.store.locks import DAEMON_LOCK_KEY, release_advisory_lock, try_advisory_lock
 
 __all__ = ["PG_DAEMON_LOCK", "AlreadyRunning", "InstanceLock", "lock_path"]
 
 #: PostgreSQL advisory lock key held by the running daemon ("aossd"; the migration lock differs).
-PG_DAEMON_LOCK = 0x616F737364
+PG_DAEMON_LOCK = DAEMON_LOCK_KEY
 
 
 class AlreadyRunning(MonitorError):
@@ -76,10 +75,7 @@ class InstanceLock:
     def _acquire_advisory(self) -> None:
         connection = self._database.engine.connect()
         try:
-            got = connection.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": PG_DAEMON_LOCK}
-            ).scalar()
-            connection.commit()  # the lock is session-level: it outlives the transaction
+            got = try_advisory_lock(connection, PG_DAEMON_LOCK)
         except BaseException:
             connection.close()
             raise
@@ -98,10 +94,7 @@ class InstanceLock:
             self._fd = None
         if self._connection is not None:
             try:
-                self._connection.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": PG_DAEMON_LOCK}
-                )
-                self._connection.commit()
+                release_advisory_lock(self._connection, PG_DAEMON_LOCK)
             except Exception:  # the server went away: the lock went with the session
                 pass
             finally:

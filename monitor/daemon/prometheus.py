@@ -30,14 +30,14 @@ from wsgiref.simple_server import WSGIServer
 from prometheus_client import start_http_server
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
-from sqlmodel import col, select
 
-from monitor.commands.status import JOBS, SUCCESS_OUTCOMES, read_status
+from monitor.commands.status import Status, read_status
 from monitor.config.repos import Tracked
 from monitor.errors import MonitorError
 from monitor.store.db import Database
-from monitor.store.models import Repo
-from monitor.store.series import latest_values
+from monitor.store.prometheus import latest_by_key
+from monitor.store.runs import JOBS, SUCCESS_OUTCOMES
+from monitor.store.series import LatestValues
 
 __all__ = ["ExporterHandle", "MonitorCollector", "start_exporter"]
 
@@ -72,95 +72,112 @@ class MonitorCollector(Collector):
     def _families(self) -> list[Metric]:
         tracked = self._tracked()
         status = read_status(self._database, tracked)
-
-        value = GaugeMetricFamily(
-            "aoss_repo_metric", "Latest collected value of a tracked repo's metric",
-            labels=["repo", "project", "platform", "metric"],
-        )
-        collected_at = GaugeMetricFamily(
-            "aoss_repo_last_collected_timestamp_seconds",
-            "When a tracked repo was last collected (Unix time)",
-            labels=["repo", "project", "platform"],
-        )
         labels = {
             repo_id.key: (str(repo_id), project.name, repo_id.platform)
             for project in tracked.projects
             for repo_id in project.repos
         }
         with self._database.session() as session:
-            rows: list[Repo] = (
-                list(session.exec(select(Repo).where(col(Repo.config_key).in_(list(labels)))))
-                if labels else []
-            )
-            by_id = {row.id: labels[row.config_key] for row in rows
-                     if row.id is not None and row.config_key is not None}
-            latest = latest_values(session, list(by_id)) if by_id else {}
-        for repo_id, seen in sorted(latest.items(), key=lambda item: by_id[item[0]]):
-            repo, project, platform = by_id[repo_id]
-            if seen.last_collected_at is not None:
-                collected_at.add_metric([repo, project, platform],
-                                        seen.last_collected_at.timestamp())
-            for metric, number in sorted(seen.values.items()):
-                value.add_metric([repo, project, platform, metric], number)
+            latest = latest_by_key(session, list(labels))
+        return [
+            *_repo_families(labels, latest),
+            *_health_families(status),
+            *_job_families(status),
+            *_budget_families(status),
+        ]
 
-        cycle = GaugeMetricFamily(
-            "aoss_last_successful_cycle_timestamp_seconds",
-            "When the newest collect run that ended ok or partial finished (Unix time)",
-        )
-        collect_success = status.job("collect").last_success_at
-        if collect_success is not None:
-            cycle.add_metric([], collect_success.timestamp())
-        failing = GaugeMetricFamily(
-            "aoss_repos_failing", "Tracked repos whose newest error is newer than their last "
-            "collection", value=len(status.failing),
-        )
-        deferred = GaugeMetricFamily(
-            "aoss_repos_deferred", "Tracked repos deferred by a spent budget since their last "
-            "collection", value=len(status.deferred),
-        )
 
-        last_run = GaugeMetricFamily(
-            "aoss_job_last_run_timestamp_seconds", "When each job's newest run started (Unix time)",
-            labels=["job"],
-        )
-        last_ok = GaugeMetricFamily(
-            "aoss_job_last_success",
-            "1 if each job's newest finished run ended ok or partial, else 0", labels=["job"],
-        )
-        last_ok_at = GaugeMetricFamily(
-            "aoss_job_last_success_timestamp_seconds",
-            "When each job's newest ok or partial run finished (Unix time)", labels=["job"],
-        )
-        for name in JOBS:
-            job = status.job(name)
-            if job.last_run is not None:
-                last_run.add_metric([name], job.last_run.started_at.timestamp())
-                if job.last_run.outcome is not None:
-                    last_ok.add_metric([name], int(job.last_run.outcome in SUCCESS_OUTCOMES))
-            if job.last_success_at is not None:
-                last_ok_at.add_metric([name], job.last_success_at.timestamp())
+def _repo_families(
+    labels: dict[str, tuple[str, str, str]], latest: dict[str, LatestValues]
+) -> list[Metric]:
+    """Each tracked repo's latest values and when it was last collected.
 
-        remaining = GaugeMetricFamily(
-            "aoss_api_budget_remaining", "Rate-limit budget left, as the newest run saw it",
-            labels=["platform"],
-        )
-        limit = GaugeMetricFamily(
-            "aoss_api_budget_limit", "Rate-limit budget per window, as the newest run saw it",
-            labels=["platform"],
-        )
-        reset = GaugeMetricFamily(
-            "aoss_api_budget_reset_timestamp_seconds", "When the budget resets (Unix time)",
-            labels=["platform"],
-        )
-        for budget in status.budgets:
-            remaining.add_metric([budget.platform], budget.remaining)
-            if budget.limit is not None:
-                limit.add_metric([budget.platform], budget.limit)
-            if budget.reset_at is not None:
-                reset.add_metric([budget.platform], budget.reset_at.timestamp())
+    *labels* are the ``repo, project, platform`` labels by config key, *latest* the values.
+    """
+    value = GaugeMetricFamily(
+        "aoss_repo_metric", "Latest collected value of a tracked repo's metric",
+        labels=["repo", "project", "platform", "metric"],
+    )
+    collected_at = GaugeMetricFamily(
+        "aoss_repo_last_collected_timestamp_seconds",
+        "When a tracked repo was last collected (Unix time)",
+        labels=["repo", "project", "platform"],
+    )
+    for key, seen in sorted(latest.items(), key=lambda item: labels[item[0]]):
+        repo, project, platform = labels[key]
+        if seen.last_collected_at is not None:
+            collected_at.add_metric([repo, project, platform], seen.last_collected_at.timestamp())
+        for metric, number in sorted(seen.values.items()):
+            value.add_metric([repo, project, platform, metric], number)
+    return [value, collected_at]
 
-        return [value, collected_at, cycle, failing, deferred, last_run, last_ok, last_ok_at,
-                remaining, limit, reset]
+
+def _health_families(status: Status) -> list[Metric]:
+    """The last successful collect cycle, and how many repos are in trouble."""
+    cycle = GaugeMetricFamily(
+        "aoss_last_successful_cycle_timestamp_seconds",
+        "When the newest collect run that ended ok or partial finished (Unix time)",
+    )
+    collect_success = status.job("collect").last_success_at
+    if collect_success is not None:
+        cycle.add_metric([], collect_success.timestamp())
+    failing = GaugeMetricFamily(
+        "aoss_repos_failing", "Tracked repos whose newest error is newer than their last "
+        "collection", value=len(status.failing),
+    )
+    deferred = GaugeMetricFamily(
+        "aoss_repos_deferred", "Tracked repos deferred by a spent budget since their last "
+        "collection", value=len(status.deferred),
+    )
+    return [cycle, failing, deferred]
+
+
+def _job_families(status: Status) -> list[Metric]:
+    """Each job's newest run, whether it succeeded, and its newest success."""
+    last_run = GaugeMetricFamily(
+        "aoss_job_last_run_timestamp_seconds", "When each job's newest run started (Unix time)",
+        labels=["job"],
+    )
+    last_ok = GaugeMetricFamily(
+        "aoss_job_last_success",
+        "1 if each job's newest finished run ended ok or partial, else 0", labels=["job"],
+    )
+    last_ok_at = GaugeMetricFamily(
+        "aoss_job_last_success_timestamp_seconds",
+        "When each job's newest ok or partial run finished (Unix time)", labels=["job"],
+    )
+    for name in JOBS:
+        job = status.job(name)
+        if job.last_run is not None:
+            last_run.add_metric([name], job.last_run.started_at.timestamp())
+            if job.last_run.outcome is not None:
+                last_ok.add_metric([name], int(job.last_run.outcome in SUCCESS_OUTCOMES))
+        if job.last_success_at is not None:
+            last_ok_at.add_metric([name], job.last_success_at.timestamp())
+    return [last_run, last_ok, last_ok_at]
+
+
+def _budget_families(status: Status) -> list[Metric]:
+    """Each platform's rate-limit budget as the newest run saw it."""
+    remaining = GaugeMetricFamily(
+        "aoss_api_budget_remaining", "Rate-limit budget left, as the newest run saw it",
+        labels=["platform"],
+    )
+    limit = GaugeMetricFamily(
+        "aoss_api_budget_limit", "Rate-limit budget per window, as the newest run saw it",
+        labels=["platform"],
+    )
+    reset = GaugeMetricFamily(
+        "aoss_api_budget_reset_timestamp_seconds", "When the budget resets (Unix time)",
+        labels=["platform"],
+    )
+    for budget in status.budgets:
+        remaining.add_metric([budget.platform], budget.remaining)
+        if budget.limit is not None:
+            limit.add_metric([budget.platform], budget.limit)
+        if budget.reset_at is not None:
+            reset.add_metric([budget.platform], budget.reset_at.timestamp())
+    return [remaining, limit, reset]
 
 
 @dataclass

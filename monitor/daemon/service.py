@@ -38,7 +38,6 @@ from monitor.config.settings import Schedule, Settings, load_settings
 from monitor.daemon.jobs import run_backfill, run_collect, run_report
 from monitor.daemon.lock import InstanceLock
 from monitor.daemon.triggers import (
-    JOBS,
     REPORT_KINDS,
     catch_up,
     interval_of,
@@ -50,7 +49,7 @@ from monitor.instants import iso_z
 from monitor.reports.model import Period
 from monitor.store import daemon as record
 from monitor.store.db import Database, open_database
-from monitor.store.runs import interrupt_unfinished_runs
+from monitor.store.runs import JOBS, interrupt_unfinished_runs
 
 __all__ = ["Daemon"]
 

@@ -28,7 +28,6 @@ from monitor.reports.model import Period
 from monitor.reports.period import FOLDERS, PeriodKind, default_end, period_ending
 
 __all__ = [
-    "JOBS",
     "REPORT_KINDS",
     "catch_up",
     "interval_of",
@@ -40,8 +39,6 @@ __all__ = [
     "report_exists",
 ]
 
-#: The daemon's jobs, each named like its ``[schedule]`` key and its ``collection_run.kind``.
-JOBS: tuple[str, ...] = ("collect", "backfill", "weekly_report", "monthly_report")
 REPORT_KINDS: dict[str, PeriodKind] = {"weekly_report": "week", "monthly_report": "month"}
 
 _HORIZON = timedelta(days=367)  # how far back a cron's last fire is looked for

@@ -17,10 +17,11 @@ Rules every implementation keeps:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from monitor.cached import CachedResponse
 from monitor.errors import PlatformError
 from monitor.ids import RepoId
 from monitor.metrics import METRICS
@@ -110,17 +111,6 @@ class Budget:
     remaining: int | None = None
     reset_at: datetime | None = None  # aware, UTC
     resource: str | None = None
-
-
-@dataclass(frozen=True)
-class CachedResponse:
-    """What a conditional request needs to turn a free 304 back into the earlier answer."""
-
-    etag: str | None
-    last_modified: str | None
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)  # only the ones parsing needs (link…)
-    body: bytes = b""
 
 
 class ResponseCache(Protocol):

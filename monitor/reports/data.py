@@ -39,17 +39,17 @@ from monitor.reports.links import safe_url
 from monitor.reports.model import Change, Period
 from monitor.reports.notable import notable
 from monitor.reports.period import history_instants, previous
-from monitor.reports.queries import (
+from monitor.reports.ranks import Ranks, ranking_key, ranks_of
+from monitor.reports.totals import group_totals, series_total, sum_changes
+from monitor.reports.values import HISTORY_TOLERANCE, Judge, change
+from monitor.store.db import Database
+from monitor.store.reports import (
     StoredRepo,
     failing_repos,
     points_at,
     releases_between,
     repos_by_key,
 )
-from monitor.reports.ranks import Ranks, ranking_key, ranks_of
-from monitor.reports.totals import group_totals, series_total, sum_changes
-from monitor.reports.values import HISTORY_TOLERANCE, Judge, change
-from monitor.store.db import Database
 from monitor.store.series import Point
 
 __all__ = ["HISTORY_WEEKS", "build_report", "load_report"]

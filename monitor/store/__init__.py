@@ -1,5 +1,7 @@
-"""The database: tables (:mod:`.models`), engine and migrations (:mod:`.db`), and the read/write
-API the rest of the monitor uses (:mod:`.series`). Nothing outside this package writes SQL.
+"""The database: tables (:mod:`.models`), engine and migrations (:mod:`.db`), the read/write
+API collect and backfill use (:mod:`.series`, :mod:`.history`, :mod:`.runs`, :mod:`.cache`,
+:mod:`.daemon`), and one query module per reader (:mod:`.status`, :mod:`.prometheus`,
+:mod:`.export`, :mod:`.reports`). Nothing outside this package builds SQL.
 """
 
 from monitor.store.db import Database, head_revision, open_database

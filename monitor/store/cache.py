@@ -1,4 +1,4 @@
-"""The store's side of conditional requests: a :class:`ResponseCache` backed by a table.
+"""The store's side of conditional requests: the HTTP layer's response cache, backed by a table.
 
 A cycle loads every entry once (one query), answers the HTTP layer from memory, and writes
 the entries it changed in the same transaction as the batch whose answers they are — so the
@@ -12,7 +12,7 @@ import threading
 
 from sqlmodel import Session, select
 
-from monitor.platforms.base import CachedResponse
+from monitor.cached import CachedResponse
 from monitor.store.db import Database, atomic, dialect_insert
 from monitor.store.models import HttpCacheEntry, utcnow
 
@@ -20,7 +20,8 @@ __all__ = ["StoreCache"]
 
 
 class StoreCache:
-    """Implements :class:`monitor.platforms.base.ResponseCache`."""
+    """Earlier answers by request key: ``get`` and ``put`` for the HTTP layer, ``flush`` to keep
+    them (it matches the platforms' ``ResponseCache`` protocol structurally)."""
 
     def __init__(self, entries: dict[str, CachedResponse] | None = None):
         self._entries = dict(entries or {})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
@@ -100,20 +100,11 @@ def last_run_started(session: Session, kind: str) -> datetime | None:
     found: datetime | None = session.exec(
         select(func.max(CollectionRun.started_at)).where(CollectionRun.kind == kind)
     ).one()
-    return _aware(found)
+    return found
 
 
 def first_observation_at(session: Session) -> datetime | None:
     """The earliest instant the store holds any observation for, or None when it holds none."""
     found: datetime | None = session.exec(select(func.min(Observation.observed_at))).one()
-    return _aware(found)
+    return found
 
-
-def _aware(value: object) -> datetime | None:
-    """func.max/min bypass the column type: make the naive UTC value aware again."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    assert isinstance(value, datetime)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

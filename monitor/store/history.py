@@ -17,17 +17,15 @@ Times in and out are aware UTC datetimes.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import islice
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     DateTime,
     Subquery,
-    Table,
     delete,
     func,
     insert,
@@ -42,6 +40,7 @@ from sqlmodel import Session, col, select
 
 from monitor.store.db import atomic, dialect_insert
 from monitor.store.models import METRICS, BackfillStateRow, HistoryPage, Observation, utcnow
+from monitor.store.sql import chunked, table
 
 __all__ = [
     "BackfillState",
@@ -101,11 +100,6 @@ class BackfillState:
 def _check_metric(metric: str) -> None:
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r} (known: {', '.join(METRICS)})")
-
-
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
 
 
 def _state(row: BackfillStateRow) -> BackfillState:
@@ -251,7 +245,7 @@ def replace_backfill(
         if at in seen:
             raise ValueError(f"two backfill points at {at.isoformat()}")
         seen.add(at)
-    o = _table(Observation)
+    o = table(Observation)
     rows = (
         {
             "repo_id": repo_id,
@@ -267,7 +261,7 @@ def replace_backfill(
         conn.execute(
             delete(o).where(o.c.repo_id == repo_id, o.c.metric == metric, o.c.source == "backfill")
         )
-        for chunk in _chunks(rows):
+        for chunk in chunked(rows, _CHUNK):
             conn.execute(insert(o).values(chunk))
     return len(points)
 
@@ -318,7 +312,7 @@ def effective_observations(
     only later rows, which never change an earlier row's start. A lower bound would, so callers
     apply theirs to the result.
     """
-    o = _table(Observation)
+    o = table(Observation)
     conditions: list[ColumnElement[bool]] = []
     if repo_ids is not None:
         conditions.append(o.c.repo_id.in_(list(repo_ids)))
@@ -338,7 +332,7 @@ def effective_observations(
         .where(o.c.source == "backfill", *conditions)
         .subquery("backfill_day")
     )
-    c = _table(Observation).alias("shadow")
+    c = table(Observation).alias("shadow")
     shadowed = (
         core_select(literal_column("1"))
         .select_from(c)
@@ -359,8 +353,3 @@ def effective_observations(
         days.c.repo_id, days.c.metric, days.c.observed_at, days.c.value, days.c.source
     ).where(~shadowed)
     return union_all(collected, backfill).subquery("effective_observation")
-
-
-def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    while chunk := list(islice(rows, _CHUNK)):
-        yield chunk

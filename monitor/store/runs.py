@@ -18,12 +18,22 @@ from monitor.store.db import atomic
 from monitor.store.models import OUTCOMES, CollectionRun, RepoError, RunPlatform, utcnow
 
 __all__ = [
+    "JOBS",
+    "SUCCESS_OUTCOMES",
     "RunPlatformIn",
     "finish_run",
     "interrupt_unfinished_runs",
     "record_repo_error",
     "start_run",
 ]
+
+
+#: The daemon's jobs, in the order ``status`` lists them; each is named like its ``[schedule]``
+#: key and is the ``collection_run.kind`` of its runs.
+JOBS: tuple[str, ...] = ("collect", "backfill", "weekly_report", "monthly_report")
+
+#: Outcomes that count as a successful run (``partial``: the run finished, some repos failed).
+SUCCESS_OUTCOMES: tuple[str, ...] = ("ok", "partial")
 
 
 @dataclass(frozen=True, slots=True)

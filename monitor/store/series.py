@@ -4,7 +4,8 @@ Every function takes a session (from :meth:`Database.session`). Each function th
 transaction (:func:`~monitor.store.db.atomic`): it commits before returning and rolls back if it
 raises, so a collector that fails on repo 40 keeps what it stored for repos 1-39; inside a
 caller's ``session.begin_nested()`` block it is a savepoint instead, so the caller can make a
-whole batch atomic. The run bookkeeping lives in :mod:`monitor.store.runs` and is re-exported.
+whole batch atomic. The run bookkeeping lives in :mod:`monitor.store.runs` and the export reader
+in :mod:`monitor.store.export`; both are re-exported.
 
 Reads never load more rows than they return; latest and boundary values are computed in SQL.
 
@@ -13,18 +14,17 @@ Times in and out are aware UTC datetimes (see :mod:`monitor.store.models`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from itertools import islice
-from typing import Any
 
-from sqlalchemy import Table, and_, collate, delete, exists, func, or_, update
+from sqlalchemy import and_, delete, exists, func, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from monitor.ids import RepoId
 from monitor.store.db import atomic, dialect_insert
+from monitor.store.export import ExportRow, export_rows
 from monitor.store.history import effective_observations
 from monitor.store.models import METRICS, SOURCES, Observation, Project, Release, Repo, RepoError
 from monitor.store.runs import (
@@ -34,6 +34,7 @@ from monitor.store.runs import (
     record_repo_error,
     start_run,
 )
+from monitor.store.sql import chunked, table
 
 __all__ = [
     "ExportRow",
@@ -104,28 +105,6 @@ class Point:
     observed_at: datetime
     value: int
     source: str
-
-
-@dataclass(frozen=True, slots=True)
-class ExportRow:
-    """One line of ``export``: the SPEC's long format, repo named by its current name."""
-
-    repo: str
-    metric: str
-    observed_at: datetime
-    value: int
-    source: str
-
-
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
-
-
-def _chunks(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, _CHUNK)):
-        yield chunk
 
 
 # -- projects and repos ---------------------------------------------------------------------------
@@ -221,7 +200,7 @@ def record_identity(
 def _move_history(session: Session, source_id: int, target_id: int) -> None:
     """Re-point every row of *source_id* at *target_id*, dropping rows the target already has."""
     conn = session.connection()
-    o, t = _table(Observation), _table(Observation).alias("target")
+    o, t = table(Observation), table(Observation).alias("target")
     conn.execute(
         delete(o).where(
             o.c.repo_id == source_id,
@@ -233,14 +212,16 @@ def _move_history(session: Session, source_id: int, target_id: int) -> None:
             ),
         )
     )
-    r, s = _table(Release), _table(Release).alias("target")
+    r, s = table(Release), table(Release).alias("target")
     conn.execute(
         delete(r).where(
             r.c.repo_id == source_id, exists().where(s.c.repo_id == target_id, s.c.tag == r.c.tag)
         )
     )
-    for table in (o, r, _table(RepoError)):
-        conn.execute(update(table).where(table.c.repo_id == source_id).values(repo_id=target_id))
+    for holder in (o, r, table(RepoError)):
+        conn.execute(
+            update(holder).where(holder.c.repo_id == source_id).values(repo_id=target_id)
+        )
 
 
 # -- observations -------------------------------------------------------------------------------
@@ -254,9 +235,9 @@ def write_observations(session: Session, rows: Iterable[ObservationIn]) -> int:
     """
     inserted = 0
     with atomic(session):
-        for chunk in _chunks(asdict(row) for row in rows):
+        for chunk in chunked((asdict(row) for row in rows), _CHUNK):
             stmt = dialect_insert(session, Observation).values(chunk).on_conflict_do_nothing()
-            stmt = stmt.returning(_table(Observation).c.repo_id)
+            stmt = stmt.returning(table(Observation).c.repo_id)
             inserted += len(session.exec(stmt).all())
     return inserted
 
@@ -265,7 +246,7 @@ def last_observed_by_repo(
     session: Session, metric: str, source: str = "collected"
 ) -> dict[int, datetime]:
     """Every repo's newest observation time of *metric* (what a collector skips while fresh)."""
-    o = _table(Observation)
+    o = table(Observation)
     stmt = (
         core_select(o.c.repo_id, func.max(o.c.observed_at))
         .where(o.c.metric == metric, o.c.source == source)
@@ -282,7 +263,7 @@ def latest_values(
     A repo never collected is absent from the result. Backfill rows are ignored: they are
     history rebuilt later, not what the platform said at the last collection.
     """
-    o = _table(Observation)
+    o = table(Observation)
     newest = core_select(
         o.c.repo_id, o.c.metric, func.max(o.c.observed_at).label("observed_at")
     ).where(o.c.source == "collected")
@@ -332,54 +313,6 @@ def values_at(
     return {(r, m): Point(t, v, s) for r, m, t, v, s in session.connection().execute(stmt)}
 
 
-def export_rows(
-    session: Session,
-    repos: Sequence[str] | None = None,
-    metrics: Sequence[str] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> Iterator[ExportRow]:
-    """The stored series in the SPEC's long format, streamed in export order.
-
-    *repos* are ``platform:owner/name`` strings matched without regard to case against the
-    current name or the configured key (so an old name still finds a renamed repo). The time
-    window is half-open, ``since <= observed_at < until``. Backfill rows shadowed by collected
-    ones are left out (:func:`effective_observations`). Rows are sorted by repo (current
-    name, case-insensitively), metric, time and source, in byte order on both databases
-    (PostgreSQL's default collation would otherwise sort ``a-b`` and ``a_b`` unlike SQLite).
-    The session must stay open while the iterator is consumed.
-    """
-    r = _table(Repo)
-    label = r.c.platform + ":" + r.c.owner + "/" + r.c.name
-    repo_ids: list[int] | None = None
-    if repos is not None:
-        keys = [key.lower() for key in repos]
-        found = core_select(r.c.id).where(
-            or_(func.lower(label).in_(keys), r.c.config_key.in_(keys))
-        )
-        repo_ids = list(session.connection().execute(found).scalars())
-        if not repo_ids:
-            return
-    e = effective_observations(repo_ids, metrics, until=until)
-    stmt = core_select(label, e.c.metric, e.c.observed_at, e.c.value, e.c.source).join(
-        r, r.c.id == e.c.repo_id
-    )
-    if since is not None:
-        stmt = stmt.where(e.c.observed_at >= since)
-    binary = "C" if session.get_bind().dialect.name == "postgresql" else "BINARY"
-    stmt = stmt.order_by(
-        collate(func.lower(label), binary),
-        collate(label, binary),
-        r.c.id,
-        collate(e.c.metric, binary),
-        e.c.observed_at,
-        e.c.source,
-    )
-    rows = session.connection().execute(stmt.execution_options(yield_per=_CHUNK))
-    for row in rows:
-        yield ExportRow(*row)
-
-
 # -- releases -------------------------------------------------------------------------------------
 
 
@@ -397,7 +330,7 @@ def upsert_release_rows(session: Session, rows: Iterable[tuple[int, ReleaseIn]])
     if not values:
         return 0
     with atomic(session):
-        for chunk in _chunks(values):
+        for chunk in chunked(values, _CHUNK):
             stmt = dialect_insert(session, Release).values(chunk)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["repo_id", "tag"],

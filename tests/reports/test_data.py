@@ -12,8 +12,8 @@ from monitor.metrics import METRICS
 from monitor.reports.data import load_report
 from monitor.reports.model import Change, Report
 from monitor.reports.period import month, week
-from monitor.reports.queries import points_at
 from monitor.reports.ranks import competition_ranks as _ranks
+from monitor.store.reports import points_at
 from monitor.store.series import values_at
 from tests.reports.conftest import (
     BROKEN,
@@ -217,7 +217,7 @@ def test_boundary_queries_seek_the_index(seeded: Seeded) -> None:
     """On SQLite, no step of the boundary query scans the observation table."""
     from sqlalchemy.dialects import sqlite
 
-    from monitor.reports.queries import _points_statement
+    from monitor.store.reports import _points_statement
 
     if seeded.database.backend != "sqlite":
         pytest.skip("the plan check reads SQLite's EXPLAIN QUERY PLAN")

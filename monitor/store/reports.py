@@ -1,4 +1,5 @@
-"""The store queries behind a report, each a bounded walk of an index.
+"""The store queries behind a report (read by :mod:`monitor.reports.data`), each a bounded walk
+of an index. Which repos were failing is the rule of :mod:`monitor.store.failing`, re-exported.
 
 A report needs a handful of values per repo — each metric at three boundaries, stars at 53
 weekly instants for the charts — out of a table that holds years of observations. Reading the
@@ -22,29 +23,20 @@ answers equal :func:`~monitor.store.series.values_at` on data with shadowed back
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
-from sqlalchemy import (
-    Integer,
-    String,
-    Table,
-    and_,
-    case,
-    func,
-    literal,
-    true,
-    union_all,
-)
+from sqlalchemy import CTE, Integer, String, and_, case, func, literal, true, union_all
 from sqlalchemy import select as core_select
 from sqlmodel import Session
 
+from monitor.store.failing import FailingRepo, failing_repos
 from monitor.store.history import DayBefore
-from monitor.store.models import Observation, Release, Repo, RepoError, UTCDateTime
+from monitor.store.models import Observation, Release, Repo, UTCDateTime
 from monitor.store.series import Point
+from monitor.store.sql import chunked, literal_rows, table
 
 __all__ = [
     "FailingRepo",
@@ -55,20 +47,6 @@ __all__ = [
     "releases_between",
     "repos_by_key",
 ]
-
-# Repo ids per statement: far below every bound-parameter limit of both databases.
-_CHUNK = 500
-
-
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
-
-
-def _chunks(items: Iterable[int], size: int = _CHUNK) -> Iterable[list[int]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 # -- repos ----------------------------------------------------------------------------------------
@@ -93,11 +71,9 @@ def repos_by_key(session: Session, keys: Collection[str]) -> dict[str, StoredRep
 
     Read-only: a tracked repo the store has never seen is simply absent.
     """
-    r = _table(Repo)
+    r = table(Repo)
     found: dict[str, StoredRepo] = {}
-    wanted = sorted(set(keys))
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
+    for chunk in chunked(sorted(set(keys))):
         stmt = core_select(r.c.config_key, r.c.id, r.c.platform, r.c.owner, r.c.name).where(
             r.c.config_key.in_(chunk)
         )
@@ -107,12 +83,6 @@ def repos_by_key(session: Session, keys: Collection[str]) -> dict[str, StoredRep
 
 
 # -- values at instants ---------------------------------------------------------------------------
-
-
-def _literals(values: Sequence[Any], name: str, type_: Any) -> Any:
-    """A one-column derived table of *values* (UNION ALL: portable where VALUES is not)."""
-    selects = [core_select(literal(v, type_).label(name)) for v in values]
-    return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery(f"{name}_list")
 
 
 def points_at(
@@ -131,7 +101,7 @@ def points_at(
         return {}
     result: dict[tuple[int, str, datetime], Point] = {}
     wanted = list(instants)
-    for chunk in _chunks(sorted(set(repo_ids))):
+    for chunk in chunked(sorted(set(repo_ids))):
         stmt = _points_statement(wanted, chunk, list(metrics))
         rows = session.connection().execute(stmt)
         for repo_id, metric, index, observed_at, value, source in rows:
@@ -140,24 +110,50 @@ def points_at(
 
 
 def _points_statement(instants: list[datetime], repo_ids: list[int], metrics: list[str]) -> Any:
-    o = _table(Observation)
-    r = _table(Repo)
-    # Each instant is carried with its position, so rows name it by a small integer.
+    """Rows ``repo_id, metric, i, observed_at, value, source``: the answer to each probe, the
+    instant named by its position *i* in *instants* (the steps of the module docstring)."""
+    tops = _newest_rows(_probes(instants, repo_ids, metrics))
+    shadows = _shadowing_rows(_day_starts(tops))
+    used_at = func.coalesce(shadows.c.shadow_at, shadows.c.x_at)
+    used_source = case(
+        (shadows.c.shadow_at.is_not(None), literal("collected")), else_=shadows.c.x_source
+    )
+    v = table(Observation).alias("v")
+    return core_select(
+        shadows.c.repo_id, shadows.c.metric, shadows.c.i, v.c.observed_at, v.c.value, v.c.source
+    ).join(
+        v,
+        and_(
+            v.c.repo_id == shadows.c.repo_id,
+            v.c.metric == shadows.c.metric,
+            v.c.observed_at == used_at,
+            v.c.source == used_source,
+        ),
+    )
+
+
+def _probes(instants: list[datetime], repo_ids: list[int], metrics: list[str]) -> CTE:
+    """Every (repo, metric, instant) asked about; each instant is carried with its position,
+    so rows name it by a small integer."""
+    r = table(Repo)
     selects = [
         core_select(literal(i, Integer()).label("i"), literal(at, UTCDateTime()).label("at"))
         for i, at in enumerate(instants)
     ]
     when = (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("at_list")
-    what = _literals(metrics, "metric", String())
-    probe = (
+    what = literal_rows(metrics, "metric", String())
+    return (
         core_select(r.c.id.label("repo_id"), what.c.metric, when.c.i, when.c.at)
         .select_from(r.join(what, true()).join(when, true()))
         .where(r.c.id.in_(repo_ids))
         .cte("probe")
     )
 
-    # 1. x: the newest row at or before the instant.
-    x = o.alias("x")
+
+def _newest_rows(probe: CTE) -> CTE:
+    """Step 1: ``x_at``, the newest row at or before each probe's instant, and its source
+    ``x_source`` (probes without one are dropped)."""
+    x = table(Observation).alias("x")
     x_at = (
         core_select(x.c.observed_at)
         .where(
@@ -171,7 +167,7 @@ def _points_statement(instants: list[datetime], repo_ids: list[int], metrics: li
     )
     top = core_select(*probe.c, x_at.label("x_at")).cte("top").prefix_with("MATERIALIZED")
     # Its source: 'collected' sorts after 'backfill', so MAX prefers the collected row of a tie.
-    xs = o.alias("xs")
+    xs = table(Observation).alias("xs")
     x_source = (
         core_select(func.max(xs.c.source))
         .where(
@@ -181,15 +177,18 @@ def _points_statement(instants: list[datetime], repo_ids: list[int], metrics: li
         )
         .scalar_subquery()
     )
-    tops = (
+    return (
         core_select(*top.c, x_source.label("x_source"))
         .where(top.c.x_at.is_not(None))
         .cte("tops")
         .prefix_with("MATERIALIZED")
     )
 
-    # 2. For a backfill x: the start of its day (the previous backfill row) ...
-    p = o.alias("p")
+
+def _day_starts(tops: CTE) -> CTE:
+    """Step 2, first half: for a backfill ``x``, ``day_start``, the start of the platform day
+    it describes (the previous backfill row; ``NULL``: 24 hours before it)."""
+    p = table(Observation).alias("p")
     day_start = (
         core_select(p.c.observed_at)
         .where(
@@ -202,7 +201,7 @@ def _points_statement(instants: list[datetime], repo_ids: list[int], metrics: li
         .limit(1)
         .scalar_subquery()
     )
-    days = (
+    return (
         core_select(
             *tops.c,
             case((tops.c.x_source == "backfill", day_start), else_=None).label("day_start"),
@@ -210,8 +209,12 @@ def _points_statement(instants: list[datetime], repo_ids: list[int], metrics: li
         .cte("days")
         .prefix_with("MATERIALIZED")
     )
-    # ... and the newest collected row inside that day, which shadows x.
-    s = o.alias("s")
+
+
+def _shadowing_rows(days: CTE) -> CTE:
+    """Step 2, second half: ``shadow_at``, the newest collected row inside a backfill ``x``'s
+    day, which shadows ``x``."""
+    s = table(Observation).alias("s")
     shadow_at = (
         core_select(func.max(s.c.observed_at))
         .where(
@@ -223,30 +226,13 @@ def _points_statement(instants: list[datetime], repo_ids: list[int], metrics: li
         )
         .scalar_subquery()
     )
-    shadows = (
+    return (
         core_select(
             *days.c,
             case((days.c.x_source == "backfill", shadow_at), else_=None).label("shadow_at"),
         )
         .cte("shadows")
         .prefix_with("MATERIALIZED")
-    )
-
-    used_at = func.coalesce(shadows.c.shadow_at, shadows.c.x_at)
-    used_source = case(
-        (shadows.c.shadow_at.is_not(None), literal("collected")), else_=shadows.c.x_source
-    )
-    v = o.alias("v")
-    return core_select(
-        shadows.c.repo_id, shadows.c.metric, shadows.c.i, v.c.observed_at, v.c.value, v.c.source
-    ).join(
-        v,
-        and_(
-            v.c.repo_id == shadows.c.repo_id,
-            v.c.metric == shadows.c.metric,
-            v.c.observed_at == used_at,
-            v.c.source == used_source,
-        ),
     )
 
 
@@ -271,9 +257,9 @@ def releases_between(
     The primary key ``(repo_id, tag)`` narrows the read to the tracked repos' releases; a
     release without a publication time is in no period.
     """
-    t = _table(Release)
+    t = table(Release)
     found: list[StoredRelease] = []
-    for chunk in _chunks(sorted(set(repo_ids))):
+    for chunk in chunked(sorted(set(repo_ids))):
         stmt = core_select(
             t.c.repo_id, t.c.tag, t.c.name, t.c.published_at, t.c.prerelease, t.c.url
         ).where(
@@ -284,119 +270,3 @@ def releases_between(
         found.extend(StoredRelease(*row) for row in session.connection().execute(stmt))
     found.sort(key=lambda r: (-r.published_at.timestamp(), r.tag, r.repo_id))
     return found
-
-
-# -- failing repos --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FailingRepo:
-    repo_id: int
-    kind: str  # of the latest error
-    message: str
-    since: datetime  # the first error after the last successful collection
-    last_error_at: datetime
-    last_collected_at: datetime | None
-
-
-def failing_repos(
-    session: Session, repo_ids: Collection[int], as_of: datetime, metric: str = "stars"
-) -> list[FailingRepo]:
-    """Repos whose latest error at or before *as_of* is newer than their latest collected
-    observation of *metric* at or before it: they were failing at *as_of*.
-
-    A collection cycle stores either a repo's values or its error, both stamped with the cycle's
-    start, so comparing the two times tells whether the last attempt failed. Every lookup is a
-    seek on ``ix_repo_error_repo_id_occurred_at`` or the observation key.
-    """
-    e = _table(RepoError)
-    o = _table(Observation)
-    r = _table(Repo)
-    found: list[FailingRepo] = []
-    for chunk in _chunks(sorted(set(repo_ids))):
-        last_collected = (
-            core_select(o.c.observed_at)
-            .where(
-                o.c.repo_id == r.c.id,
-                o.c.metric == metric,
-                o.c.observed_at <= as_of,
-                o.c.source == "collected",
-            )
-            .order_by(o.c.observed_at.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        last_error = (
-            core_select(func.max(e.c.occurred_at))
-            .where(e.c.repo_id == r.c.id, e.c.occurred_at <= as_of)
-            .scalar_subquery()
-        )
-        times = (
-            core_select(
-                r.c.id.label("repo_id"),
-                last_collected.label("collected_at"),
-                last_error.label("error_at"),
-            )
-            .where(r.c.id.in_(chunk))
-            .subquery("times")
-        )
-        failing = core_select(times).where(
-            times.c.error_at.is_not(None),
-            (times.c.collected_at.is_(None)) | (times.c.error_at > times.c.collected_at),
-        ).subquery("failing")
-        since = (
-            core_select(func.min(e.c.occurred_at))
-            .where(
-                e.c.repo_id == failing.c.repo_id,
-                e.c.occurred_at <= as_of,
-                (failing.c.collected_at.is_(None)) | (e.c.occurred_at > failing.c.collected_at),
-            )
-            .scalar_subquery()
-        )
-        latest = e.alias("latest")
-        stmt = (
-            core_select(
-                failing.c.repo_id,
-                latest.c.kind,
-                latest.c.message,
-                since.label("since"),
-                failing.c.error_at,
-                failing.c.collected_at,
-            )
-            .join(
-                latest,
-                and_(
-                    latest.c.repo_id == failing.c.repo_id,
-                    latest.c.occurred_at == failing.c.error_at,
-                ),
-            )
-            .order_by(failing.c.repo_id, latest.c.id.desc())
-        )
-        seen: set[int] = set()
-        for repo_id, kind, message, first, error_at, collected_at in session.connection().execute(
-            stmt
-        ):
-            if repo_id in seen:  # two errors at one instant: the later-recorded one
-                continue
-            seen.add(repo_id)
-            found.append(
-                FailingRepo(
-                    repo_id,
-                    kind,
-                    message,
-                    _aware(first),
-                    _aware(error_at),
-                    _aware(collected_at) if collected_at is not None else None,
-                )
-            )
-    return found
-
-
-def _aware(value: Any) -> datetime:
-    """Labelled scalar subqueries lose the column type: restore the store's aware UTC."""
-    from datetime import UTC
-
-    if isinstance(value, str):  # SQLite hands back the stored text
-        value = datetime.fromisoformat(value)
-    assert isinstance(value, datetime)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

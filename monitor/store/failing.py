@@ -1,0 +1,146 @@
+"""The one rule for a repo in trouble, read by ``status``, the Prometheus exporter and reports.
+
+A collection cycle stores either a repo's values or its error, both stamped with the cycle's
+start, so comparing the two times tells whether the last attempt failed: a repo is *failing*
+when its newest error is newer than its newest collected observation (or it was never collected).
+``status`` shows the repos failing now and splits off the ``deferred`` ones (a spent budget, not
+a fault); a report shows those failing at the end of its period.
+
+Every lookup is a seek on ``ix_repo_error_repo_id_occurred_at`` or on the observation key, so
+the cost grows with the number of repos asked about, not with the history stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, String, and_, func
+from sqlalchemy import select as core_select
+from sqlmodel import Session
+
+from monitor.metrics import METRICS
+from monitor.store.models import CollectionRun, Observation, Repo, RepoError
+from monitor.store.sql import chunked, literal_rows, table
+
+__all__ = ["FailingRepo", "failing_repos"]
+
+
+@dataclass(frozen=True, slots=True)
+class FailingRepo:
+    repo_id: int
+    kind: str  # of the latest error: not_found, blocked, unavailable…, or deferred
+    message: str
+    since: datetime  # the first error after the last successful collection
+    last_error_at: datetime
+    last_collected_at: datetime | None
+    job: str | None = None  # the kind of the run that recorded the latest error
+
+
+def failing_repos(
+    session: Session,
+    repo_ids: Collection[int],
+    as_of: datetime | None = None,
+    metric: str | None = "stars",
+) -> list[FailingRepo]:
+    """Those of *repo_ids* whose latest error at or before *as_of* is newer than their latest
+    collected observation at or before it: they were failing at *as_of* (``None``: now).
+
+    Collection is judged by *metric*, or by any metric when it is ``None``. Sorted by repo id.
+    """
+    found: list[FailingRepo] = []
+    for chunk in chunked(sorted(set(repo_ids))):
+        seen: set[int] = set()
+        for row in session.connection().execute(_statement(chunk, as_of, metric)):
+            repo_id = row[0]
+            if repo_id in seen:  # two errors at one instant: the later-recorded one
+                continue
+            seen.add(repo_id)
+            found.append(FailingRepo(*row))
+    return found
+
+
+def _statement(repo_ids: list[int], as_of: datetime | None, metric: str | None) -> Select[Any]:
+    """Rows ``repo_id, kind, message, since, error_at, collected_at, job`` of the failing repos,
+    the latest error first where two share their instant."""
+    e, r = table(RepoError), table(Repo)
+    times = (
+        core_select(
+            r.c.id.label("repo_id"),
+            _last_collected(r.c.id, as_of, metric).label("collected_at"),
+            core_select(func.max(e.c.occurred_at))
+            .where(e.c.repo_id == r.c.id, *_until(e.c.occurred_at, as_of))
+            .scalar_subquery()
+            .label("error_at"),
+        )
+        .where(r.c.id.in_(repo_ids))
+        .subquery("times")
+    )
+    failing = (
+        core_select(times)
+        .where(
+            times.c.error_at.is_not(None),
+            times.c.collected_at.is_(None) | (times.c.error_at > times.c.collected_at),
+        )
+        .subquery("failing")
+    )
+    since = (
+        core_select(func.min(e.c.occurred_at))
+        .where(
+            e.c.repo_id == failing.c.repo_id,
+            *_until(e.c.occurred_at, as_of),
+            failing.c.collected_at.is_(None) | (e.c.occurred_at > failing.c.collected_at),
+        )
+        .scalar_subquery()
+    )
+    latest, run = e.alias("latest"), table(CollectionRun)
+    return (
+        core_select(
+            failing.c.repo_id,
+            latest.c.kind,
+            latest.c.message,
+            since.label("since"),
+            failing.c.error_at,
+            failing.c.collected_at,
+            run.c.kind.label("job"),
+        )
+        .join(
+            latest,
+            and_(latest.c.repo_id == failing.c.repo_id, latest.c.occurred_at == failing.c.error_at),
+        )
+        .join(run, run.c.id == latest.c.run_id, isouter=True)
+        .order_by(failing.c.repo_id, latest.c.id.desc())
+    )
+
+
+def _last_collected(repo_id: Any, as_of: datetime | None, metric: str | None) -> Any:
+    """The newest collected observation time of the repo: a descending seek of the observation
+    key for *metric*, or the newest of one such seek per metric when *metric* is ``None``."""
+    if metric is not None:
+        return _newest_collected(repo_id, metric, as_of)
+    metrics = literal_rows(list(METRICS), "metric", String())
+    newest = _newest_collected(repo_id, metrics.c.metric, as_of)
+    return core_select(func.max(newest)).select_from(metrics).scalar_subquery()
+
+
+def _newest_collected(repo_id: Any, metric: Any, as_of: datetime | None) -> Any:
+    o = table(Observation)
+    return (
+        core_select(o.c.observed_at)
+        .where(
+            o.c.repo_id == repo_id,
+            o.c.metric == metric,
+            *_until(o.c.observed_at, as_of),
+            o.c.source == "collected",
+        )
+        .order_by(o.c.observed_at.desc())
+        .limit(1)
+        .correlate_except(o)  # the repo (and metric) two levels up, too
+        .scalar_subquery()
+    )
+
+
+def _until(column: Any, as_of: datetime | None) -> list[ColumnElement[bool]]:
+    return [] if as_of is None else [column <= as_of]

@@ -1,0 +1,82 @@
+"""The one failing-repo rule (store/failing.py) that ``status`` and reports share, and the aware
+UTC times its aggregates come back as."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from monitor.ids import RepoId
+from monitor.store import series
+from monitor.store.db import Database
+from monitor.store.failing import failing_repos
+from monitor.store.series import ObservationIn
+
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def session(database: Database) -> Iterator[Session]:
+    with database.session() as session:
+        yield session
+
+
+@pytest.fixture
+def repo_id(session: Session) -> int:
+    repo = series.sync_projects(session, [("p", [RepoId("github", "o", "n")])])["github:o/n"]
+    assert repo.id is not None
+    return repo.id
+
+
+def _fail(session: Session, repo_id: int, at: datetime, kind: str = "unavailable") -> None:
+    run_id = series.start_run(session, "collect", started_at=at)
+    series.record_repo_error(session, run_id, repo_id, kind, f"{kind} at {at}", occurred_at=at)
+
+
+def _collect(session: Session, repo_id: int, at: datetime, metric: str = "stars") -> None:
+    series.write_observations(session, [ObservationIn(repo_id, metric, at, 1)])
+
+
+def test_a_repo_whose_error_is_newer_than_its_collection_is_failing_since_the_first_error(
+    session: Session, repo_id: int
+) -> None:
+    _collect(session, repo_id, T0)
+    _fail(session, repo_id, T0 + HOUR)
+    _fail(session, repo_id, T0 + 2 * HOUR, "not_found")
+    [found] = failing_repos(session, [repo_id])
+    assert (found.kind, found.since, found.last_error_at, found.last_collected_at, found.job) == (
+        "not_found", T0 + HOUR, T0 + 2 * HOUR, T0, "collect"
+    )
+
+
+def test_a_repo_collected_after_its_error_is_not_failing(session: Session, repo_id: int) -> None:
+    _fail(session, repo_id, T0)
+    _collect(session, repo_id, T0 + HOUR)
+    assert failing_repos(session, [repo_id]) == []
+
+
+def test_as_of_ignores_what_happened_later(session: Session, repo_id: int) -> None:
+    _fail(session, repo_id, T0)
+    _collect(session, repo_id, T0 + HOUR)
+    assert [f.repo_id for f in failing_repos(session, [repo_id], T0 + HOUR / 2)] == [repo_id]
+
+
+def test_without_a_metric_a_collection_of_any_metric_counts(
+    session: Session, repo_id: int
+) -> None:
+    _fail(session, repo_id, T0)
+    _collect(session, repo_id, T0 + HOUR, metric="forks")
+    assert [f.repo_id for f in failing_repos(session, [repo_id])] == [repo_id]  # by stars
+    assert failing_repos(session, [repo_id], metric=None) == []
+
+
+def test_the_times_computed_in_sql_come_back_aware_utc(session: Session, repo_id: int) -> None:
+    _collect(session, repo_id, T0)
+    _fail(session, repo_id, T0 + HOUR)
+    [found] = failing_repos(session, [repo_id], metric=None)
+    for at in (found.since, found.last_error_at, found.last_collected_at):
+        assert at is not None and at.utcoffset() == timedelta(0)

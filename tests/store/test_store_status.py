@@ -1,0 +1,53 @@
+"""What ``status`` reads from the store: times computed in SQL (max, coalesce, window
+subqueries) come back aware UTC on every backend, like the columns they come from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from monitor.store import daemon, series
+from monitor.store import status as store
+from monitor.store.db import Database
+from monitor.store.runs import JOBS
+from monitor.store.series import RunPlatformIn
+
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def session(database: Database) -> Iterator[Session]:
+    with database.session() as session:
+        run_id = series.start_run(session, "collect", started_at=T0)
+        series.finish_run(session, run_id, "ok", [RunPlatformIn("github", 3, 10, 50, T0 + HOUR)],
+                          finished_at=T0 + HOUR)
+        yield session
+
+
+def _aware(at: datetime | None) -> bool:
+    return at is not None and at.utcoffset() == timedelta(0)
+
+
+def test_the_newest_success_comes_back_aware(session: Session) -> None:
+    assert store.last_successes(session, JOBS) == {"collect": T0 + HOUR}
+    assert _aware(store.last_successes(session, JOBS)["collect"])
+
+
+def test_the_newest_run_comes_back_aware(session: Session) -> None:
+    run = store.last_runs(session, JOBS)["collect"]
+    assert (run.started_at, run.finished_at, run.requests) == (T0, T0 + HOUR, 3)
+    assert _aware(run.started_at) and _aware(run.finished_at)
+
+
+def test_a_budget_comes_back_with_aware_times(session: Session) -> None:
+    [budget] = store.budgets(session)
+    assert (budget.platform, budget.as_of, budget.reset_at) == ("github", T0 + HOUR, T0 + HOUR)
+    assert _aware(budget.as_of) and _aware(budget.reset_at)
+
+
+def test_the_latest_run_start_comes_back_aware(session: Session) -> None:
+    assert _aware(daemon.last_run_started(session, "collect"))
