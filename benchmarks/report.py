@@ -58,7 +58,7 @@ def _layout(repos: int) -> list[tuple[str, list[RepoId], tuple[str, ...]]]:
     index = 0
     while index < repos:
         n = len(projects)
-        groups = ("china",) if n % 3 == 0 else ("us",) if n % 3 == 1 else ("eu",)
+        groups: tuple[str, ...] = ("china",) if n % 3 == 0 else ("us",) if n % 3 == 1 else ("eu",)
         if n == 5:
             groups = ("china", "us")
         name = f"project-{n:05d}"
@@ -150,7 +150,7 @@ def _observations(
 ) -> None:
     base = 100 + (repo_id * 7919) % 50_000
     slope = 1 + repo_id % 40
-    rows = []
+    rows: list[tuple[int, str, str, int, str]] = []
     for m, metric in enumerate(METRICS):
         scale = (1, 0.3, 0.05, 0.02, 0.01, 0.03, 0.005)[m]
         if metric == "stars":
@@ -242,7 +242,7 @@ def main() -> None:
         return
 
     def store(years: int) -> Path:
-        path = args.cache / f"report-1000x{years}y.db"
+        path: Path = args.cache / f"report-1000x{years}y.db"
         if not path.exists():
             build(path, 1000, years)
         return path

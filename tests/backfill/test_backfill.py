@@ -7,6 +7,7 @@ independently, from those times and the platform's calendar.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,7 +39,8 @@ def series(monitor: Monitor, repo: str, metric: str = "stars") -> list[tuple[dat
 
 def fake_repo(monitor: Monitor, repo: str) -> FakeRepo:
     platform, full = repo.split(":")
-    return getattr(monitor.fake, platform).repo(full)
+    found: FakeRepo = getattr(monitor.fake, platform).repo(full)
+    return found
 
 
 def github_pages(monitor: Monitor) -> list[str]:
@@ -158,7 +160,7 @@ def test_a_refused_history_keeps_collected_data_and_says_why(monitor: Monitor) -
     assert [o.status for o in summary.outcomes] == ["refused", "complete"]
     assert "404" in (summary.outcomes[0].reason or "")
     with monitor.database.session() as session:
-        repo = session.exec(Repo.__table__.select().where(  # type: ignore[attr-defined]
+        repo: Any = session.exec(Repo.__table__.select().where(  # type: ignore[attr-defined]
             Repo.config_key == "github:acme/rocket")).one()
         state = get_state(session, repo.id, "stars")
         assert state is not None and "404" in (state.refused_reason or "")

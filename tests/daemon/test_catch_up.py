@@ -68,10 +68,12 @@ def test_overdue(spec: str, last_run: datetime | None, expected: bool) -> None:
 
 
 def test_catch_up_runs_each_missed_job_once() -> None:
-    last = {"collect": NOW - timedelta(days=3), "backfill": NOW - timedelta(hours=1)}
+    last: dict[str, datetime | None] = {
+        "collect": NOW - timedelta(days=3), "backfill": NOW - timedelta(hours=1)}
     assert catch_up(SCHEDULE, last, NOW) == ["collect"]
     assert catch_up(SCHEDULE, {}, NOW) == ["collect", "backfill"]
-    recent = {"collect": NOW - timedelta(minutes=5), "backfill": NOW - timedelta(hours=1)}
+    recent: dict[str, datetime | None] = {
+        "collect": NOW - timedelta(minutes=5), "backfill": NOW - timedelta(hours=1)}
     assert catch_up(SCHEDULE, recent, NOW) == []
 
 

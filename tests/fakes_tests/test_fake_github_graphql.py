@@ -25,7 +25,9 @@ fragment RepoFields on Repository {
 """
 
 
-def post(client: httpx.Client, fake: FakeServer, body: dict, headers=TOKEN) -> httpx.Response:  # type: ignore[no-untyped-def]
+def post(
+    client: httpx.Client, fake: FakeServer, body: dict[str, object], headers: dict[str, str] = TOKEN
+) -> httpx.Response:
     return client.post(fake.github_graphql_url, json=body, headers=headers)
 
 
