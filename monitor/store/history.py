@@ -40,7 +40,7 @@ from sqlmodel import Session, col, select
 
 from monitor.store.db import atomic, dialect_insert
 from monitor.store.models import METRICS, BackfillStateRow, HistoryPage, Observation, utcnow
-from monitor.store.sql import chunked, table
+from monitor.store.sql import ROWS_PER_INSERT, chunked, table
 
 __all__ = [
     "BackfillState",
@@ -55,10 +55,6 @@ __all__ = [
     "save_state",
     "states",
 ]
-
-# Observations per INSERT: five columns a row, far below SQLite's 32766 bound parameters.
-_CHUNK = 1000
-
 
 @dataclass(frozen=True, slots=True)
 class StoredPage:
@@ -261,7 +257,7 @@ def replace_backfill(
         conn.execute(
             delete(o).where(o.c.repo_id == repo_id, o.c.metric == metric, o.c.source == "backfill")
         )
-        for chunk in chunked(rows, _CHUNK):
+        for chunk in chunked(rows, ROWS_PER_INSERT):
             conn.execute(insert(o).values(chunk))
     return len(points)
 

@@ -34,7 +34,7 @@ from monitor.store.runs import (
     record_repo_error,
     start_run,
 )
-from monitor.store.sql import chunked, table
+from monitor.store.sql import ROWS_PER_INSERT, chunked, table
 
 __all__ = [
     "ExportRow",
@@ -59,10 +59,6 @@ __all__ = [
     "values_at",
     "write_observations",
 ]
-
-# Rows per INSERT statement: well under SQLite's 32766 bound parameters at five columns a row.
-_CHUNK = 1000
-
 
 @dataclass(frozen=True, slots=True)
 class ObservationIn:
@@ -235,7 +231,7 @@ def write_observations(session: Session, rows: Iterable[ObservationIn]) -> int:
     """
     inserted = 0
     with atomic(session):
-        for chunk in chunked((asdict(row) for row in rows), _CHUNK):
+        for chunk in chunked((asdict(row) for row in rows), ROWS_PER_INSERT):
             stmt = dialect_insert(session, Observation).values(chunk).on_conflict_do_nothing()
             stmt = stmt.returning(table(Observation).c.repo_id)
             inserted += len(session.exec(stmt).all())
@@ -330,7 +326,7 @@ def upsert_release_rows(session: Session, rows: Iterable[tuple[int, ReleaseIn]])
     if not values:
         return 0
     with atomic(session):
-        for chunk in chunked(values, _CHUNK):
+        for chunk in chunked(values, ROWS_PER_INSERT):
             stmt = dialect_insert(session, Release).values(chunk)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["repo_id", "tag"],

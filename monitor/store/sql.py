@@ -14,12 +14,15 @@ from typing import Any, TypeVar
 from sqlalchemy import Subquery, Table, literal, union_all
 from sqlalchemy import select as core_select
 
-__all__ = ["CHUNK", "chunked", "literal_rows", "table"]
+__all__ = ["CHUNK", "ROWS_PER_INSERT", "chunked", "literal_rows", "table"]
 
 T = TypeVar("T")
 
 #: Repo ids per ``IN`` list: far below the bound-parameter limits of SQLite and PostgreSQL.
 CHUNK = 500
+
+#: Rows per multi-row INSERT: at five columns a row, well under SQLite's 32766 bound parameters.
+ROWS_PER_INSERT = 1000
 
 
 def table(model: Any) -> Table:
