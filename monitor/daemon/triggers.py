@@ -2,8 +2,10 @@
 
 Every function here is pure given ``now``, so the decisions are tested with a fixed clock:
 
-- :func:`make_trigger`: ``30s/15m/6h/1d`` → an ``IntervalTrigger``; a 5-field cron →
-  ``CronTrigger.from_crontab``; both in the configured time zone, with a bounded jitter.
+- :func:`make_trigger`: ``30s/15m/6h/1d`` → an ``IntervalTrigger``; a 5-field cron → read as
+  standard crontab by :func:`monitor.config.cron.cron_trigger` (``0`` and ``7`` are Sunday; never
+  APScheduler 3's ``from_crontab``, which counts ``0`` as Monday); both in the configured time
+  zone, with a bounded jitter.
 - :func:`last_due`: a cron's latest fire at or before ``now``, asked of that same trigger, so
   what the daemon fires and what catch-up thinks it should have fired cannot disagree.
 - :func:`overdue`: a job missed while the daemon was down runs once on start (not once per
@@ -20,9 +22,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from monitor.config.cron import cron_trigger
 from monitor.config.settings import Schedule, parse_duration
 from monitor.reports.model import Period
 from monitor.reports.period import FOLDERS, PeriodKind, default_end, period_ending
@@ -70,9 +72,7 @@ def make_trigger(spec: str, timezone: str, *, jitter: bool = True) -> Any:
     seconds = interval_of(spec)
     if seconds is not None:
         return IntervalTrigger(seconds=seconds, timezone=zone, jitter=spread)
-    trigger = CronTrigger.from_crontab(spec, timezone=zone)
-    trigger.jitter = spread  # from_crontab takes no jitter; the trigger reads this attribute
-    return trigger
+    return cron_trigger(spec, timezone, jitter=spread)
 
 
 def last_due(spec: str, timezone: str, now: datetime) -> datetime | None:
