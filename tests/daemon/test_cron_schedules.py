@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from monitor.config.settings import Schedule
-from monitor.daemon.triggers import last_due, make_trigger, missing_report, overdue
+from monitor.daemon.triggers import last_due, make_trigger, missed_reports, overdue
 
 # Friday 27 November 2026, 04:40 UTC.
 NOW = datetime(2026, 11, 27, 4, 40, tzinfo=UTC)
@@ -137,20 +137,54 @@ def _write(reports: Path, key: str) -> None:
     (reports / "weekly" / f"{key}.html").write_text("<html></html>")
 
 
-def test_catch_up_after_weeks_down_renders_the_latest_missed_week_once(tmp_path: Path) -> None:
-    # Down from Tuesday 3 November (W45) to Monday 30 November 2026, 08:30 in Berlin.
+def test_catch_up_after_weeks_down_renders_each_missed_week_once(tmp_path: Path) -> None:
+    # Down from Tuesday 3 November (W45) to Monday 30 November 2026, 08:30 in Berlin: the
+    # Monday runs for W45, W46, W47 and W48 all fell while it was down.
     schedule = Schedule(weekly_report="0 8 * * 1", timezone="Europe/Berlin")
     reports = tmp_path / "reports"
     _write(reports, "2026-W44")
     data_since = datetime(2026, 1, 1, tzinfo=UTC)
+    down_since = datetime(2026, 11, 3, 12, tzinfo=UTC)
     now = datetime(2026, 11, 30, 7, 30, tzinfo=UTC)
-    found = missing_report("week", schedule, "weekly_report", reports, data_since, now)
-    # One report on start: the week the last Monday run covers (W48), not W45-W47 one by one.
-    assert found is not None and found.key == "2026-W48"
-    _write(reports, found.key)
+    missed = missed_reports("week", schedule, "weekly_report", reports, data_since, now,
+                            down_since)
+    assert [p.key for p in missed] == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
+    for period in missed:
+        _write(reports, period.key)
     for later in (now, now + timedelta(days=3), now + timedelta(days=6, hours=23)):
-        assert missing_report("week", schedule, "weekly_report", reports, data_since,
-                              later) is None
+        assert missed_reports("week", schedule, "weekly_report", reports, data_since,
+                              later, down_since) == []
+
+
+def test_a_report_whose_run_came_before_the_daemon_went_down_is_not_missed(
+    tmp_path: Path,
+) -> None:
+    # W44's run was Monday 2 November 08:00 Berlin; the daemon was alive until the 3rd, and
+    # chose not to keep W44's files (deleted by hand): catch-up does not bring it back.
+    schedule = Schedule(weekly_report="0 8 * * 1", timezone="Europe/Berlin")
+    down_since = datetime(2026, 11, 3, 12, tzinfo=UTC)
+    now = datetime(2026, 11, 10, 9, tzinfo=UTC)
+    missed = missed_reports("week", schedule, "weekly_report", tmp_path, datetime(2026, 1, 1,
+                            tzinfo=UTC), now, down_since)
+    assert [p.key for p in missed] == ["2026-W45"]
+
+
+def test_a_first_start_renders_only_the_latest_missing_period(tmp_path: Path) -> None:
+    schedule = Schedule(weekly_report="0 8 * * 1", timezone="Europe/Berlin")
+    now = datetime(2026, 11, 30, 7, 30, tzinfo=UTC)
+    missed = missed_reports("week", schedule, "weekly_report", tmp_path,
+                            datetime(2020, 1, 1, tzinfo=UTC), now, None)
+    assert [p.key for p in missed] == ["2026-W48"]
+
+
+def test_a_run_just_after_the_period_end_counts_when_down_before_it(tmp_path: Path) -> None:
+    # Down on Sunday 8 November 23:00 Berlin, before W45's Monday 08:00 run: W45 was missed.
+    schedule = Schedule(weekly_report="0 8 * * 1", timezone="Europe/Berlin")
+    down_since = datetime(2026, 11, 8, 22, tzinfo=UTC)
+    now = datetime(2026, 11, 12, tzinfo=UTC)
+    missed = missed_reports("week", schedule, "weekly_report", tmp_path,
+                            datetime(2026, 1, 1, tzinfo=UTC), now, down_since)
+    assert [p.key for p in missed] == ["2026-W45"]
 
 
 def test_a_fixed_time_in_the_repeated_hour_fires_once() -> None:
