@@ -66,16 +66,18 @@ def parse_duration(text: str) -> int:
 
 
 def _schedule(text: str) -> str:
-    """An interval or a 5-field cron expression, checked now rather than at 3 a.m."""
+    """An interval or a standard 5-field crontab, checked now rather than at 3 a.m., by the
+    very function the daemon builds its trigger with (:func:`monitor.config.cron.cron_trigger`).
+    """
     if _DURATION.match(text):
         parse_duration(text)
         return text.strip()
-    from apscheduler.triggers.cron import CronTrigger
+    from monitor.config.cron import cron_trigger  # APScheduler is loaded only for a cron
 
     if len(text.split()) != 5:
         raise ValueError(f"expected an interval (30s, 15m, 6h, 1d) or a 5-field cron, got {text!r}")
     try:
-        CronTrigger.from_crontab(text)
+        cron_trigger(text)
     except ValueError as exc:
         raise ValueError(f"bad cron expression {text!r}: {exc}") from None
     return text.strip()

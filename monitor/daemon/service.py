@@ -42,7 +42,7 @@ from monitor.daemon.triggers import (
     catch_up,
     interval_of,
     make_trigger,
-    missing_report,
+    missed_reports,
 )
 from monitor.errors import ConfigError, MonitorError
 from monitor.instants import iso_z
@@ -85,6 +85,7 @@ class Daemon:
         self.scheduler: AsyncIOScheduler | None = None
         self._signature: Signature = ()
         self._config_error: str | None = None
+        self._down_since: datetime | None = None  # the previous daemon's last heartbeat
         self._busy = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stop = asyncio.Event()
@@ -120,7 +121,7 @@ class Daemon:
         self._stop, self._wake, self._busy = asyncio.Event(), asyncio.Event(), asyncio.Lock()
         with self.database.session(write=True) as session:
             interrupted = interrupt_unfinished_runs(session)
-            record.mark_started(session)
+            self._down_since = record.mark_started(session)
         log.info(
             "daemon.started home=%s database=%s repos=%d interrupted_runs=%d",
             self.settings.home, self.database.url, len(self.tracked.repos()), interrupted,
@@ -243,13 +244,14 @@ class Daemon:
             )
         if start:
             for job, kind in REPORT_KINDS.items():
-                period = missing_report(kind, schedule, job, self.settings.reports_dir,
-                                        first_data, now)
-                if period is not None:
+                missed = missed_reports(kind, schedule, job, self.settings.reports_dir,
+                                        first_data, now, self._down_since)
+                for order, period in enumerate(missed):  # oldest first, each once
                     log.info("report.catch_up job=%s period=%s", job, period.key)
                     self.scheduler.add_job(
-                        self._job, args=(job, period), id=f"{job}.catch_up",
-                        name=f"{job}.catch_up", next_run_time=now + timedelta(seconds=2),
+                        self._job, args=(job, period), id=f"{job}.catch_up.{period.key}",
+                        name=f"{job}.catch_up",
+                        next_run_time=now + timedelta(seconds=2, microseconds=order),
                         replace_existing=True,
                     )
         await self._write_jobs()

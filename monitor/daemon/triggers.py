@@ -2,14 +2,16 @@
 
 Every function here is pure given ``now``, so the decisions are tested with a fixed clock:
 
-- :func:`make_trigger`: ``30s/15m/6h/1d`` → an ``IntervalTrigger``; a 5-field cron →
-  ``CronTrigger.from_crontab``; both in the configured time zone, with a bounded jitter.
+- :func:`make_trigger`: ``30s/15m/6h/1d`` → an ``IntervalTrigger``; a 5-field cron → read as
+  standard crontab by :func:`monitor.config.cron.cron_trigger` (``0`` and ``7`` are Sunday; never
+  APScheduler 3's ``from_crontab``, which counts ``0`` as Monday); both in the configured time
+  zone, with a bounded jitter.
 - :func:`last_due`: a cron's latest fire at or before ``now``, asked of that same trigger, so
   what the daemon fires and what catch-up thinks it should have fired cannot disagree.
 - :func:`overdue`: a job missed while the daemon was down runs once on start (not once per
   missed slot): when its last run started before the trigger's last due time.
-- :func:`missing_report`: the report period the last scheduled report run should have written,
-  if its files are missing and the store held data by the end of that period.
+- :func:`missed_reports`: the report periods whose runs fell while the daemon was down, each
+  rendered once on start if its files are missing and the store held data by its end.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from monitor.config.cron import cron_trigger
 from monitor.config.settings import Schedule, parse_duration
 from monitor.reports.model import Period
-from monitor.reports.period import FOLDERS, PeriodKind, default_end, period_ending
+from monitor.reports.period import FOLDERS, PeriodKind, default_end, period_ending, previous
 
 __all__ = [
     "REPORT_KINDS",
@@ -34,6 +36,7 @@ __all__ = [
     "jitter_for",
     "last_due",
     "make_trigger",
+    "missed_reports",
     "missing_report",
     "overdue",
     "report_exists",
@@ -67,9 +70,7 @@ def make_trigger(spec: str, timezone: str, *, jitter: bool = True) -> Any:
     seconds = interval_of(spec)
     if seconds is not None:
         return IntervalTrigger(seconds=seconds, timezone=zone, jitter=spread)
-    trigger = CronTrigger.from_crontab(spec, timezone=zone)
-    trigger.jitter = spread  # from_crontab takes no jitter; the trigger reads this attribute
-    return trigger
+    return cron_trigger(spec, timezone, jitter=spread)
 
 
 def last_due(spec: str, timezone: str, now: datetime) -> datetime | None:
@@ -125,6 +126,10 @@ def report_exists(reports_dir: Path, period: Period) -> bool:
     )
 
 
+#: At most this many missed periods of one kind are rendered on start (a year of weeks).
+MAX_CATCH_UP = 53
+
+
 def missing_report(
     kind: PeriodKind,
     schedule: Schedule,
@@ -133,22 +138,52 @@ def missing_report(
     first_data: datetime | None,
     now: datetime,
 ) -> Period | None:
-    """The period whose report the daemon missed while it was down, or None.
+    """The newest period whose report is missing (see :func:`missed_reports`), or None."""
+    missed = missed_reports(kind, schedule, job, reports_dir, first_data, now)
+    return missed[-1] if missed else None
 
-    That is the last complete period as of the report job's latest due time (for an interval
-    schedule: as of *now*); None when its report exists, or when the store held no data by the
-    end of that period (nothing to report: a fresh install does not render empty history).
+
+def missed_reports(
+    kind: PeriodKind,
+    schedule: Schedule,
+    job: str,
+    reports_dir: Path,
+    first_data: datetime | None,
+    now: datetime,
+    down_since: datetime | None = None,
+) -> list[Period]:
+    """The periods whose reports the daemon missed while it was down, oldest first.
+
+    The newest is the last complete period as of the report job's latest due time (for an
+    interval schedule: as of *now*). Older ones count when their own report run fell after
+    *down_since* (the daemon's last sign of life before this start), so a daemon down for a
+    month renders each of the month's weeks once; with no such instant only the newest counts.
+    A period is left out when its report exists or the store held no data by its end (a fresh
+    install does not render empty history); at most :data:`MAX_CATCH_UP` periods.
     """
     spec = getattr(schedule, job)
     due = last_due(spec, schedule.timezone, now) if interval_of(spec) is None else now
     if due is None:
-        return None
+        return []
+    missed: list[Period] = []
     period = period_ending(kind, default_end(due))
-    if first_data is None or first_data >= period.end:
-        return None
-    if report_exists(reports_dir, period):
-        return None
-    return period
+    for _ in range(MAX_CATCH_UP):
+        if first_data is None or first_data >= period.end:
+            break
+        if not report_exists(reports_dir, period):
+            missed.append(period)
+        period = previous(period)
+        if down_since is None or _run_for(spec, schedule.timezone, period) <= down_since:
+            break
+    return missed[::-1]
+
+
+def _run_for(spec: str, timezone: str, period: Period) -> datetime:
+    """When the report job renders *period*: its first fire after the period ends."""
+    if interval_of(spec) is not None:
+        return period.end
+    fire = make_trigger(spec, timezone, jitter=False).get_next_fire_time(None, period.end)
+    return period.end if fire is None else fire.astimezone(UTC)
 
 
 def catch_up(

@@ -27,11 +27,17 @@ __all__ = [
 ]
 
 
-def mark_started(session: Session, now: datetime | None = None) -> None:
-    """This process now holds the home: pid, host, start and heartbeat, no error yet."""
+def mark_started(session: Session, now: datetime | None = None) -> datetime | None:
+    """This process now holds the home: pid, host, start and heartbeat, no error yet.
+
+    Returns the previous daemon's last sign of life (its last heartbeat), None on a first run:
+    what it missed while down is what fell after that instant.
+    """
     moment = now or utcnow()
     with atomic(session):
-        row = session.get(DaemonRecord, 1) or DaemonRecord(
+        existing = session.get(DaemonRecord, 1)
+        last_alive = existing.heartbeat_at if existing is not None else None
+        row = existing or DaemonRecord(
             id=1, pid=0, host="", started_at=moment, heartbeat_at=moment
         )
         row.pid = os.getpid()
@@ -42,6 +48,7 @@ def mark_started(session: Session, now: datetime | None = None) -> None:
         row.config_error = None
         row.config_error_at = None
         session.add(row)
+    return last_alive
 
 
 def touch(session: Session, now: datetime | None = None) -> None:

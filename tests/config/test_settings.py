@@ -184,3 +184,16 @@ def test_empty_token_variable_means_anonymous(tmp_path: Path) -> None:
     settings = load_settings(tmp_path, {"GITHUB_TOKEN": "", "GITEE_TOKEN": ""})
     assert (settings.github_token, settings.gitee_token) == (None, None)
 
+
+
+@pytest.mark.parametrize("weekdays", ["0", "7", "1-5", "mon-fri", "5-7", "*/2", "0,6", "Sun"])
+def test_cron_weekdays_of_standard_crontab_are_accepted(tmp_path: Path, weekdays: str) -> None:
+    home = home_with(tmp_path, f'[schedule]\nweekly_report = "0 8 * * {weekdays}"\n')
+    assert load_settings(home, {}).schedule.weekly_report == f"0 8 * * {weekdays}"
+
+
+@pytest.mark.parametrize("weekdays", ["8", "fri-mon", "5-2", "1-", "mon/x", "funday", "*/0"])
+def test_bad_cron_weekday_has_line(tmp_path: Path, weekdays: str) -> None:
+    message = settings_error(tmp_path, f'[schedule]\n\nweekly_report = "0 8 * * {weekdays}"\n')
+    assert message.startswith(where(tmp_path, 3) + "schedule.weekly_report: bad cron expression")
+    assert "day of week" in message
