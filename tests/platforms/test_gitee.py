@@ -36,8 +36,10 @@ def run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     return asyncio.run(make())
 
 
-def target(text: str, *, contributors: bool = True) -> RepoTarget:
-    return RepoTarget(RepoId.parse(text), want_contributors=contributors)
+def target(
+    text: str, *, contributors: bool = True, known: frozenset[str] = frozenset(),
+) -> RepoTarget:
+    return RepoTarget(RepoId.parse(text), want_contributors=contributors, known_releases=known)
 
 
 def repo_body(owner: str, name: str, **extra: Any) -> dict[str, Any]:
@@ -327,7 +329,8 @@ def test_release_count_and_latest_from_one_small_page(router: respx.MockRouter) 
         200, json=[release(9)], headers={"total_count": "42", "total_page": "42"}
     )
 
-    [result], made = run(lambda: fetch([target("gitee:o/r")]))
+    stored = frozenset({"v9", *(f"older-{i}" for i in range(41))})  # by earlier cycles
+    [result], made = run(lambda: fetch([target("gitee:o/r", known=stored)]))
 
     snap = result.snapshot
     assert snap is not None and snap.metrics["releases"] == 42
