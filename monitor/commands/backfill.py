@@ -270,7 +270,8 @@ async def _all_releases(
     database: Database, platform: Platform, target: RepoTarget, row: Repo,
     allowance: _Allowance,
 ) -> None:
-    """Every release, once per repo (collect keeps the recent ones current afterwards)."""
+    """Every release, once per repo (each collection then reads the list back to the stored
+    tags); once stored, :func:`_releases_behind` has the releases series rebuilt."""
     with database.session() as session:
         if (state := get_state(session, _id(row), "releases")) and state.complete:
             return

@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -276,7 +276,7 @@ class Gitee(HttpPlatform):
             every = [gitee_json.release(item, web) for item in await self._list_all(path, params)]
             return len(every), tuple(by_publication(every))
 
-        async def pages() -> AsyncIterator[list[Release]]:
+        async def pages() -> AsyncGenerator[list[Release], None]:
             page = 0
             while True:
                 page += 1

@@ -23,7 +23,7 @@ import asyncio
 import logging
 import re
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -282,7 +282,7 @@ class GitHub(HttpPlatform):
         ):
             return result
 
-        async def pages(full: RepoSnapshot) -> AsyncIterator[list[Release]]:
+        async def pages(full: RepoSnapshot) -> AsyncGenerator[list[Release], None]:
             after: str | None = cursor
             while after is not None:
                 payload = {"query": gql.RELEASES_QUERY,
@@ -328,7 +328,9 @@ class GitHub(HttpPlatform):
                 found.setdefault(release.tag, release)
         return by_publication(found.values())
 
-    async def _release_pages(self, target: RepoTarget, path: str) -> AsyncIterator[list[Release]]:
+    async def _release_pages(
+        self, target: RepoTarget, path: str,
+    ) -> AsyncGenerator[list[Release], None]:
         """The published releases of each page of 100, newest created first, following Link."""
         reply = await self._get(target, path, {"per_page": PAGE_SIZE})
         yield _published(rest.release_list(reply, target))

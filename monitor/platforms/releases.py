@@ -15,7 +15,7 @@ count can only make reading stop early, never go on for ever.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncGenerator, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 
 from monitor.platforms.base import Release
@@ -46,7 +46,7 @@ async def read_back(
     first: Iterable[Release],
     total: int | None,
     known: Collection[str],
-    pages: AsyncIterator[Sequence[Release]],
+    pages: AsyncGenerator[Sequence[Release], None],
 ) -> tuple[Release, ...]:
     """The releases of *first*, then of each of *pages* until :func:`settled` (or the list
     ends), each tag once, newest publication first. *pages* is only awaited while needed, so
@@ -54,12 +54,15 @@ async def read_back(
     seen: dict[str, Release] = {}
     for release in first:
         seen.setdefault(release.tag, release)
-    while not settled(seen.keys(), known, total):
-        page = await anext(pages, None)
-        if page is None:
-            break
-        for release in page:
-            seen.setdefault(release.tag, release)
+    try:
+        while not settled(seen.keys(), known, total):
+            page = await anext(pages, None)
+            if page is None:
+                break
+            for release in page:
+                seen.setdefault(release.tag, release)
+    finally:
+        await pages.aclose()  # a page left unread is never asked for
     return tuple(by_publication(seen.values()))
 
 

@@ -4,7 +4,7 @@ rules: when to stop, what comes back, and that no page is asked for when none is
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from datetime import UTC, datetime, timedelta
 
 from monitor.platforms.base import Release
@@ -47,8 +47,10 @@ def test_a_deleted_known_release_never_keeps_reading() -> None:
     assert settled({"b"}, {"a", "b", "gone"}, 2)
 
 
-def pages_of(*pages: Sequence[Release], asked: list[int]) -> AsyncIterator[Sequence[Release]]:
-    async def gen() -> AsyncIterator[Sequence[Release]]:
+def pages_of(
+    *pages: Sequence[Release], asked: list[int],
+) -> AsyncGenerator[Sequence[Release], None]:
+    async def gen() -> AsyncGenerator[Sequence[Release], None]:
         for i, page in enumerate(pages):
             asked.append(i)
             yield page
