@@ -291,7 +291,11 @@ class Gitee(HttpPlatform):
         return total, await read_back(first, total, known, pages())
 
     async def _contributors(self, base: str) -> int | None:
+        """The length of the (unpaged) list. An empty repo: ``[]`` as far as anyone shows (Gitee
+        documents nothing); a bodiless 204, GitHub's answer, would mean none just the same."""
         reply = await self._get(f"{base}/contributors", {"type": "authors"})
+        if reply.status == 204:
+            return 0
         self._check(reply)
         items = gitee_json.items(reply)
         total = reply.header_int("total_count")
