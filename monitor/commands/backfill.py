@@ -27,6 +27,8 @@ from datetime import UTC, date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
 from monitor.commands.plan import in_config_order, tracked_rows
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
@@ -47,7 +49,12 @@ from monitor.store.history import (
     save_state,
 )
 from monitor.store.models import Repo
-from monitor.store.series import ReleaseIn, release_times, upsert_releases
+from monitor.store.series import (
+    ReleaseIn,
+    release_series_behind,
+    release_times,
+    upsert_releases,
+)
 
 __all__ = ["BackfillSummary", "RepoBackfill", "backfill"]
 
@@ -186,7 +193,7 @@ async def _repo_backfill(
     if not state.complete:
         return RepoBackfill(repo_id, "partial", pages,
                             f"resumes at page {state.next_page} next run")
-    if changed or first:
+    if changed or first or _releases_behind(database, row):
         _rebuild(database, platform, row, now())
         return RepoBackfill(repo_id, "complete" if first else "updated", pages)
     return RepoBackfill(repo_id, "unchanged", pages)
@@ -263,7 +270,8 @@ async def _all_releases(
     database: Database, platform: Platform, target: RepoTarget, row: Repo,
     allowance: _Allowance,
 ) -> None:
-    """Every release, once per repo (collect keeps the recent ones current afterwards)."""
+    """Every release, once per repo (each collection then reads the list back to the stored
+    tags); once stored, :func:`_releases_behind` has the releases series rebuilt."""
     with database.session() as session:
         if (state := get_state(session, _id(row), "releases")) and state.complete:
             return
@@ -287,9 +295,24 @@ def _rebuild(database: Database, platform: Platform, row: Repo, now: datetime) -
         start = row.created_at.astimezone(zone).date() if row.created_at else None
         stars = daily_series(days, zone, now, start)
         replace_backfill(session, _id(row), "stars", stars)
-        release_days = count_by_day(release_times(session, _id(row)), zone)
-        replace_backfill(session, _id(row), "releases",
-                         daily_series(release_days, zone, now, start or first_day(stars, zone)))
+        _rebuild_releases(session, row, zone, now, start or first_day(stars, zone))
+
+
+def _rebuild_releases(
+    session: Session, row: Repo, zone: ZoneInfo, now: datetime, start: date | None,
+) -> None:
+    """Rewrite the releases series from the stored releases: the count published by the end
+    of each day, from *start* (the stars series' first day) on."""
+    release_days = count_by_day(release_times(session, _id(row)), zone)
+    replace_backfill(session, _id(row), "releases", daily_series(release_days, zone, now, start))
+
+
+def _releases_behind(database: Database, row: Repo) -> bool:
+    """Whether releases were stored since the releases series was last rebuilt (the list read
+    at last, over runs, or one collected after the series was written): the stars pages may
+    not have changed, yet the series must be rebuilt."""
+    with database.session() as session:
+        return release_series_behind(session, _id(row))
 
 
 def _id(row: Repo) -> int:

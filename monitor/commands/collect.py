@@ -40,6 +40,7 @@ from monitor.store.series import (
     last_observed_by_repo,
     record_identity,
     record_repo_error,
+    release_tags,
     start_run,
     upsert_release_rows,
     write_observations,
@@ -109,6 +110,7 @@ async def collect(
     with database.session(write=True) as session:
         rows = tracked_rows(session, tracked, wanted)
         contributors_seen = last_observed_by_repo(session, "contributors")
+        known_releases = release_tags(session, [row.id for _, row in rows if row.id is not None])
         run_id = start_run(session, "collect", started)
     fresh_after = started - timedelta(seconds=settings.contributors_every)
 
@@ -116,7 +118,8 @@ async def collect(
     for repo_id, row in rows:
         assert row.id is not None
         seen = contributors_seen.get(row.id)
-        target = RepoTarget(repo_id, row.platform_id, seen is None or seen <= fresh_after)
+        target = RepoTarget(repo_id, row.platform_id, seen is None or seen <= fresh_after,
+                            known_releases.get(row.id, frozenset()))
         plan.setdefault(repo_id.platform, []).append((target, row))
 
     cache = StoreCache.load(database)

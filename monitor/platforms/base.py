@@ -48,6 +48,9 @@ class RepoTarget:
     repo: RepoId
     platform_id: int | None = None  # follow renames by id once known
     want_contributors: bool = True  # contributors are refreshed on their own, slower cadence
+    #: Tags of the releases already stored: the release list is read back until it meets them
+    #: (:mod:`monitor.platforms.releases`), so nothing published between collections is lost.
+    known_releases: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,9 @@ class RepoSnapshot:
     name: str
     created_at: datetime | None  # aware, UTC
     metrics: dict[str, int]
-    releases: tuple[Release, ...] = ()  # the most recent ones the platform gave cheaply
+    #: Published releases newest first, back to the ones the target knew (every one the first
+    #: time): what was published since the last collection is all here.
+    releases: tuple[Release, ...] = ()
 
     @property
     def renamed(self) -> bool:

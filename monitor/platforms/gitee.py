@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -67,6 +67,7 @@ from monitor.platforms.base import (
     ResponseCache,
 )
 from monitor.platforms.http import HttpClient, HttpPlatform, Reply
+from monitor.platforms.releases import by_publication, read_back
 
 __all__ = ["DEFAULT_CONCURRENCY", "Gitee", "is_throttling"]
 
@@ -173,8 +174,7 @@ class Gitee(HttpPlatform):
         base = gitee_json.repo_path(repo.repo.owner, repo.repo.name)
         items = await self._list_all(f"{base}/releases", {"direction": "desc"})
         web = self._web_url(repo.repo.owner, repo.repo.name)
-        found = [gitee_json.release(item, web) for item in items]
-        return gitee_json.newest_first(found)
+        return by_publication(gitee_json.release(item, web) for item in items)
 
     # -- star history ---------------------------------------------------------------------
 
@@ -221,7 +221,8 @@ class Gitee(HttpPlatform):
         try:
             async with asyncio.TaskGroup() as group:
                 prs = group.create_task(self._open_prs(base))
-                head = group.create_task(self._release_head(base, self._web_url(owner, name)))
+                head = group.create_task(self._release_head(
+                    base, self._web_url(owner, name), target.known_releases))
                 people = (
                     group.create_task(self._contributors(base))
                     if target.want_contributors else None
@@ -263,21 +264,38 @@ class Gitee(HttpPlatform):
         return await self._count(f"{base}/pulls", {"state": "open"})
 
     async def _release_head(
-        self, base: str, web: str
+        self, base: str, web: str, known: frozenset[str],
     ) -> tuple[int | None, tuple[Release, ...]]:
-        """The release count from one tiny page, and the newest release it shows."""
+        """The release count from one tiny page (``total_count``), and every release back to
+        the known ones: pages of 100 are read only when that page shows something new (without
+        a count, the whole list, which is then the count too)."""
         path, params = f"{base}/releases", {"direction": "desc"}
         reply = await self._page(path, params, page=1, per_page=1)
         total = reply.header_int("total_count")
-        items = gitee_json.items(reply)
         if total is None:
-            items = await self._list_all(path, params)
-            total = len(items)
-        releases = gitee_json.newest_first([gitee_json.release(item, web) for item in items])
-        return total, tuple(releases[:1])
+            every = [gitee_json.release(item, web) for item in await self._list_all(path, params)]
+            return len(every), tuple(by_publication(every))
+
+        async def pages() -> AsyncGenerator[list[Release], None]:
+            page = 0
+            while True:
+                page += 1
+                more = await self._page(path, params, page=page, per_page=PER_PAGE)
+                items = gitee_json.items(more)
+                yield [gitee_json.release(item, web) for item in items]
+                told = more.header_int("total_page")
+                if not items or (page >= told if told is not None else len(items) < PER_PAGE):
+                    return
+
+        first = [gitee_json.release(item, web) for item in gitee_json.items(reply)]
+        return total, await read_back(first, total, known, pages())
 
     async def _contributors(self, base: str) -> int | None:
+        """The length of the (unpaged) list. An empty repo: ``[]`` as far as anyone shows (Gitee
+        documents nothing); a bodiless 204, GitHub's answer, would mean none just the same."""
         reply = await self._get(f"{base}/contributors", {"type": "authors"})
+        if reply.status == 204:
+            return 0
         self._check(reply)
         items = gitee_json.items(reply)
         total = reply.header_int("total_count")

@@ -111,16 +111,6 @@ def release(item: Any, web: str) -> Release:
     )
 
 
-def newest_first(found: list[Release]) -> list[Release]:
-    """Sorted by time ourselves: the order Gitee lists in has changed before (asc default)."""
-    dated = sorted(
-        (r for r in found if r.published_at is not None),
-        key=lambda r: r.published_at or datetime.min.replace(tzinfo=UTC),
-        reverse=True,
-    )
-    return dated + [r for r in found if r.published_at is None]
-
-
 def most_telling(failed: ExceptionGroup[Exception]) -> Exception:
     """Of sibling failures, the spent budget wins: it changes what happens to other repos."""
     flat: list[Exception] = []

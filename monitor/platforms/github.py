@@ -23,7 +23,7 @@ import asyncio
 import logging
 import re
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +34,6 @@ import httpx
 
 from monitor.config.settings import Secret, Settings
 from monitor.errors import (
-    EmptyRepository,
     MalformedResponse,
     PlatformError,
     RateLimited,
@@ -53,6 +52,7 @@ from monitor.platforms.base import (
     ResponseCache,
 )
 from monitor.platforms.http import HttpClient, HttpPlatform, Reply
+from monitor.platforms.releases import PAGE_SIZE, by_publication, read_back, settled
 
 __all__ = ["GitHub"]
 
@@ -168,8 +168,10 @@ class GitHub(HttpPlatform):
         metrics["releases"] = rest.count(releases)
         if contributors is not None:
             metrics["contributors"] = contributors
-        latest = [r for r in rest.release_list(releases, target) if r is not None]
-        return replace(snapshot, metrics=metrics, releases=tuple(latest[:1]))
+        newest = _published(rest.release_list(releases, target))
+        found = await read_back(newest, metrics["releases"], target.known_releases,
+                                self._release_pages(target, f"repos/{full}/releases"))
+        return replace(snapshot, metrics=metrics, releases=found)
 
     def _file_by_id(self, reply: Reply, platform_id: int) -> None:
         """From the next cycle on the repo is asked for by id (a rename cannot lose it); file the
@@ -229,7 +231,11 @@ class GitHub(HttpPlatform):
             failure = Unavailable(f"github GraphQL: {type(exc).__name__}")
             return [RepoResult(t, error=failure) for t in chunk]
         errors = gql.alias_errors(body)
-        return [gql.repo_result(t, body["data"], errors, i) for i, t in enumerate(chunk)]
+        results = [gql.repo_result(t, body["data"], errors, i) for i, t in enumerate(chunk)]
+        return list(await asyncio.gather(*(
+            self._older_releases(result, gql.release_cursor(body["data"], i), cycle)
+            for i, result in enumerate(results)
+        )))
 
     async def _post_graphql(self, payload: dict[str, Any], give_back: Sequence[int]) -> Reply:
         """POST once more after a RATE_LIMITED answer: the HTTP layer then waits for a near
@@ -253,29 +259,45 @@ class GitHub(HttpPlatform):
     async def _with_contributors(
         self, batch: list[tuple[int, RepoTarget]], outcome: list[RepoResult], cycle: _Cycle,
     ) -> list[tuple[int, RepoResult]]:
-        async def complete(result: RepoResult) -> RepoResult:
-            snapshot = result.snapshot
-            if snapshot is None or not result.target.want_contributors:
-                return result
-            if cycle.stopped:
-                return RepoResult(result.target, deferred=True)
-            try:
-                count = await self._contributors(result.target, f"{snapshot.owner}/{snapshot.name}")
-            except RateLimited:
-                cycle.stopped = True
-                return RepoResult(result.target, deferred=True)
-            except PlatformError as exc:
-                return RepoResult(result.target, error=exc)
-            except httpx.HTTPError as exc:
-                failure = Unavailable(f"{result.target.repo}: {type(exc).__name__}")
-                return RepoResult(result.target, error=failure)
+        async def add(snapshot: RepoSnapshot, target: RepoTarget) -> RepoSnapshot:
+            count = await self._contributors(target, f"{snapshot.owner}/{snapshot.name}")
             if count is None:
-                return result
-            return replace(result, snapshot=replace(
-                snapshot, metrics={**snapshot.metrics, "contributors": count}))
+                return snapshot
+            return replace(snapshot, metrics={**snapshot.metrics, "contributors": count})
 
-        done = await asyncio.gather(*(complete(r) for r in outcome))
+        done = await asyncio.gather(*(
+            _step(r, cycle, add) if r.target.want_contributors else _done(r) for r in outcome
+        ))
         return [(i, r) for (i, _), r in zip(batch, done, strict=True)]
+
+    async def _older_releases(
+        self, result: RepoResult, cursor: str | None, cycle: _Cycle,
+    ) -> RepoResult:
+        """Read a repo's releases on from the batch's first page, over GraphQL, until they
+        meet the stored ones (usually not needed: no request then)."""
+        snapshot = result.snapshot
+        if cursor is None or snapshot is None or settled(
+            [r.tag for r in snapshot.releases], result.target.known_releases,
+            snapshot.metrics.get("releases"),
+        ):
+            return result
+
+        async def pages(full: RepoSnapshot) -> AsyncGenerator[list[Release], None]:
+            after: str | None = cursor
+            while after is not None:
+                payload = {"query": gql.RELEASES_QUERY,
+                           "variables": {"owner": full.owner, "name": full.name, "after": after}}
+                reply = await self._post_graphql(payload, ())
+                rest.check_call(reply, "GraphQL")
+                page, after = gql.releases_of(result.target, gql.answer(reply))
+                yield page
+
+        async def read(snapshot: RepoSnapshot, target: RepoTarget) -> RepoSnapshot:
+            found = await read_back(snapshot.releases, snapshot.metrics.get("releases"),
+                                    target.known_releases, pages(snapshot))
+            return replace(snapshot, releases=found)
+
+        return await _step(result, cycle, read)
 
     async def _contributors(self, target: RepoTarget, full_name: str) -> int | None:
         """Contributors (anonymous included) from one conditional page of one; None: no data.
@@ -287,8 +309,8 @@ class GitHub(HttpPlatform):
         reply = await self._http.get(
             f"repos/{full_name}/contributors", {"per_page": 1, "anon": 1}, conditional=True,
         )
-        if reply.status == 204:
-            raise EmptyRepository(f"{target.repo}: the repository is empty (no commits)")
+        if reply.status == 204:  # an empty repository (no commits): nobody contributed yet
+            return 0
         if reply.status == 403 and b"too large" in reply.body:
             log.info("contributors list too large repo=%s", target.repo)
             return None
@@ -300,14 +322,21 @@ class GitHub(HttpPlatform):
     async def releases(self, repo: RepoTarget) -> list[Release]:
         path = (f"repositories/{repo.platform_id}/releases" if repo.platform_id is not None
                 else f"repos/{repo.repo.full_name}/releases")
-        reply = await self._get(repo, path, {"per_page": 100})
-        found = rest.release_list(reply, repo)
+        found: dict[str, Release] = {}
+        async for page in self._release_pages(repo, path):
+            for release in page:
+                found.setdefault(release.tag, release)
+        return by_publication(found.values())
+
+    async def _release_pages(
+        self, target: RepoTarget, path: str,
+    ) -> AsyncGenerator[list[Release], None]:
+        """The published releases of each page of 100, newest created first, following Link."""
+        reply = await self._get(target, path, {"per_page": PAGE_SIZE})
+        yield _published(rest.release_list(reply, target))
         while (next_page := reply.links.get("next")) is not None:
-            reply = await self._get(repo, self._relative(next_page), conditional=False)
-            found.extend(rest.release_list(reply, repo))
-        published = [r for r in found if r is not None]
-        oldest = datetime.min.replace(tzinfo=UTC)
-        return sorted(published, key=lambda r: r.published_at or oldest, reverse=True)
+            reply = await self._get(target, self._relative(next_page), conditional=False)
+            yield _published(rest.release_list(reply, target))
 
     # ------------------------------------------------------------------------ star history
 
@@ -378,6 +407,36 @@ class GitHub(HttpPlatform):
         if not url.startswith(self._api_url + "/"):
             raise MalformedResponse("a pagination link points off the API host")
         return url[len(self._api_url) + 1:]
+
+
+def _published(page: list[Release | None]) -> list[Release]:
+    return [r for r in page if r is not None]
+
+
+async def _done(result: RepoResult) -> RepoResult:
+    return result
+
+
+async def _step(
+    result: RepoResult, cycle: _Cycle,
+    work: Callable[[RepoSnapshot, RepoTarget], Awaitable[RepoSnapshot]],
+) -> RepoResult:
+    """One more request for a repo the batch answered: its failure is that repo's, a spent
+    budget defers it (and stops the cycle)."""
+    snapshot, target = result.snapshot, result.target
+    if snapshot is None:
+        return result
+    if cycle.stopped:
+        return RepoResult(target, deferred=True)
+    try:
+        return replace(result, snapshot=await work(snapshot, target))
+    except RateLimited:
+        cycle.stopped = True
+        return RepoResult(target, deferred=True)
+    except PlatformError as exc:
+        return RepoResult(target, error=exc)
+    except httpx.HTTPError as exc:
+        return RepoResult(target, error=Unavailable(f"{target.repo}: {type(exc).__name__}"))
 
 
 async def _settle(

@@ -28,6 +28,7 @@ from monitor.platforms.http import Reply
 
 __all__ = [
     "RECENT_RELEASES",
+    "RELEASES_QUERY",
     "alias",
     "alias_errors",
     "answer",
@@ -37,6 +38,9 @@ __all__ = [
     "parse_repository",
     "parse_time",
     "rate_limited",
+    "release_cursor",
+    "release_page",
+    "releases_of",
     "repo_result",
     "variables",
 ]
@@ -55,11 +59,32 @@ fragment RepoFields on Repository {
   issues(states: OPEN) { totalCount }
   pullRequests(states: OPEN) { totalCount }
   releases(first: %d, orderBy: {field: CREATED_AT, direction: DESC}) {
-    totalCount
-    nodes { tagName name publishedAt isPrerelease isDraft url }
+    ...ReleasePage
   }
 }
 """
+
+# ReleaseOrderField has CREATED_AT and NAME only: publication order is sorted client-side.
+_RELEASE_PAGE = """\
+fragment ReleasePage on ReleaseConnection {
+  totalCount
+  pageInfo { hasNextPage endCursor }
+  nodes { tagName name publishedAt isPrerelease isDraft url }
+}
+"""
+
+#: One repo's releases after a cursor: the batch showed only the newest few, and reading back
+#: to the stored ones needs more (:mod:`monitor.platforms.releases`).
+RELEASES_QUERY = """\
+query Releases($owner: String!, $name: String!, $after: String) {
+  rateLimit { cost remaining resetAt limit }
+  repository(owner: $owner, name: $name) {
+    releases(first: 100, after: $after, orderBy: {field: CREATED_AT, direction: DESC}) {
+      ...ReleasePage
+    }
+  }
+}
+""" + _RELEASE_PAGE
 
 _ALIAS_ERRORS: Mapping[str, type[PlatformError]] = {
     "NOT_FOUND": NotFound,
@@ -83,7 +108,7 @@ def build_query(count: int, recent: int = RECENT_RELEASES) -> str:
     head = f"query Repos({params})" if count else "query Repos"
     return (
         f"{head} {{\n  rateLimit {{ cost remaining resetAt limit }}\n{fields}\n}}\n"
-        + _REPO_FIELDS % recent
+        + _REPO_FIELDS % recent + _RELEASE_PAGE
     )
 
 
@@ -168,6 +193,7 @@ def parse_repository(target: RepoTarget, node: Any) -> RepoSnapshot:
         releases = node["releases"]
         nodes = [n for n in releases["nodes"] if isinstance(n, dict)]
         drafts = sum(1 for n in nodes if n.get("isDraft"))
+        recent, _ = release_page(releases)
         metrics = {
             "stars": _int(node["stargazerCount"]),
             "forks": _int(node["forkCount"]),
@@ -177,7 +203,6 @@ def parse_repository(target: RepoTarget, node: Any) -> RepoSnapshot:
             # Drafts show only to tokens with push access; those on this page are known.
             "releases": max(_int(releases["totalCount"]) - drafts, 0),
         }
-        recent = tuple(_release(n) for n in nodes if not n.get("isDraft"))
         return RepoSnapshot(
             repo=target.repo,
             platform_id=_int(node["databaseId"]),
@@ -185,10 +210,41 @@ def parse_repository(target: RepoTarget, node: Any) -> RepoSnapshot:
             name=name,
             created_at=parse_time(node.get("createdAt")),
             metrics=metrics,
-            releases=recent,
+            releases=tuple(recent),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedResponse(f"{target.repo}: GraphQL repository lacks {exc}") from None
+
+
+def release_page(connection: Any) -> tuple[list[Release], str | None]:
+    """The published releases of one ``ReleasePage`` (drafts left out), and the cursor to
+    read on from (None at the end of the list). Raises KeyError/TypeError on a strange shape."""
+    nodes = [n for n in connection["nodes"] if isinstance(n, dict)]
+    info = connection["pageInfo"]
+    cursor = info["endCursor"] if info["hasNextPage"] else None
+    if cursor is not None and not isinstance(cursor, str):
+        raise TypeError(f"endCursor as text, got {cursor!r}")
+    return [_release(n) for n in nodes if not n.get("isDraft")], cursor
+
+
+def releases_of(target: RepoTarget, body: Mapping[str, Any]) -> tuple[list[Release], str | None]:
+    """A :data:`RELEASES_QUERY` answer: one page of published releases and the next cursor."""
+    node = body["data"].get("repository")
+    if node is None:
+        raise NotFound(f"{target.repo}: not found")
+    try:
+        return release_page(node["releases"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedResponse(f"{target.repo}: GraphQL releases lack {exc}") from None
+
+
+def release_cursor(data: Mapping[str, Any], index: int) -> str | None:
+    """Where the ``index``-th repo's release list goes on after the batch's first page."""
+    node = data.get(alias(index))
+    try:
+        return release_page(node["releases"])[1] if isinstance(node, dict) else None
+    except (KeyError, TypeError):
+        return None
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -51,6 +51,8 @@ __all__ = [
     "latest_values",
     "record_identity",
     "record_repo_error",
+    "release_series_behind",
+    "release_tags",
     "release_times",
     "start_run",
     "sync_projects",
@@ -321,8 +323,12 @@ def upsert_releases(session: Session, repo_id: int, releases: Iterable[ReleaseIn
 
 
 def upsert_release_rows(session: Session, rows: Iterable[tuple[int, ReleaseIn]]) -> int:
-    """:func:`upsert_releases` for many repos at once: one statement per chunk, not per repo."""
-    values = [{"repo_id": repo_id, **asdict(release)} for repo_id, release in rows]
+    """:func:`upsert_releases` for many repos at once: one statement per chunk, not per repo.
+
+    A (repo, tag) given twice is written once, as last given: PostgreSQL refuses an upsert
+    that names one row twice (a list can shift between two pages read a moment apart)."""
+    unique = {(repo_id, release.tag): (repo_id, release) for repo_id, release in rows}
+    values = [{"repo_id": repo_id, **asdict(release)} for repo_id, release in unique.values()]
     if not values:
         return 0
     with atomic(session):
@@ -336,7 +342,38 @@ def upsert_release_rows(session: Session, rows: Iterable[tuple[int, ReleaseIn]])
     return len(values)
 
 
+def release_tags(session: Session, repo_ids: Collection[int]) -> dict[int, frozenset[str]]:
+    """The stored release tags of each of *repo_ids* (repos without any are left out): what a
+    collection reads a release list back to."""
+    found: dict[int, set[str]] = {}
+    for chunk in chunked(sorted(repo_ids), _CHUNK):
+        stmt = select(Release.repo_id, Release.tag).where(col(Release.repo_id).in_(chunk))
+        for repo_id, tag in session.exec(stmt):
+            found.setdefault(repo_id, set()).add(tag)
+    return {repo_id: frozenset(tags) for repo_id, tags in found.items()}
+
+
 def release_times(session: Session, repo_id: int) -> list[datetime | None]:
     """When each stored release of a repo was published (``None``: the platform never said)."""
     stmt = select(Release.published_at).where(Release.repo_id == repo_id)
     return list(session.exec(stmt).all())
+
+
+def release_series_behind(session: Session, repo_id: int) -> bool:
+    """Whether the stored release list says more than the rebuilt ``releases`` series does: a
+    release stored since (a list read back over several runs, one collected late) that was
+    published before the series ends, or releases and no series at all."""
+    last = session.exec(
+        select(Observation.observed_at, Observation.value)
+        .where(Observation.repo_id == repo_id, Observation.metric == "releases",
+               Observation.source == "backfill")
+        .order_by(col(Observation.observed_at).desc())
+        .limit(1)
+    ).first()
+    published = select(func.count()).select_from(Release).where(
+        Release.repo_id == repo_id, col(Release.published_at).is_not(None))
+    if last is None:
+        return session.exec(published).one() > 0
+    end, value = last
+    return session.exec(published.where(col(Release.published_at) < end)).one() != value
+

@@ -31,9 +31,9 @@ def test_collect_exits_1_when_a_repo_failed_and_stores_every_other(
 ) -> None:
     status, out, _ = run("collect")
     assert status == 1
-    assert out.splitlines()[0] == "collected 3, deferred 0, failed 4"
+    assert out.splitlines()[0] == "collected 4, deferred 0, failed 3"  # the empty repo is fine
     assert "failed github:acme/banned: github:acme/banned: blocked for legal reasons" in out
-    assert {r.repo for r in monitor.rows()} == set(HEALTHY)
+    assert {r.repo for r in monitor.rows()} == {*HEALTHY, "github:acme/empty"}
 
 
 def test_collect_summary_gives_requests_and_budget_left_per_platform(

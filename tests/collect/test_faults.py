@@ -21,7 +21,7 @@ def statuses(summary: CycleSummary) -> dict[str, str]:
     return {str(o.repo): o.status for o in summary.outcomes}
 
 
-def test_missing_private_blocked_and_empty_repos_fail_with_their_reason(
+def test_missing_private_and_blocked_repos_fail_with_their_reason(
     monitor: Monitor, mode: str
 ) -> None:
     summary = monitor.collect()
@@ -29,7 +29,6 @@ def test_missing_private_blocked_and_empty_repos_fail_with_their_reason(
         "github:acme/gone": "not_found",
         "github:acme/secret": "not_found",
         "github:acme/banned": "blocked",
-        "github:acme/empty": "empty_repository",
     }
     assert monitor.errors(RepoError.message) == {
         str(o.repo): o.reason for o in summary.having("failed")
@@ -37,7 +36,7 @@ def test_missing_private_blocked_and_empty_repos_fail_with_their_reason(
     assert monitor.errors(RepoError.message)["github:acme/banned"].startswith(
         "github:acme/banned: blocked for legal reasons (dmca" if mode == "rest"
         else "github:acme/banned: Repository access blocked")
-    assert {str(o.repo) for o in summary.having("collected")} == set(HEALTHY)
+    assert {str(o.repo) for o in summary.having("collected")} == {*HEALTHY, "github:acme/empty"}
     for repo in HEALTHY:
         assert monitor.values(repo) == EXPECTED[repo]
 

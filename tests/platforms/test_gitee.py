@@ -36,8 +36,10 @@ def run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     return asyncio.run(make())
 
 
-def target(text: str, *, contributors: bool = True) -> RepoTarget:
-    return RepoTarget(RepoId.parse(text), want_contributors=contributors)
+def target(
+    text: str, *, contributors: bool = True, known: frozenset[str] = frozenset(),
+) -> RepoTarget:
+    return RepoTarget(RepoId.parse(text), want_contributors=contributors, known_releases=known)
 
 
 def repo_body(owner: str, name: str, **extra: Any) -> dict[str, Any]:
@@ -327,10 +329,22 @@ def test_release_count_and_latest_from_one_small_page(router: respx.MockRouter) 
         200, json=[release(9)], headers={"total_count": "42", "total_page": "42"}
     )
 
-    [result], made = run(lambda: fetch([target("gitee:o/r")]))
+    stored = frozenset({"v9", *(f"older-{i}" for i in range(41))})  # by earlier cycles
+    [result], made = run(lambda: fetch([target("gitee:o/r", known=stored)]))
 
     snap = result.snapshot
     assert snap is not None and snap.metrics["releases"] == 42
     assert [r.tag for r in snap.releases] == ["v9"]
     assert snap.releases[0].published_at == datetime(2022, 1, 10, 1, 0, tzinfo=UTC)
     assert route.call_count == 1 and made == 4
+
+
+@pytest.mark.parametrize("answer", [httpx.Response(200, json=[]), httpx.Response(204)])
+def test_an_empty_repo_has_zero_contributors_and_keeps_its_stars(
+    router: respx.MockRouter, answer: httpx.Response,
+) -> None:
+    mock_repo(router, "o", "empty", stargazers_count=3)
+    router.get("/repos/o/empty/contributors").mock(return_value=answer)
+    [result], _ = run(lambda: fetch([target("gitee:o/empty")]))
+    assert result.error is None and result.snapshot is not None
+    assert (result.snapshot.metrics["contributors"], result.snapshot.metrics["stars"]) == (0, 3)

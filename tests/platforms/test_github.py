@@ -17,7 +17,6 @@ import respx
 from monitor.config.settings import Secret, Settings
 from monitor.errors import (
     Blocked,
-    EmptyRepository,
     MalformedResponse,
     NotFound,
     Unauthorized,
@@ -68,6 +67,11 @@ def listing(last: int, path: str = "x") -> httpx.Response:
     return httpx.Response(200, json=[{}], headers={"link": link})
 
 
+#: What the store knows of the mocked repo's 40 releases after earlier cycles: all of them, so a
+#: cycle reads no further back than the newest (tests of paging back set their own).
+STORED_40 = frozenset({"v1.25.2", *(f"older-{i}" for i in range(39))})
+
+
 def mock_rest_repo(router: respx.Router, github_api: Any, *, prs: int = 12,
                    releases: int = 40, contributors: httpx.Response | None = None) -> None:
     base = "/repos/PyGithub/PyGithub"
@@ -87,7 +91,7 @@ def test_rest_repo_metrics_from_the_recording(clock: Any, github_api: Any) -> No
     platform = github(clock)
     with respx.mock(base_url=API) as router:
         mock_rest_repo(router, github_api)
-        [result] = fetch(platform, [target("PyGithub/PyGithub")])
+        [result] = fetch(platform, [target("PyGithub/PyGithub", known_releases=STORED_40)])
         calls = {call.request.url.path: call.request for call in router.calls}
     snapshot = result.snapshot
     assert snapshot is not None and result.error is None and not result.deferred
@@ -130,18 +134,23 @@ def test_contributors_skipped_when_not_wanted(clock: Any, github_api: Any) -> No
     platform = github(clock)
     with respx.mock(base_url=API, assert_all_called=False) as router:
         mock_rest_repo(router, github_api)
-        [result] = fetch(platform, [target("PyGithub/PyGithub", want_contributors=False)])
+        [result] = fetch(platform, [target("PyGithub/PyGithub", want_contributors=False,
+                                           known_releases=STORED_40)])
         paths = [c.request.url.path for c in router.calls]
     assert result.snapshot is not None and "contributors" not in result.snapshot.metrics
     assert platform.requests_made == 3 and len(paths) == 3
     assert not any(path.endswith("/contributors") for path in paths)
 
 
-def test_empty_repository_answers_204(clock: Any, github_api: Any) -> None:
+def test_empty_repository_answers_204_and_has_no_contributors(
+    clock: Any, github_api: Any,
+) -> None:
     with respx.mock(base_url=API) as router:
         mock_rest_repo(router, github_api, contributors=httpx.Response(204))
         [result] = fetch(github(clock), [target("PyGithub/PyGithub")])
-    assert isinstance(result.error, EmptyRepository)
+    assert result.error is None and result.snapshot is not None
+    assert result.snapshot.metrics["contributors"] == 0
+    assert result.snapshot.metrics["stars"] > 0
 
 
 def test_too_large_contributor_list_is_no_data_not_a_failure(
@@ -156,6 +165,10 @@ def test_too_large_contributor_list_is_no_data_not_a_failure(
     assert result.snapshot is not None and "contributors" not in result.snapshot.metrics
 
 
+ONE_RELEASE = {"tag_name": "v1", "name": None, "draft": False, "prerelease": False,
+               "published_at": "2024-05-01T10:00:00Z", "html_url": None}
+
+
 def test_second_cycle_is_answered_by_free_304s(clock: Any, cache: Any, github_api: Any) -> None:
     not_modified = github_api.response("not_modified_304_2013", 304)
     platform = github(clock, cache=cache)
@@ -165,12 +178,13 @@ def test_second_cycle_is_answered_by_free_304s(clock: Any, cache: Any, github_ap
             mock_rest_repo(router, github_api)
             for call in ("", "/pulls", "/releases", "/contributors"):
                 router.get(f"/repos/PyGithub/PyGithub{call}").mock(
-                    return_value=httpx.Response(200, json=[{}], headers={"etag": '"v1"'})
+                    return_value=httpx.Response(200, json=[ONE_RELEASE], headers={"etag": '"v1"'})
                     if call else github_api.response(PYGITHUB))
-            first = await platform.fetch([target("PyGithub/PyGithub")])
+            known = frozenset({"v1"})  # stored by an earlier cycle
+            first = await platform.fetch([target("PyGithub/PyGithub", known_releases=known)])
             router.routes.clear()
             again = router.get(url__regex=r".*").mock(return_value=not_modified)
-            second = await platform.fetch([target("PyGithub/PyGithub")])
+            second = await platform.fetch([target("PyGithub/PyGithub", known_releases=known)])
             assert again.call_count == 4
             assert all("if-none-match" in c.request.headers for c in again.calls)
         await platform.aclose()
@@ -207,6 +221,8 @@ def test_known_platform_id_survives_renames(clock: Any, github_api: Any) -> None
     with respx.mock(base_url=API) as router:
         by_id = router.get("/repositories/112116543").mock(
             return_value=github_api.response("redirect_301_followed_repositories-id"))
+        router.get("/repos/padima2/protoncoin/releases").mock(
+            return_value=httpx.Response(200, json=[]))
         router.get(url__regex=r".*/repos/padima2/protoncoin/.*").mock(return_value=listing(2))
         [result] = fetch(github(clock), [target("protoncoin/protoncoin", platform_id=112116543)])
     assert by_id.call_count == 1
@@ -307,7 +323,8 @@ def repo_node(db_id: int, name_with_owner: str, *, drafts: int = 0) -> dict[str,
         "createdAt": "2020-01-02T03:04:05Z", "stargazerCount": 100 + db_id,
         "forkCount": 10, "watchers": {"totalCount": 7}, "issues": {"totalCount": 5},
         "pullRequests": {"totalCount": 2},
-        "releases": {"totalCount": 3 + drafts, "nodes": nodes},
+        "releases": {"totalCount": 3 + drafts, "nodes": nodes,
+                     "pageInfo": {"hasNextPage": False, "endCursor": "Y3Vyc29yOjM="}},
     }
 
 
@@ -455,3 +472,7 @@ def test_every_query_is_valid_against_githubs_schema(count: int, recent: int) ->
     query = gql.build_query(count, recent)
     assert graphql.validate(schema(), graphql.parse(query)) == []
     assert "stargazers(" not in query and "contributors" not in query
+
+
+def test_the_release_page_back_query_is_valid_against_githubs_schema() -> None:
+    assert graphql.validate(schema(), graphql.parse(gql.RELEASES_QUERY)) == []
