@@ -111,13 +111,13 @@ class Point:
 
 
 def sync_projects(
-    session: Session, projects: Iterable[tuple[str, Sequence[RepoId]]]
+    session: Session, projects: Iterable[tuple[str, Sequence[RepoId]]], now: datetime
 ) -> dict[str, Repo]:
     """Make the database list what ``repos.toml`` lists; returns the repos by config key.
 
     Nothing is deleted: an untracked repo keeps its row and history (and its project link), so
     tracking it again continues the same series. A repo's owner/name are only set when the row is
-    created; after that they follow the platform (:func:`record_identity`).
+    created (added at *now*); after that they follow the platform (:func:`record_identity`).
     """
     wanted = [(name, list(repos)) for name, repos in projects]
     with atomic(session):
@@ -138,7 +138,8 @@ def sync_projects(
                 repo = by_key.get(rid.key)
                 if repo is None:
                     repo = Repo(
-                        platform=rid.platform, owner=rid.owner, name=rid.name, config_key=rid.key
+                        platform=rid.platform, owner=rid.owner, name=rid.name, config_key=rid.key,
+                        added_at=now,
                     )
                     session.add(repo)
                     by_key[rid.key] = repo
