@@ -184,3 +184,16 @@ def test_empty_token_variable_means_anonymous(tmp_path: Path) -> None:
     settings = load_settings(tmp_path, {"GITHUB_TOKEN": "", "GITEE_TOKEN": ""})
     assert (settings.github_token, settings.gitee_token) == (None, None)
 
+
+
+def test_the_clock_rides_in_the_settings_but_is_no_setting(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from monitor.clock import ManualClock
+    from monitor.config.settings import SETTINGS
+
+    clock = ManualClock(datetime(2021, 1, 4, tzinfo=UTC))
+    settings = load_settings(tmp_path, {}, clock=clock)
+    assert settings.clock is clock and settings.clock() == datetime(2021, 1, 4, tzinfo=UTC)
+    assert "clock=" not in repr(settings) and "ManualClock" not in repr(settings)
+    assert not any("clock" in spec.name for spec in SETTINGS)
