@@ -3,7 +3,8 @@
 The runner calls :func:`monitor.commands.collect.collect` in-process, once per backend (the
 ``database`` fixture), with platforms opened from the settings as the program opens them, except
 that their sleep only records what it was asked: retries and waits cost no time, and their length
-can be asserted.
+can be asserted. One :class:`~monitor.clock.ManualClock` tells the monitor and the fakes the time:
+a run at ``now=…`` sets it there first.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from monitor.clock import ManualClock
 from monitor.commands.backfill import BackfillSummary, backfill
 from monitor.commands.collect import CycleSummary, ProgressCallback, collect
 from monitor.config.repos import load_repos
@@ -84,10 +86,11 @@ class Monitor:
     fake: FakeServer
     database: Database
     environ: dict[str, str]
+    clock: ManualClock  # the fakes' clock too
     sleeps: list[float] = field(default_factory=list)
 
     def settings(self) -> Settings:
-        return load_settings(self.home, self.environ)
+        return load_settings(self.home, self.environ, clock=self.clock)
 
     def configure(self, table: str = "collect", **values: object) -> None:
         """Write one table (``[collect]`` by default) of config/monitor.toml."""
@@ -110,22 +113,24 @@ class Monitor:
         self, *only: str, now: datetime = T0, progress: ProgressCallback | None = None,
         database: Database | None = None,
     ) -> CycleSummary:
+        self.clock.set(now)
         settings = self.settings()
         return asyncio.run(collect(
             settings, database or self.database, load_repos(settings.repos_path),
             [RepoId.parse(text) for text in only], platform_factory=self._open,
-            progress=progress, now=lambda: now,
+            progress=progress,
         ))
 
     def backfill(
         self, *only: str, now: datetime | None = None, new_only: bool = False,
     ) -> BackfillSummary:
+        if now is not None:
+            self.clock.set(now)
         settings = self.settings()
-        clock = (lambda: now) if now is not None else (lambda: datetime.now(UTC))
         return asyncio.run(backfill(
             settings, self.database, load_repos(settings.repos_path),
             [RepoId.parse(text) for text in only], new_only=new_only,
-            platform_factory=self._open, now=clock,
+            platform_factory=self._open,
         ))
 
     # -- what the store holds --------------------------------------------------------------

@@ -116,7 +116,8 @@ def test_repos_json_shows_latest_collected_values(run: Run, initialised: Path) -
     url = f"sqlite:///{initialised / 'storage' / 'monitor.db'}"
     when = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
     with open_database(url) as db, db.session() as session:
-        rows = sync_projects(session, [("Keras", [RepoId.parse("github:keras-team/keras")])])
+        rows = sync_projects(session, [("Keras", [RepoId.parse("github:keras-team/keras")])],
+                             when)
         repo_id = rows["github:keras-team/keras"].id
         assert repo_id is not None
         write_observations(session, [ObservationIn(repo_id, "stars", when, 63000)])
@@ -144,8 +145,9 @@ def test_untrack_removes_the_repo_and_keeps_its_history(run: Run, initialised: P
     assert run("track", "github:owner/name", "--group", "us")[0] == 0
     url = f"sqlite:///{initialised / 'storage' / 'monitor.db'}"
     with open_database(url) as db, db.session() as session:
-        repo_id = sync_projects(session, [("name", [RepoId.parse("github:owner/name")])])[
-            "github:owner/name"].id
+        added = datetime(2026, 11, 1, tzinfo=UTC)
+        repo_id = sync_projects(session, [("name", [RepoId.parse("github:owner/name")])],
+                                added)["github:owner/name"].id
         assert repo_id is not None
         when = datetime(2026, 11, 1, tzinfo=UTC)
         write_observations(session, [ObservationIn(repo_id, "stars", when, 5)])

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
+from monitor.clock import ManualClock
 from monitor.store.db import Database
 from tests.fakes import FakeRepo, FakeServer
 from tests.harness import REPOS_TOML, TOKENS, Monitor, Run
@@ -34,9 +35,13 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def monitor(home: Path, fakes: FakeServer, database: Database, database_url: str) -> Monitor:
+def monitor(
+    home: Path, fakes: FakeServer, database: Database, database_url: str,
+    manual_clock: ManualClock,
+) -> Monitor:
+    """The home on *database*, its clock the fakes' one."""
     return Monitor(home, fakes, database,
-                   {**fakes.env(), "MONITOR_DATABASE_URL": database_url})
+                   {**fakes.env(), "MONITOR_DATABASE_URL": database_url}, manual_clock)
 
 
 @pytest.fixture(params=["rest", "graphql"])
@@ -61,7 +66,7 @@ def run(
             for name, value in monitor.environ.items():
                 patch.setenv(name, value)
             try:
-                main(["--home", str(monitor.home), *args])
+                main(["--home", str(monitor.home), *args], clock=monitor.clock)
                 status = 0
             except SystemExit as exc:
                 status = exc.code if isinstance(exc.code, int) else 1

@@ -20,6 +20,7 @@ from rich.table import Table
 from monitor import __version__
 from monitor.cli.console import CollectProgress, backfill_lines, status_lines, summary_lines
 from monitor.cli.logs import setup_logging
+from monitor.clock import Clock, system_clock
 from monitor.commands.backfill import backfill
 from monitor.commands.collect import collect
 from monitor.commands.export import FORMATS, export, parse_bound, write_output
@@ -39,12 +40,13 @@ __all__ = ["cli", "main"]
 
 
 class _State:
-    def __init__(self, home: Path | None, verbose: int):
+    def __init__(self, home: Path | None, verbose: int, clock: Clock):
         self.home = home
         self.verbose = verbose
+        self.clock = clock
 
     def settings(self) -> Settings:
-        return load_settings(self.home)
+        return load_settings(self.home, clock=self.clock)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,7 +58,9 @@ class _State:
 def cli(ctx: click.Context, home: Path | None, verbose: int) -> None:
     """Monitor open-source ecosystems on GitHub and Gitee."""
     setup_logging(verbose)
-    ctx.obj = _State(home, verbose)
+    # main() hands its clock in as the context object; the group replaces it with the state.
+    clock: Clock = ctx.obj if callable(ctx.obj) else system_clock
+    ctx.obj = _State(home, verbose, clock)
 
 
 @cli.command()
@@ -184,9 +188,9 @@ def export_command(
 @click.pass_obj
 def report_command(state: _State, kind: str, end: str | None, formats: str) -> None:
     """Render the comparison report for a period; prints each path written."""
-    period = resolve_period(kind, end)
-    chosen = parse_formats(formats)
     settings = state.settings()
+    period = resolve_period(kind, end, settings.clock())
+    chosen = parse_formats(formats)
     with open_home_database(settings) as (database, tracked):
         written = write_report(settings, database, tracked, period, chosen)
     for path in written:
@@ -214,7 +218,7 @@ def run_command(state: _State, metrics_port: int | None) -> None:
     """The daemon: collect, backfill and report on the schedule until SIGTERM or SIGINT."""
     from monitor.daemon.service import Daemon
 
-    sys.exit(Daemon(state.home, metrics_port=metrics_port).run())
+    sys.exit(Daemon(state.home, metrics_port=metrics_port, clock=state.clock).run())
 
 
 def _parse_ids(texts: Sequence[str], *, allow_url: bool) -> list[RepoId]:
@@ -226,10 +230,13 @@ def _fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the console script and ``python -m monitor``."""
+def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> None:
+    """Entry point of the console script and ``python -m monitor``.
+
+    *clock* is the one clock every command reads "now" from: the wall clock, or a test's.
+    """
     try:
-        cli.main(args=argv, prog_name="aoss-monitor", standalone_mode=False)
+        cli.main(args=argv, prog_name="aoss-monitor", standalone_mode=False, obj=clock)
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         sys.exit(2)

@@ -21,14 +21,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from monitor.clock import Clock
 from monitor.commands.plan import in_config_order, tracked_rows
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
@@ -103,13 +104,19 @@ async def backfill(
     *,
     new_only: bool = False,
     platform_factory: PlatformFactory = open_platform,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    now: Clock | None = None,
 ) -> BackfillSummary:
-    """Backfill every tracked repo (or those in *only*; with *new_only*, those never started)."""
+    """Backfill every tracked repo (or those in *only*; with *new_only*, those never started).
+
+    "Now" is the settings' clock; a *now* given replaces it, for the platforms too.
+    """
+    if now is not None:
+        settings = replace(settings, clock=now)
+    now = settings.clock
     wanted = tracked.select(only)
     plan: dict[str, list[tuple[RepoId, Repo]]] = {}
     with database.session(write=True) as session:
-        for repo_id, row in tracked_rows(session, tracked, wanted):
+        for repo_id, row in tracked_rows(session, tracked, wanted, now()):
             if new_only and get_state(session, _id(row), "stars") is not None:
                 continue
             plan.setdefault(repo_id.platform, []).append((repo_id, row))
@@ -131,7 +138,7 @@ async def _platform_backfill(
     cache: StoreCache,
     repos: list[tuple[RepoId, Repo]],
     summary: BackfillSummary,
-    now: Callable[[], datetime],
+    now: Clock,
 ) -> None:
     try:
         budget = await platform.refresh_budget()
@@ -166,7 +173,7 @@ async def _repo_backfill(
     repo_id: RepoId,
     row: Repo,
     allowance: _Allowance,
-    now: Callable[[], datetime],
+    now: Clock,
 ) -> RepoBackfill:
     target = RepoTarget(repo_id, row.platform_id, want_contributors=False)
     with database.session() as session:
@@ -177,9 +184,9 @@ async def _repo_backfill(
             return RepoBackfill(repo_id, "deferred", reason="backfill budget share spent")
         first = not state.complete
         changed, state, pages = await _read_pages(database, platform, cache, target, row,
-                                                  state, allowance)
+                                                  state, allowance, now)
         if state.complete:
-            await _all_releases(database, platform, target, row, allowance)
+            await _all_releases(database, platform, target, row, allowance, now)
     except RateLimited as exc:
         return RepoBackfill(repo_id, "deferred", pages, str(exc))
     except (Unavailable, MalformedResponse) as exc:
@@ -187,7 +194,7 @@ async def _repo_backfill(
         return RepoBackfill(repo_id, "failed", pages, str(exc))
     except PlatformError as exc:  # refused: 404 (no such endpoint), 403, 410, 451…
         with database.session(write=True) as session:
-            refuse(session, _id(row), "stars", str(exc))
+            refuse(session, _id(row), "stars", str(exc), now())
         log.info("backfill.refused repo=%s reason=%s", repo_id, exc)
         return RepoBackfill(repo_id, "refused", pages, str(exc))
     if not state.complete:
@@ -207,6 +214,7 @@ async def _read_pages(
     row: Repo,
     state: BackfillState,
     allowance: _Allowance,
+    now: Clock,
 ) -> tuple[bool, BackfillState, int]:
     """Read pages from where *state* says; the first request's allowance is already taken.
 
@@ -232,11 +240,11 @@ async def _read_pages(
             page += 1
             continue
         changed = True
-        state = _advance(state, history)
+        state = _advance(state, history, now())
         with database.session(write=True) as session:
-            save_page(session, _id(row), "stars", history.page, history.days, _utcnow())
-            save_state(session, state)
-            cache.flush(session)
+            save_page(session, _id(row), "stars", history.page, history.days, now())
+            save_state(session, state, now())
+            cache.flush(session, now())
         if history.last or _reached(platform, history, newest_stored, state):
             break
         page += 1
@@ -245,14 +253,14 @@ async def _read_pages(
     return changed, state, requested
 
 
-def _advance(state: BackfillState, history: HistoryPage) -> BackfillState:
+def _advance(state: BackfillState, history: HistoryPage, now: datetime) -> BackfillState:
     pages = history.pages if history.pages is not None else state.pages
     if history.last:
         pages = history.page if pages is None else max(pages, history.page)
     complete = state.complete or history.last
     return replace(state, next_page=history.page + 1, pages=pages, complete=complete,
-                   refused_reason=None, updated_at=_utcnow(),
-                   completed_at=state.completed_at or (_utcnow() if complete else None))
+                   refused_reason=None, updated_at=now,
+                   completed_at=state.completed_at or (now if complete else None))
 
 
 def _reached(
@@ -268,7 +276,7 @@ def _reached(
 
 async def _all_releases(
     database: Database, platform: Platform, target: RepoTarget, row: Repo,
-    allowance: _Allowance,
+    allowance: _Allowance, now: Clock,
 ) -> None:
     """Every release, once per repo (each collection then reads the list back to the stored
     tags); once stored, :func:`_releases_behind` has the releases series rebuilt."""
@@ -283,7 +291,7 @@ async def _all_releases(
             ReleaseIn(r.tag, r.name, r.published_at, r.prerelease, r.url) for r in releases
         ])
         done = BackfillState.new(_id(row), "releases")
-        save_state(session, replace(done, complete=True, completed_at=_utcnow()))
+        save_state(session, replace(done, complete=True, completed_at=now()), now())
 
 
 def _rebuild(database: Database, platform: Platform, row: Repo, now: datetime) -> None:
@@ -318,7 +326,3 @@ def _releases_behind(database: Database, row: Repo) -> bool:
 def _id(row: Repo) -> int:
     assert row.id is not None
     return row.id
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -18,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Literal
 
+from monitor.clock import Clock
 from monitor.commands.plan import in_config_order, tracked_rows
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
@@ -97,18 +98,22 @@ async def collect(
     *,
     platform_factory: PlatformFactory = open_platform,
     progress: ProgressCallback | None = None,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    now: Clock | None = None,
 ) -> CycleSummary:
     """Run one cycle for every tracked repo (or those in *only*); returns what happened.
 
     Platforms are opened by *platform_factory* (given the cycle's cache, so ETags persist across
-    restarts; tests and benchmarks inject their own) and closed afterwards.
+    restarts; tests and benchmarks inject their own) and closed afterwards. "Now" is the
+    settings' clock; a *now* given replaces it, for the platforms too (one clock per cycle).
     """
+    if now is not None:
+        settings = replace(settings, clock=now)
+    now = settings.clock
     started = now().replace(microsecond=0)
     summary = CycleSummary(observed_at=started)
     wanted = tracked.select(only)
     with database.session(write=True) as session:
-        rows = tracked_rows(session, tracked, wanted)
+        rows = tracked_rows(session, tracked, wanted, started)
         contributors_seen = last_observed_by_repo(session, "contributors")
         known_releases = release_tags(session, [row.id for _, row in rows if row.id is not None])
         run_id = start_run(session, "collect", started)
@@ -130,7 +135,7 @@ async def collect(
             opened[name] = platform_factory(name, settings, cache)
         jobs = [
             _collect_platform(database, cache, opened[name], items, run_id, summary,
-                              settings.graphql_batch, progress)
+                              settings.graphql_batch, progress, now)
             for name, items in plan.items()
         ]
         await asyncio.gather(*jobs)
@@ -165,6 +170,7 @@ async def _collect_platform(
     summary: CycleSummary,
     batch_size: int,
     progress: ProgressCallback | None,
+    now: Clock,
 ) -> None:
     """Fetch ahead while earlier batches are written, so the network never waits on the disk.
 
@@ -191,7 +197,7 @@ async def _collect_platform(
                 summary.outcomes.extend(await writing)
                 _report(progress, platform.name, done, len(items))
             writing = asyncio.ensure_future(asyncio.to_thread(
-                _store_batch, database, cache, batch, results, run_id, summary.observed_at,
+                _store_batch, database, cache, batch, results, run_id, summary.observed_at, now,
             ))
             done += len(batch)
         if writing is not None:
@@ -228,6 +234,7 @@ def _store_batch(
     results: list[RepoResult],
     run_id: int,
     observed_at: datetime,
+    now: Clock,
 ) -> list[Outcome]:
     """Write one batch — values, releases, identities, errors, validators — atomically."""
     outcomes: list[Outcome] = []
@@ -265,5 +272,5 @@ def _store_batch(
                 outcomes.append(Outcome(target.repo, "failed", str(error)))
         write_observations(session, values)
         upsert_release_rows(session, releases)
-        cache.flush(session)
+        cache.flush(session, now())
     return outcomes

@@ -11,6 +11,7 @@ order the user wrote and reads.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from monitor.config.repos import Tracked
@@ -33,10 +34,11 @@ Outcome = TypeVar("Outcome", bound=_Outcome)
 
 
 def tracked_rows(
-    session: Session, tracked: Tracked, wanted: Sequence[RepoId],
+    session: Session, tracked: Tracked, wanted: Sequence[RepoId], now: datetime,
 ) -> list[tuple[RepoId, Repo]]:
-    """Sync the tracked projects into the store; each repo of *wanted* with its row, in order."""
-    rows = sync_projects(session, [(p.name, p.repos) for p in tracked.projects])
+    """Sync the tracked projects into the store (a new repo added at *now*); each repo of
+    *wanted* with its row, in order."""
+    rows = sync_projects(session, [(p.name, p.repos) for p in tracked.projects], now)
     return [(repo_id, rows[repo_id.key]) for repo_id in wanted]
 
 

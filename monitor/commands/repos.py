@@ -56,7 +56,8 @@ def tracked_overview(settings: Settings) -> list[ProjectView]:
         open_home_database(settings) as (database, tracked),
         database.session(write=True) as session,
     ):
-        rows = sync_projects(session, [(p.name, p.repos) for p in tracked.projects])
+        rows = sync_projects(session, [(p.name, p.repos) for p in tracked.projects],
+                             settings.clock())
         latest = latest_values(session)
         for project in tracked.projects:
             repos = []

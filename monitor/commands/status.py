@@ -25,7 +25,7 @@ from monitor.metrics import METRICS
 from monitor.store import status as store
 from monitor.store.db import Database, open_database
 from monitor.store.failing import failing_repos
-from monitor.store.models import DaemonRecord, Repo, utcnow
+from monitor.store.models import DaemonRecord, Repo
 from monitor.store.runs import JOBS
 
 __all__ = [
@@ -221,6 +221,7 @@ def gather_status(settings: Settings, now: datetime | None = None) -> Status:
 
     A ``config/repos.toml`` that does not load is reported (``config_error``) rather than fatal:
     the daemon keeps running on its last good configuration, and ``status`` is where one looks.
+    "Now" is *now* if given, else the settings' clock.
     """
     tracked: Tracked | None = None
     config_error = None
@@ -230,7 +231,8 @@ def gather_status(settings: Settings, now: datetime | None = None) -> Status:
         config_error = str(exc)
     with open_database(settings.database_url) as database:
         database.upgrade()
-        status = read_status(database, tracked, now=now, schedule=settings.schedule,
+        status = read_status(database, tracked, now=now or settings.clock(),
+                             schedule=settings.schedule,
                              home=settings.home)
     if config_error is not None:
         status = replace(status, config_error=config_error)
@@ -241,13 +243,12 @@ def read_status(
     database: Database,
     tracked: Tracked | None = None,
     *,
-    now: datetime | None = None,
+    now: datetime,
     schedule: Schedule | None = None,
     home: Path | None = None,
 ) -> Status:
     """Everything ``status`` shows, read in one session. With *tracked*, repo problems are
     limited to the tracked repos (an untracked repo's old errors are history, not trouble)."""
-    now = now or utcnow()
     keys = None if tracked is None else [repo_id.key for repo_id in tracked.repos()]
     with database.session() as session:
         daemon = _daemon(store.daemon_record(session), now)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from monitor.clock import Clock, system_clock
 from monitor.config.locate import line_of_key, toml_syntax_error
 from monitor.errors import ConfigError
 
@@ -201,7 +202,12 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Settings:
-    """Every setting, parsed. Each field declares its own row; ``home`` comes from the caller."""
+    """Every setting, parsed. Each field declares its own row; ``home`` comes from the caller.
+
+    ``clock`` is no setting: it is the one clock of the process, given by whoever loads the
+    settings (the CLI and the daemon: :func:`~monitor.clock.system_clock`; tests: a
+    :class:`~monitor.clock.ManualClock`), and read by everything below that needs "now".
+    """
 
     home: Path
     database_url: str = setting(
@@ -244,6 +250,7 @@ class Settings:
         "backfill.max_requests", 1000, _positive_int,
         "requests one backfill run may make on a platform that tells no budget (Gitee)",
     )
+    clock: Clock = field(default=system_clock, repr=False, compare=False)
 
     @property
     def config_dir(self) -> Path:
@@ -347,9 +354,14 @@ def resolve_home(home: str | Path | None, environ: Mapping[str, str] | None = No
 
 
 def load_settings(
-    home: str | Path | None = None, environ: Mapping[str, str] | None = None
+    home: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    clock: Clock = system_clock,
 ) -> Settings:
     """Read ``config/monitor.toml`` (optional) and the environment; raise ConfigError.
+
+    *clock* rides along in the settings (see :class:`Settings`); it is not read from any file.
 
     The environment wins over the file, the file over the defaults; a bad value in the file is
     reported as ``path:line: section.key: …``, one in the environment as ``VARIABLE: …``.
@@ -369,7 +381,7 @@ def load_settings(
     values["database_url"] = _absolute_sqlite(database_url, root)
     if values["github_graphql_url"] is None:
         values["github_graphql_url"] = default_graphql_url(values["github_api_url"])
-    return Settings(home=root, **values)
+    return Settings(home=root, clock=clock, **values)
 
 
 def _absolute_sqlite(url: str, home: Path) -> str:

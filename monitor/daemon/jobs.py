@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
 
 from monitor.commands.backfill import BackfillSummary, backfill
 from monitor.commands.collect import collect
@@ -26,10 +24,6 @@ from monitor.store.runs import RunPlatformIn, finish_run, start_run
 __all__ = ["backfill_outcome", "run_backfill", "run_collect", "run_report"]
 
 log = logging.getLogger(__name__)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def run_collect(settings: Settings, database: Database, tracked: Tracked) -> None:
@@ -48,7 +42,7 @@ async def run_backfill(
     settings: Settings, database: Database, tracked: Tracked, *, new_only: bool = False
 ) -> None:
     """A backfill run, recorded as kind ``backfill`` (a *new_only* run only if it did work)."""
-    started = _now()
+    started = settings.clock()
     run_id = None
     if not new_only:
         with database.session(write=True) as session:
@@ -70,7 +64,8 @@ async def run_backfill(
         if run_id is not None:
             with database.session(write=True) as session:
                 finish_run(session, run_id, outcome,
-                           [RunPlatformIn(name, count) for name, count in summary.requests.items()])
+                           [RunPlatformIn(name, count) for name, count in summary.requests.items()],
+                           settings.clock())
     if summary.outcomes or not new_only:
         log.info(
             "backfill.done new_only=%s repos=%d failed=%d requests=%d outcome=%s",
@@ -95,17 +90,17 @@ async def run_report(
     period: Period | None = None,
     *,
     job: str | None = None,
-    now: Callable[[], datetime] = _now,
 ) -> None:
     """Render the report of *period* (default: the last complete *kind* period).
 
     Recorded as kind *job* (``weekly_report``/``monthly_report``). No data for the period is
-    logged and counts as done: there is simply nothing to report yet.
+    logged and counts as done: there is simply nothing to report yet. "Now" is the settings'
+    clock, as everywhere below the daemon.
     """
     name = job or ("weekly_report" if kind == "week" else "monthly_report")
-    chosen = period or period_ending(kind, default_end(now()))
+    chosen = period or period_ending(kind, default_end(settings.clock()))
     with database.session(write=True) as session:
-        run_id = start_run(session, name)
+        run_id = start_run(session, name, settings.clock())
     outcome = "interrupted"
     try:
         written = await asyncio.to_thread(
@@ -123,4 +118,4 @@ async def run_report(
         raise
     finally:
         with database.session(write=True) as session:
-            finish_run(session, run_id, outcome)
+            finish_run(session, run_id, outcome, (), settings.clock())

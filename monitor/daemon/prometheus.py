@@ -31,6 +31,7 @@ from prometheus_client import start_http_server
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
+from monitor.clock import Clock
 from monitor.commands.status import Status, read_status
 from monitor.config.repos import Tracked
 from monitor.errors import MonitorError
@@ -51,9 +52,12 @@ BIND_ADDRESS = "127.0.0.1"
 class MonitorCollector(Collector):
     """Builds every metric family from the database when Prometheus scrapes."""
 
-    def __init__(self, database: Database, tracked_provider: Callable[[], Tracked]) -> None:
+    def __init__(
+        self, database: Database, tracked_provider: Callable[[], Tracked], clock: Clock
+    ) -> None:
         self._database = database
         self._tracked = tracked_provider
+        self._clock = clock
 
     def describe(self) -> Iterable[Metric]:
         return []  # no query at registration; names are only known per scrape
@@ -71,7 +75,7 @@ class MonitorCollector(Collector):
 
     def _families(self) -> list[Metric]:
         tracked = self._tracked()
-        status = read_status(self._database, tracked)
+        status = read_status(self._database, tracked, now=self._clock())
         labels = {
             repo_id.key: (str(repo_id), project.name, repo_id.platform)
             for project in tracked.projects
@@ -201,15 +205,16 @@ class ExporterHandle:
 
 
 def start_exporter(
-    port: int, database: Database, tracked_provider: Callable[[], Tracked]
+    port: int, database: Database, tracked_provider: Callable[[], Tracked], clock: Clock
 ) -> ExporterHandle:
     """Serve the metrics on http://127.0.0.1:PORT/metrics in a background thread.
 
     *port* 0 picks a free port (see :attr:`ExporterHandle.port`). *tracked_provider* is called
-    at each scrape, so a reloaded ``repos.toml`` shows at the next one.
+    at each scrape, so a reloaded ``repos.toml`` shows at the next one; *clock* too (the
+    daemon's), for the heartbeat's age and the budgets' resets.
     """
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(MonitorCollector(database, tracked_provider))
+    registry.register(MonitorCollector(database, tracked_provider, clock))
     server, thread = start_http_server(port, addr=BIND_ADDRESS, registry=registry)
     bound = int(server.server_address[1])
     log.info("exporter.listening url=http://%s:%d/metrics", BIND_ADDRESS, bound)

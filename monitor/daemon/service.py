@@ -11,6 +11,9 @@ themselves run one at a time, so they never compete for the database or the API 
   (checked every few seconds and before each job; SIGHUP forces it). A broken edit is logged as
   ``file:line: message``, stored in ``daemon.config_error`` for ``status``, and the daemon keeps
   the last good configuration. A changed ``[schedule]`` reschedules the jobs.
+- Time: one clock (:mod:`monitor.clock`), given by the CLI, rides in the settings to every job;
+  the daemon's own "now" (catch-up, heartbeats, records) is read from it too. Only durations
+  for logs and the heartbeat's spacing are measured with ``time.monotonic``.
 - Stop: SIGTERM/SIGINT stop the scheduler and cancel the running job; a collection cycle lets
   its in-flight batch transaction finish and records itself interrupted. Exit 0.
 """
@@ -32,6 +35,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from monitor.clock import Clock, system_clock
 from monitor.commands.init import init_home
 from monitor.config.repos import Tracked, load_repos
 from monitor.config.settings import Schedule, Settings, load_settings
@@ -71,8 +75,10 @@ class Daemon:
         stop_timeout: float = 4.0,
         metrics_port: int | None = None,
         on_started: Callable[[Daemon], Awaitable[None]] | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.home = home
+        self.clock = clock
         self.environ = environ
         self.watch_every = watch_every
         self.heartbeat_every = heartbeat_every
@@ -103,7 +109,7 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda number, _frame: early.append(number))
         self._early_signals = early
-        self.settings = load_settings(self.home, self.environ)
+        self.settings = load_settings(self.home, self.environ, clock=self.clock)
         init_home(self.settings)
         self.tracked = load_repos(self.settings.repos_path)
         self._signature = self._files_signature()
@@ -112,7 +118,8 @@ class Daemon:
             if self.metrics_port is not None:
                 from monitor.daemon.prometheus import start_exporter
 
-                exporter = start_exporter(self.metrics_port, self.database, lambda: self.tracked)
+                exporter = start_exporter(self.metrics_port, self.database, lambda: self.tracked,
+                                          self.clock)
                 stack.callback(exporter.stop)
             asyncio.run(self._main())
         return 0
@@ -120,8 +127,8 @@ class Daemon:
     async def _main(self) -> None:
         self._stop, self._wake, self._busy = asyncio.Event(), asyncio.Event(), asyncio.Lock()
         with self.database.session(write=True) as session:
-            interrupted = interrupt_unfinished_runs(session)
-            self._down_since = record.mark_started(session)
+            interrupted = interrupt_unfinished_runs(session, self.clock())
+            self._down_since = record.mark_started(session, self.clock())
         log.info(
             "daemon.started home=%s database=%s repos=%d interrupted_runs=%d",
             self.settings.home, self.database.url, len(self.tracked.repos()), interrupted,
@@ -181,7 +188,7 @@ class Daemon:
                 await self.reload(force=force)
                 await self._write_jobs()
                 if time.monotonic() - beat >= self.heartbeat_every:
-                    await self._db(record.touch)
+                    await self._db(record.touch, self.clock())
                     beat = time.monotonic()
             except MonitorError as exc:  # a database hiccup must not end the daemon
                 log.error("daemon.watch_error error=%r", str(exc))
@@ -200,7 +207,7 @@ class Daemon:
             if late:
                 log.warning("daemon.stop_timeout jobs=%d", len(late))
         try:
-            await self._db(record.mark_stopped)
+            await self._db(record.mark_stopped, self.clock())
         except Exception:
             log.exception("daemon.stop_record_failed")
         log.info("daemon.stopped seconds=%.1f", time.monotonic() - started)
@@ -219,7 +226,7 @@ class Daemon:
     async def _schedule_all(self, *, start: bool = False) -> None:
         assert self.scheduler is not None
         schedule = self.settings.schedule
-        now = datetime.now(UTC)
+        now = self.clock()
         last = {}
         first_data = None
         if start:
@@ -285,7 +292,7 @@ class Daemon:
     async def _write_jobs(self) -> None:
         current = self.next_runs()
         if current != self._jobs_written:
-            await self._db(record.set_jobs, current)
+            await self._db(record.set_jobs, current, self.clock())
             self._jobs_written = current
 
     # -- jobs ------------------------------------------------------------------------------
@@ -329,7 +336,7 @@ class Daemon:
         else:
             log.info("job.done job=%s seconds=%.1f", name, time.monotonic() - started)
         try:
-            await self._db(record.touch)
+            await self._db(record.touch, self.clock())
             await self._write_jobs()
         except Exception:
             log.exception("daemon.record_failed job=%s", name)
@@ -354,19 +361,19 @@ class Daemon:
             return self._config_error is None
         self._signature = signature
         try:
-            settings = load_settings(self.home, self.environ)
+            settings = load_settings(self.home, self.environ, clock=self.clock)
             tracked = load_repos(settings.repos_path)
         except (ConfigError, OSError) as exc:
             message = str(exc)
             if message != self._config_error:
                 log.error("config.invalid %s (keeping the last good configuration)", message)
                 self._config_error = message
-                await self._db(record.set_config_error, message)
+                await self._db(record.set_config_error, message, self.clock())
             return False
         if self._config_error is not None:
             log.info("config.fixed")
             self._config_error = None
-            await self._db(record.set_config_error, None)
+            await self._db(record.set_config_error, None, self.clock())
         old = self.settings
         if settings.database_url != old.database_url:
             log.warning("config.needs_restart key=database_url (still using %s)",

@@ -39,13 +39,14 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from monitor.clock import Clock, system_clock
 from monitor.config.settings import Secret, Settings
 from monitor.errors import (
     Blocked,
@@ -112,7 +113,7 @@ class Gitee(HttpPlatform):
         cache: ResponseCache | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Clock = system_clock,
     ):
         self._api_url = api_url.rstrip("/")
         self._token = token
@@ -146,6 +147,7 @@ class Gitee(HttpPlatform):
             cache=cache,
             transport=transport,
             sleep=sleep,
+            now=settings.clock,
         )
 
     async def fetch(self, targets: Sequence[RepoTarget]) -> list[RepoResult]:

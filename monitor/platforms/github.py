@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from monitor.clock import Clock, system_clock
 from monitor.config.settings import Secret, Settings
 from monitor.errors import (
     MalformedResponse,
@@ -95,7 +96,7 @@ class GitHub(HttpPlatform):
         cache: ResponseCache | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Clock = system_clock,
         batch_size: int = 50,
         recent_releases: int = gql.RECENT_RELEASES,
     ) -> None:
@@ -123,7 +124,7 @@ class GitHub(HttpPlatform):
             settings.github_api_url, settings.github_graphql_url, settings.github_token,
             timeout=settings.timeout, concurrency=settings.concurrency,
             max_reset_wait=settings.max_reset_wait, cache=cache, transport=transport,
-            sleep=sleep, batch_size=settings.graphql_batch,
+            sleep=sleep, now=settings.clock, batch_size=settings.graphql_batch,
         )
 
     # ----------------------------------------------------------------------------- fetch

@@ -38,6 +38,7 @@ from tenacity import (
 )
 
 from monitor import __version__
+from monitor.clock import Clock, system_clock
 from monitor.errors import MalformedResponse, RateLimited, Unavailable
 from monitor.platforms.base import Budget, CachedResponse, ResponseCache
 
@@ -125,7 +126,7 @@ class HttpClient:
     cache: ResponseCache | None = None
     transport: httpx.AsyncBaseTransport | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    now: Clock = system_clock
     throttled: Callable[[int, Mapping[str, str], bytes], bool] | None = None
 
     def __post_init__(self) -> None:

@@ -112,10 +112,10 @@ def parse_date(text: str) -> date:
         raise InputError(f"bad date {text!r}: expected YYYY-MM-DD") from None
 
 
-def default_end(now: datetime | None = None) -> date:
-    """Yesterday in UTC: the default ``--end``, making the last complete period the default."""
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
-    return moment.date() - timedelta(days=1)
+def default_end(now: datetime) -> date:
+    """Yesterday in UTC as of *now*: the default ``--end``, so the last complete period is the
+    default."""
+    return now.astimezone(UTC).date() - timedelta(days=1)
 
 
 def _kind(kind: str) -> PeriodKind:
@@ -126,21 +126,18 @@ def _kind(kind: str) -> PeriodKind:
     raise InputError(f"bad period {kind!r}: expected week or month")
 
 
-def resolve_period(
-    kind: str, end: date | str | None = None, now: datetime | None = None
-) -> Period:
-    """What ``report --period KIND --end DATE`` covers (see the module docstring).
+def resolve_period(kind: str, end: date | str | None, now: datetime) -> Period:
+    """What ``report --period KIND --end DATE`` covers as of *now* (see the module docstring).
 
     Raises :class:`InputError` for a bad kind or date, and for a period that is not over yet at
-    *now* (default: the wall clock).
+    *now*.
     """
     wanted = _kind(kind)
     day = parse_date(end) if isinstance(end, str) else end
     if day is None:
         day = default_end(now)
     period = period_ending(wanted, day)
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
-    if period.end > moment:
+    if period.end > now:
         raise InputError(
             f"the {period.kind} {period.key} ends at {period.end:%Y-%m-%d %H:%MZ} and is not "
             "complete yet; pass an earlier --end"

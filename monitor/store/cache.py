@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from monitor.cached import CachedResponse
 from monitor.store.db import Database, atomic, dialect_insert
-from monitor.store.models import HttpCacheEntry, utcnow
+from monitor.store.models import HttpCacheEntry
 
 __all__ = ["StoreCache"]
 
@@ -43,14 +44,13 @@ class StoreCache:
             self._entries[key] = response
             self._dirty.add(key)
 
-    def flush(self, session: Session) -> int:
-        """Write the entries changed since the last flush; returns how many."""
+    def flush(self, session: Session, now: datetime) -> int:
+        """Write the entries changed since the last flush, stored at *now*; returns how many."""
         with self._lock:
             dirty = {key: self._entries[key] for key in self._dirty}
             self._dirty.clear()
         if not dirty:
             return 0
-        now = utcnow()
         rows = [
             {"key": key, "etag": r.etag, "last_modified": r.last_modified, "status": r.status,
              "headers": json.dumps(r.headers, sort_keys=True), "body": r.body, "stored_at": now}

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from monitor.store.db import atomic
-from monitor.store.models import CollectionRun, DaemonJob, DaemonRecord, Observation, utcnow
+from monitor.store.models import CollectionRun, DaemonJob, DaemonRecord, Observation
 
 __all__ = [
     "first_observation_at",
@@ -27,23 +27,22 @@ __all__ = [
 ]
 
 
-def mark_started(session: Session, now: datetime | None = None) -> datetime | None:
+def mark_started(session: Session, now: datetime) -> datetime | None:
     """This process now holds the home: pid, host, start and heartbeat, no error yet.
 
     Returns the previous daemon's last sign of life (its last heartbeat), None on a first run:
     what it missed while down is what fell after that instant.
     """
-    moment = now or utcnow()
     with atomic(session):
         existing = session.get(DaemonRecord, 1)
         last_alive = existing.heartbeat_at if existing is not None else None
         row = existing or DaemonRecord(
-            id=1, pid=0, host="", started_at=moment, heartbeat_at=moment
+            id=1, pid=0, host="", started_at=now, heartbeat_at=now
         )
         row.pid = os.getpid()
         row.host = socket.gethostname()[:255]
-        row.started_at = moment
-        row.heartbeat_at = moment
+        row.started_at = now
+        row.heartbeat_at = now
         row.stopped_at = None
         row.config_error = None
         row.config_error_at = None
@@ -51,31 +50,30 @@ def mark_started(session: Session, now: datetime | None = None) -> datetime | No
     return last_alive
 
 
-def touch(session: Session, now: datetime | None = None) -> None:
+def touch(session: Session, now: datetime) -> None:
     """The heartbeat: still alive at *now*."""
     with atomic(session):
         row = session.get(DaemonRecord, 1)
         if row is not None:
-            row.heartbeat_at = now or utcnow()
+            row.heartbeat_at = now
             session.add(row)
 
 
-def mark_stopped(session: Session, now: datetime | None = None) -> None:
+def mark_stopped(session: Session, now: datetime) -> None:
     """A clean exit; the jobs have no next run any more."""
-    moment = now or utcnow()
     with atomic(session):
         row = session.get(DaemonRecord, 1)
         if row is not None:
-            row.heartbeat_at = moment
-            row.stopped_at = moment
+            row.heartbeat_at = now
+            row.stopped_at = now
             session.add(row)
         for job in session.exec(select(DaemonJob)):
             job.next_run_at = None
-            job.updated_at = moment
+            job.updated_at = now
             session.add(job)
 
 
-def set_config_error(session: Session, message: str | None, now: datetime | None = None) -> None:
+def set_config_error(session: Session, message: str | None, now: datetime) -> None:
     """The configuration edit that could not be loaded (None: the configuration is good)."""
     with atomic(session):
         row = session.get(DaemonRecord, 1)
@@ -83,22 +81,23 @@ def set_config_error(session: Session, message: str | None, now: datetime | None
             return
         if row.config_error != message:
             row.config_error = message
-            row.config_error_at = (now or utcnow()) if message else None
+            row.config_error_at = now if message else None
             session.add(row)
 
 
 def set_jobs(
-    session: Session, jobs: dict[str, tuple[str, datetime | None]], now: datetime | None = None
+    session: Session, jobs: dict[str, tuple[str, datetime | None]], now: datetime
 ) -> None:
     """Each job's schedule and next run; jobs no longer scheduled are removed."""
-    moment = now or utcnow()
     with atomic(session):
         session.exec(delete(DaemonJob).where(col(DaemonJob.name).not_in(list(jobs))))
         for name, (schedule, next_run) in jobs.items():
-            row = session.get(DaemonJob, name) or DaemonJob(name=name, schedule=schedule)
+            row = session.get(DaemonJob, name) or DaemonJob(
+                name=name, schedule=schedule, updated_at=now
+            )
             row.schedule = schedule
             row.next_run_at = next_run
-            row.updated_at = moment
+            row.updated_at = now
             session.add(row)
 
 

@@ -39,7 +39,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
 from monitor.store.db import atomic, dialect_insert
-from monitor.store.models import METRICS, BackfillStateRow, HistoryPage, Observation, utcnow
+from monitor.store.models import METRICS, BackfillStateRow, HistoryPage, Observation
 from monitor.store.sql import ROWS_PER_INSERT, chunked, table
 
 __all__ = [
@@ -72,7 +72,7 @@ class BackfillState:
     ``next_page`` is the next page a first backfill reads; ``pages`` the page count the platform
     last told (``None`` if it never did); ``refused_reason`` why the platform refused the history
     (``status`` shows it; ``None`` when history works). :func:`save_state` fills ``updated_at``
-    with the current time when it is ``None``, and ``completed_at`` too when ``complete`` is set.
+    with the *now* it is given when it is ``None``, and ``completed_at`` when ``complete`` is set.
     """
 
     repo_id: int
@@ -120,7 +120,7 @@ def save_page(
     metric: str,
     page: int,
     days: Mapping[date, int],
-    fetched_at: datetime | None = None,
+    fetched_at: datetime,
 ) -> None:
     """Store one page's counts per day, replacing what was stored for that page before."""
     _check_metric(metric)
@@ -129,7 +129,7 @@ def save_page(
         "repo_id": repo_id,
         "metric": metric,
         "page": page,
-        "fetched_at": fetched_at or utcnow(),
+        "fetched_at": fetched_at,
         "days": encoded,
     }
     with atomic(session):
@@ -167,17 +167,16 @@ def get_state(session: Session, repo_id: int, metric: str) -> BackfillState | No
     return None if row is None else _state(row)
 
 
-def save_state(session: Session, state: BackfillState) -> BackfillState:
+def save_state(session: Session, state: BackfillState, now: datetime) -> BackfillState:
     """Store *state* as the repo's progress (replacing it); returns it as stored.
 
     ``refused_reason`` is stored as given, so saving a state without one clears an earlier
     refusal once the platform serves the history again.
     """
-    now = utcnow()
     completed_at = state.completed_at or (now if state.complete else None)
     with atomic(session):
         row = session.get(BackfillStateRow, (state.repo_id, state.metric)) or BackfillStateRow(
-            repo_id=state.repo_id, metric=state.metric
+            repo_id=state.repo_id, metric=state.metric, updated_at=now
         )
         row.next_page = state.next_page
         row.pages = state.pages
@@ -191,7 +190,9 @@ def save_state(session: Session, state: BackfillState) -> BackfillState:
     return stored
 
 
-def refuse(session: Session, repo_id: int, metric: str, reason: str) -> BackfillState:
+def refuse(
+    session: Session, repo_id: int, metric: str, reason: str, now: datetime
+) -> BackfillState:
     """Record that the platform refused the history of a repo's metric, and why.
 
     The progress made so far is kept; a backfill that has not started gets a fresh state.
@@ -208,6 +209,7 @@ def refuse(session: Session, repo_id: int, metric: str, reason: str) -> Backfill
             refused_reason=reason,
             completed_at=state.completed_at,
         ),
+        now,
     )
 
 

@@ -49,7 +49,6 @@ __all__ = [
     "RepoError",
     "RunPlatform",
     "UTCDateTime",
-    "utcnow",
 ]
 
 
@@ -59,11 +58,6 @@ SOURCES: tuple[str, ...] = ("collected", "backfill")
 
 #: How a collection run ended; ``None`` while it is still running (or if the process died).
 OUTCOMES: tuple[str, ...] = ("ok", "partial", "failed", "interrupted")
-
-
-def utcnow() -> datetime:
-    """The current time as an aware UTC datetime, the only kind the store accepts."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -128,7 +122,7 @@ class Repo(SQLModel, table=True):
     config_key: str | None = Field(default=None, max_length=450)
     project_id: int | None = Field(default=None)
     created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    added_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
 
     @property
     def canonical(self) -> str:
@@ -187,7 +181,7 @@ class CollectionRun(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
-    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    started_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     outcome: str | None = Field(default=None, max_length=16)
 
@@ -228,7 +222,7 @@ class RepoError(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     run_id: int
     repo_id: int
-    occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
     kind: str = Field(max_length=32)
     message: str = Field(default="", sa_type=Text)
 
@@ -249,7 +243,7 @@ class HttpCacheEntry(SQLModel, table=True):
     status: int = 200
     headers: str = Field(default="{}", sa_type=Text)  # JSON object of the headers parsing needs
     body: bytes = Field(default=b"", sa_type=LargeBinary)
-    stored_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    stored_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
 
 
 class HistoryPage(SQLModel, table=True):
@@ -272,7 +266,7 @@ class HistoryPage(SQLModel, table=True):
     repo_id: int = Field(primary_key=True)
     metric: str = Field(primary_key=True, max_length=32)
     page: int = Field(primary_key=True)
-    fetched_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    fetched_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
     days: str = Field(default="{}", sa_type=Text)
 
 
@@ -296,7 +290,7 @@ class BackfillStateRow(SQLModel, table=True):
     pages: int | None = None  # the page count the platform last told, if it did
     complete: bool = False
     refused_reason: str | None = Field(default=None, sa_type=Text)  # shown by ``status``
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -333,4 +327,4 @@ class DaemonJob(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     schedule: str = Field(max_length=200)  # as configured: "6h", "0 8 * * mon"
     next_run_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock

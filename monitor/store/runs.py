@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from monitor.store.db import atomic
-from monitor.store.models import OUTCOMES, CollectionRun, RepoError, RunPlatform, utcnow
+from monitor.store.models import OUTCOMES, CollectionRun, RepoError, RunPlatform
 
 __all__ = [
     "JOBS",
@@ -47,10 +47,10 @@ class RunPlatformIn:
     budget_reset_at: datetime | None = None
 
 
-def start_run(session: Session, kind: str, started_at: datetime | None = None) -> int:
+def start_run(session: Session, kind: str, started_at: datetime) -> int:
     """Open a run (``collect``, ``backfill``…); its outcome stays empty until it finishes."""
     with atomic(session):
-        run = CollectionRun(kind=kind, started_at=started_at or utcnow())
+        run = CollectionRun(kind=kind, started_at=started_at)
         session.add(run)
         session.flush()
         assert run.id is not None
@@ -61,8 +61,8 @@ def finish_run(
     session: Session,
     run_id: int,
     outcome: str,
-    platforms: Iterable[RunPlatformIn] = (),
-    finished_at: datetime | None = None,
+    platforms: Iterable[RunPlatformIn],
+    finished_at: datetime,
 ) -> None:
     """Close a run with its outcome and what it spent per platform (replacing earlier figures)."""
     if outcome not in OUTCOMES:
@@ -71,7 +71,7 @@ def finish_run(
         run = session.get(CollectionRun, run_id)
         if run is None:
             raise LookupError(f"no collection run {run_id}")
-        run.finished_at = finished_at or utcnow()
+        run.finished_at = finished_at
         run.outcome = outcome
         session.add(run)
         for spent in platforms:
@@ -85,8 +85,8 @@ def finish_run(
             session.add(row)
 
 
-def interrupt_unfinished_runs(session: Session) -> int:
-    """Mark runs a dead process left open as ``interrupted``; returns how many.
+def interrupt_unfinished_runs(session: Session, now: datetime) -> int:
+    """Mark runs a dead process left open as ``interrupted`` at *now*; returns how many.
 
     Call it at start-up, while holding the single-instance lock, so ``status`` does not show a
     run as still going forever.
@@ -95,7 +95,7 @@ def interrupt_unfinished_runs(session: Session) -> int:
         result = session.exec(
             update(CollectionRun)
             .where(col(CollectionRun.finished_at).is_(None))
-            .values(outcome="interrupted", finished_at=utcnow())
+            .values(outcome="interrupted", finished_at=now)
         )
     count: int = getattr(result, "rowcount", 0)
     return count
@@ -107,7 +107,7 @@ def record_repo_error(
     repo_id: int,
     kind: str,
     message: str,
-    occurred_at: datetime | None = None,
+    occurred_at: datetime,
 ) -> None:
     """Remember why a repo failed in a run, for ``status`` (messages must hold no token)."""
     with atomic(session):
@@ -117,6 +117,6 @@ def record_repo_error(
                 repo_id=repo_id,
                 kind=kind,
                 message=message,
-                occurred_at=occurred_at or utcnow(),
+                occurred_at=occurred_at,
             )
         )

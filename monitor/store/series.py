@@ -109,13 +109,13 @@ class Point:
 
 
 def sync_projects(
-    session: Session, projects: Iterable[tuple[str, Sequence[RepoId]]]
+    session: Session, projects: Iterable[tuple[str, Sequence[RepoId]]], now: datetime
 ) -> dict[str, Repo]:
     """Make the database list what ``repos.toml`` lists; returns the repos by config key.
 
     Nothing is deleted: an untracked repo keeps its row and history (and its project link), so
     tracking it again continues the same series. A repo's owner/name are only set when the row is
-    created; after that they follow the platform (:func:`record_identity`).
+    created (added at *now*); after that they follow the platform (:func:`record_identity`).
     """
     wanted = [(name, list(repos)) for name, repos in projects]
     with atomic(session):
@@ -136,7 +136,8 @@ def sync_projects(
                 repo = by_key.get(rid.key)
                 if repo is None:
                     repo = Repo(
-                        platform=rid.platform, owner=rid.owner, name=rid.name, config_key=rid.key
+                        platform=rid.platform, owner=rid.owner, name=rid.name, config_key=rid.key,
+                        added_at=now,
                     )
                     session.add(repo)
                     by_key[rid.key] = repo
@@ -346,7 +347,7 @@ def release_tags(session: Session, repo_ids: Collection[int]) -> dict[int, froze
     """The stored release tags of each of *repo_ids* (repos without any are left out): what a
     collection reads a release list back to."""
     found: dict[int, set[str]] = {}
-    for chunk in chunked(sorted(repo_ids), _CHUNK):
+    for chunk in chunked(sorted(repo_ids)):
         stmt = select(Release.repo_id, Release.tag).where(col(Release.repo_id).in_(chunk))
         for repo_id, tag in session.exec(stmt):
             found.setdefault(repo_id, set()).add(tag)

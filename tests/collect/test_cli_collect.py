@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 
 import pytest
 from sqlalchemy import MetaData
@@ -67,7 +66,7 @@ def test_collect_of_an_untracked_repo_is_one_line_exit_2(run: Run, monitor: Moni
 
 
 def test_collect_exits_0_when_repos_were_only_deferred(run: Run, monitor: Monitor) -> None:
-    monitor.fake.github.set_budget(remaining=0, reset=int(time.time()) + 3600)
+    monitor.fake.github.set_budget(remaining=0, reset=int(monitor.clock().timestamp()) + 3600)
     status, out, _ = run("collect", *HEALTHY)
     assert status == 0
     assert out.splitlines()[0] == "collected 1, deferred 2, failed 0"

@@ -49,6 +49,7 @@ def test_the_same_cycle_run_twice_stores_nothing_twice(monitor: Monitor, mode: s
 
 def test_an_unchanged_anonymous_cycle_spends_no_github_budget(monitor: Monitor) -> None:
     monitor.collect(*HEALTHY)
+    monitor.clock.set(T0 + timedelta(hours=6))  # the fakes' hourly budget has reset since
     used = monitor.fake.github.budget().used
     monitor.fake.clear_log()
     summary = monitor.collect(*HEALTHY, now=T0 + timedelta(hours=6))

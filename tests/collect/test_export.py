@@ -40,7 +40,8 @@ def stored(database: Database) -> None:
     """ROWS, written in scrambled order; github:acme/rocket has since become acme/rocket-ng."""
     with database.session() as session:
         repos = sync_projects(session, [("Rocket", [RepoId.parse("github:acme/rocket"),
-                                                    RepoId.parse("gitee:acme/rocket")])])
+                                                    RepoId.parse("gitee:acme/rocket")])],
+                              datetime(2024, 3, 1, tzinfo=UTC))
         record_identity(session, repos["github:acme/rocket"], 101, "acme", "rocket-ng")
         ids = {"github:acme/rocket-ng": repos["github:acme/rocket"].id,
                "gitee:acme/rocket": repos["gitee:acme/rocket"].id}

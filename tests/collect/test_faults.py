@@ -12,7 +12,7 @@ import pytest
 from monitor.commands.collect import CycleSummary
 from monitor.store.models import RepoError
 from monitor.store.series import record_repo_error
-from tests.harness import EXPECTED, HEALTHY, TOKENS, Monitor
+from tests.harness import EXPECTED, HEALTHY, T0, TOKENS, Monitor
 
 ROCKET = r"^/repos/acme/rocket$"
 
@@ -94,7 +94,7 @@ def test_a_spent_budget_defers_the_platform_and_sends_it_nothing_more(
     token = TOKENS["GITHUB_TOKEN"] if mode == "graphql" else None
     resource = "graphql" if mode == "graphql" else "core"
     monitor.fake.github.set_budget(token, resource=resource, remaining=0,
-                                   reset=int(time.time()) + 3600)
+                                   reset=int(T0.timestamp()) + 3600)
     summary = monitor.collect(*HEALTHY)
     assert statuses(summary) == {
         "github:acme/rocket": "deferred", "github:acme/booster": "deferred",

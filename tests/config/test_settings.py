@@ -197,3 +197,16 @@ def test_bad_cron_weekday_has_line(tmp_path: Path, weekdays: str) -> None:
     message = settings_error(tmp_path, f'[schedule]\n\nweekly_report = "0 8 * * {weekdays}"\n')
     assert message.startswith(where(tmp_path, 3) + "schedule.weekly_report: bad cron expression")
     assert "day of week" in message
+
+
+def test_the_clock_rides_in_the_settings_but_is_no_setting(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from monitor.clock import ManualClock
+    from monitor.config.settings import SETTINGS
+
+    clock = ManualClock(datetime(2021, 1, 4, tzinfo=UTC))
+    settings = load_settings(tmp_path, {}, clock=clock)
+    assert settings.clock is clock and settings.clock() == datetime(2021, 1, 4, tzinfo=UTC)
+    assert "clock=" not in repr(settings) and "ManualClock" not in repr(settings)
+    assert not any("clock" in spec.name for spec in SETTINGS)

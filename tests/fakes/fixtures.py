@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from monitor.clock import ManualClock, system_clock
+
 from .gitee import FakeGitee
 from .github import FakeGitHub
 from .server import FakeServer
 from .state import FakeRelease, FakeRepo
 
-__all__ = ["default_gitee", "default_github", "fake_server"]
+__all__ = ["default_gitee", "default_github", "fake_server", "manual_clock"]
 
 
 def _releases() -> list[FakeRelease]:
@@ -64,7 +66,17 @@ def default_gitee() -> FakeGitee:
 
 
 @pytest.fixture
-def fake_server() -> Iterator[FakeServer]:
-    """A started FakeServer with the default repos; stopped after the test."""
-    with FakeServer(github=default_github(), gitee=default_gitee()) as server:
+def manual_clock() -> ManualClock:
+    """The test's one clock, shared by the fakes and the monitor; it stands still unless moved.
+
+    It starts at the real now, read once, so a test written against the wall clock keeps its
+    meaning; a test about time sets it (``clock.set(...)``, ``clock.advance(days=1)``).
+    """
+    return ManualClock(system_clock())
+
+
+@pytest.fixture
+def fake_server(manual_clock: ManualClock) -> Iterator[FakeServer]:
+    """A started FakeServer with the default repos, on the test's clock; stopped after."""
+    with FakeServer(github=default_github(), gitee=default_gitee(), clock=manual_clock) as server:
         yield server

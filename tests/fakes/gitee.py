@@ -23,7 +23,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .state import FakePlatform, FakeRepo, Fault, Request, Response, etag_matches, paging
@@ -240,7 +240,7 @@ class FakeGitee(FakePlatform):
         return out
 
     def _stargazers(self, req: Request, repo: FakeRepo) -> list[dict[str, Any]]:
-        now = datetime.fromtimestamp(self.clock(), UTC)
+        now = self.clock()
         return [
             {**gitee_user(f"fan{i + 1}", 700000 + i, req.base_url), "star_at": cst(when)}
             for i, when in enumerate(repo.star_timeline(now))

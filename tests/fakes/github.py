@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
+
+from monitor.clock import Clock
 
 from .github_shapes import (
     ADMIN_ONLY_KEYS,
@@ -91,7 +92,7 @@ class FakeGitHub(FakePlatform):
         token_limit: int = 5000,
         graphql_limit: int = 5000,
         graphql_timeout_s: float = 10.0,
-        clock: Callable[[], float] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__(repos, anon_limit=anon_limit, token_limit=token_limit, clock=clock)
         self.graphql_limit = graphql_limit
@@ -134,7 +135,8 @@ class FakeGitHub(FakePlatform):
         with self.lock:
             self._request_counter += 1
             n = self._request_counter
-        return f"{n % 0xFFFF:04X}:{n * 7 % 0xFFFF:04X}:{n:07X}:{n * 13:07X}:{int(time.time()):08X}"
+        stamp = int(self.clock().timestamp())
+        return f"{n % 0xFFFF:04X}:{n * 7 % 0xFFFF:04X}:{n:07X}:{n * 13:07X}:{stamp:08X}"
 
     def rate_headers(self, budget_: Any, resource: str) -> list[tuple[str, str]]:
         return [
@@ -362,7 +364,7 @@ class FakeGitHub(FakePlatform):
             }
             return self.error(req, 422, body)
         star = "star+json" in req.headers.get("accept", "")
-        now = datetime.fromtimestamp(self.clock(), UTC)
+        now = self.clock()
         items = []
         for i, when in enumerate(repo.star_timeline(now)):
             user = user_json(f"stargazer{i + 1}", 500000 + i, api=req.base_url)
@@ -374,7 +376,7 @@ class FakeGitHub(FakePlatform):
         last page, ``[]``. Costs one core point; a 304 is free."""
         if not self.history_available:
             return self.error(req, 404, {"message": "Not Found", "documentation_url": DOCS})
-        now = datetime.fromtimestamp(self.clock(), UTC)
+        now = self.clock()
         weeks = star_weeks(repo.star_timeline(now), repo.created_at, now,
                            label=self.history_label)  # fmt: skip
         page = max(req.int_param("page", 1), 1)

@@ -301,7 +301,7 @@ def handle_graphql(fake: FakeGitHub, req: Request, token: str | None) -> Respons
                    f"timeout, or it could be a GitHub bug. Please include `{fake.request_id()}` "
                    "when reporting this issue.")  # fmt: skip
             return reply(502, {"data": None, "errors": [{"message": msg}]}, rate)
-    now = datetime.fromtimestamp(fake.clock(), UTC)
+    now = fake.clock()
 
     def repository(_info: Any, owner: str, name: str, followRenames: bool = True) -> Any:
         repo, renamed = fake.resolve(owner, name)

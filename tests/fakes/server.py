@@ -6,10 +6,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from monitor.clock import Clock
 
 from .gitee import FakeGitee
 from .github import FakeGitHub
@@ -78,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
         names = {name.lower() for name, _ in resp.headers}
         if "server" not in names:
             self.send_header("server", "fake")
-        self.send_header("date", self.date_time_string())
+        self.send_header("date", format_datetime(self.server.fake.clock(), usegmt=True))
         for name, value in resp.headers:
             self.send_header(name, value)
         if resp.status not in (204, 304):
@@ -95,6 +98,8 @@ class FakeServer:
 
     ``requests`` is the log of :class:`LoggedRequest` (platform, method, path, query,
     status, headers); ``latency`` seconds are slept in the handler thread per request.
+    A *clock* given becomes both fakes' clock (and the ``Date`` header's), so one clock, the
+    one the test gives the monitor too, tells every side what time it is.
     """
 
     def __init__(
@@ -103,9 +108,12 @@ class FakeServer:
         gitee: FakeGitee | None = None,
         *,
         latency: float = 0.0,
+        clock: Clock | None = None,
     ) -> None:
         self.github = github if github is not None else FakeGitHub()
         self.gitee = gitee if gitee is not None else FakeGitee()
+        if clock is not None:
+            self.clock = clock
         self.latency = latency
         self.requests: list[LoggedRequest] = []
         self.errors: list[BaseException] = []
@@ -145,6 +153,16 @@ class FakeServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    # -- time ----------------------------------------------------------------------------
+    @property
+    def clock(self) -> Clock:
+        """The fakes' clock (GitHub's; both share it once it is set here)."""
+        return self.github.clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self.github.clock = self.gitee.clock = clock
 
     # -- addresses -----------------------------------------------------------------------
     @property

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
+
+from monitor.clock import Clock, system_clock
 
 __all__ = [
     "Budget",
@@ -206,10 +207,12 @@ class FakePlatform:
         *,
         anon_limit: int = 60,
         token_limit: int = 5000,
-        clock: Callable[[], float] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.lock = threading.RLock()
-        self.clock: Callable[[], float] = clock or time.time
+        #: "Now" for everything time-dependent: budgets' resets, synthesized star times, star
+        #: history's current week. Tests give the monitor's clock (see fixtures.py).
+        self.clock: Clock = clock or system_clock
         self.anon_limit = anon_limit
         self.token_limit = token_limit
         self.bad_tokens: set[str] = set()
@@ -280,7 +283,7 @@ class FakePlatform:
             if budget is None:
                 budget = Budget(limit=self.default_limit(resource, token))
                 self._budgets[key] = budget
-            budget.refresh(self.clock())
+            budget.refresh(self.clock().timestamp())
             return budget
 
     def set_budget(

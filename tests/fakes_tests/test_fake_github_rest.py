@@ -221,7 +221,7 @@ def test_history_day_buckets_use_pacific_days() -> None:
     stars = [datetime(2024, 3, 10, 6, 30, tzinfo=UTC), datetime(2024, 3, 10, 8, 30, tzinfo=UTC)]
     repo = FakeRepo(id=1, owner="o", name="r", created_at=datetime(2024, 3, 1, tzinfo=UTC),
                     star_times=stars)  # fmt: skip
-    gh = FakeGitHub([repo], clock=lambda: datetime(2024, 3, 20, tzinfo=UTC).timestamp())
+    gh = FakeGitHub([repo], clock=lambda: datetime(2024, 3, 20, tzinfo=UTC))
     with FakeServer(github=gh) as fake:
         weeks = httpx.get(f"{fake.github_api_url}/repos/o/r/stargazers/history",
                           headers={"User-Agent": "t"}).json()  # fmt: skip

@@ -12,6 +12,7 @@ import httpx
 import pytest
 import respx
 
+from monitor.clock import ManualClock
 from monitor.config.settings import Secret
 from monitor.errors import MalformedResponse, NotFound
 from monitor.ids import RepoId
@@ -241,8 +242,10 @@ async def walk(platform: GitHub, repo: RepoTarget) -> list[HistoryPage]:
     return pages
 
 
-def test_every_page_of_the_fake_sums_to_the_star_count(fake_server: FakeServer) -> None:
-    now = datetime.now(UTC)
+def test_every_page_of_the_fake_sums_to_the_star_count(
+    fake_server: FakeServer, manual_clock: ManualClock,
+) -> None:
+    now = manual_clock()
     pages = run(lambda p: walk(p, target("acme/rocket")),
                 github(now, api=fake_server.github_api_url))
     days = [day for p in pages for day in p.days]
@@ -261,7 +264,7 @@ def test_fake_days_are_los_angeles_days_and_304s_are_free(cache: Any) -> None:
                     star_times=stars)
     with FakeServer() as fake:
         fake.github.add(repo)
-        fake.github.clock = now.timestamp
+        fake.clock = lambda: now
         platform = github(now, api=fake.github_api_url, cache=cache)
 
         async def twice(p: GitHub) -> tuple[list[HistoryPage], HistoryPage]:

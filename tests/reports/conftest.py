@@ -176,7 +176,8 @@ def _expected() -> dict[str, Any]:
 def seed(database: Database) -> dict[str, int]:
     """Write the table in the module docstring into *database*; returns repo ids by key."""
     with database.session(write=True) as session:
-        rows = sync_projects(session, [(p.name, p.repos) for p in TRACKED.projects])
+        rows = sync_projects(session, [(p.name, p.repos) for p in TRACKED.projects],
+                             at(date(2025, 1, 1)))
         ids = {key: row.id for key, row in rows.items() if row.id is not None}
         observations: list[ObservationIn] = []
         for repo, spec in SERIES.items():

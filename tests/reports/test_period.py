@@ -95,7 +95,7 @@ def test_bad_input_is_an_input_error() -> None:
     with pytest.raises(InputError, match="expected YYYY-MM-DD"):
         parse_date("22/11/2026")
     with pytest.raises(InputError, match="week or month"):
-        resolve_period("year", None)
+        resolve_period("year", None, utc(2026, 11, 25))
     with pytest.raises(InputError):
         parse_key("2026-13")
     with pytest.raises(InputError):

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from monitor.clock import system_clock
 from monitor.config.repos import Tracked, load_repos
 from monitor.daemon.prometheus import ExporterHandle, start_exporter
 from monitor.store.db import Database
@@ -35,7 +36,7 @@ def tracked(tmp_path: Path) -> Tracked:
 
 @pytest.fixture
 def exporter(database: Database, tracked: Tracked) -> Iterator[ExporterHandle]:
-    handle = start_exporter(0, database, lambda: tracked)
+    handle = start_exporter(0, database, lambda: tracked, system_clock)
     try:
         yield handle
     finally:
@@ -85,7 +86,7 @@ def test_metrics_come_from_the_store_at_scrape_time(
 
 
 def test_binds_to_loopback_only_and_stops(database: Database, tracked: Tracked) -> None:
-    handle = start_exporter(0, database, lambda: tracked)
+    handle = start_exporter(0, database, lambda: tracked, system_clock)
     try:
         assert handle.url.startswith("http://127.0.0.1:")
         assert handle._server.server_address[0] == "127.0.0.1"
@@ -101,7 +102,7 @@ def test_a_store_that_fails_is_reported_not_raised(tmp_path: Path, tracked: Trac
     from monitor.store.db import open_database
 
     broken = open_database("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
-    handle = start_exporter(0, broken, lambda: tracked)
+    handle = start_exporter(0, broken, lambda: tracked, system_clock)
     try:
         samples = scrape(handle)
         assert samples == {("aoss_store_up", ()): 0}

@@ -66,7 +66,7 @@ def seed(database: Database, *, heartbeat: datetime | None = NOW - timedelta(sec
             ("Trouble", [ids["github:acme/gone"], ids["github:acme/slow"],
                          ids["github:acme/healed"]]),
             ("Old", [ids["github:old/untracked"]]),
-        ])
+        ], T0)
         rid = {key: row.id or 0 for key, row in rows.items()}
 
         def observe(key: str, at: datetime, stars: int) -> None:
@@ -102,8 +102,8 @@ def seed(database: Database, *, heartbeat: datetime | None = NOW - timedelta(sec
 
         backfill = series.start_run(session, "backfill", T1 + timedelta(minutes=2))
         series.finish_run(session, backfill, "failed", [], T1 + timedelta(minutes=3))
-        history.refuse(session, rid["github:acme/rocket"], "stars", "no star history on GHES")
-        history.refuse(session, rid["github:old/untracked"], "stars", "untracked: not shown")
+        history.refuse(session, rid["github:acme/rocket"], "stars", "no star history on GHES", T0)
+        history.refuse(session, rid["github:old/untracked"], "stars", "untracked: not shown", T0)
 
         if heartbeat is not None:
             session.add(DaemonRecord(pid=4321, host="box", started_at=T0 - timedelta(days=1),
@@ -111,9 +111,10 @@ def seed(database: Database, *, heartbeat: datetime | None = NOW - timedelta(sec
                                      config_error="config/repos.toml:3: bad",
                                      config_error_at=T1))
             session.add(DaemonJob(name="collect", schedule="6h",
-                                  next_run_at=T1 + timedelta(hours=6)))
+                                  next_run_at=T1 + timedelta(hours=6), updated_at=T1))
             session.add(DaemonJob(name="weekly_report", schedule="0 8 * * mon",
-                                  next_run_at=datetime(2026, 11, 30, 8, tzinfo=UTC)))
+                                  next_run_at=datetime(2026, 11, 30, 8, tzinfo=UTC),
+                                  updated_at=T1))
 
 
 def test_fresh_home_creates_the_database_and_reports_nothing_ran(tmp_path: Path) -> None:

@@ -106,7 +106,8 @@ def brute_force_values_at(
 def repo_ids(database: Database) -> list[int]:
     """Three repos (two projects), shared by a property's examples."""
     with database.session() as session:
-        repos = series.sync_projects(session, [("Rocket", REPOS[:2]), ("Sled", REPOS[2:])])
+        repos = series.sync_projects(session, [("Rocket", REPOS[:2]), ("Sled", REPOS[2:])],
+                                     T0)
     ids = [repos[repo.key].id for repo in REPOS]
     return [i for i in ids if i is not None]
 

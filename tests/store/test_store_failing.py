@@ -27,7 +27,7 @@ def session(database: Database) -> Iterator[Session]:
 
 @pytest.fixture
 def repo_id(session: Session) -> int:
-    repo = series.sync_projects(session, [("p", [RepoId("github", "o", "n")])])["github:o/n"]
+    repo = series.sync_projects(session, [("p", [RepoId("github", "o", "n")])], T0)["github:o/n"]
     assert repo.id is not None
     return repo.id
 

@@ -38,7 +38,7 @@ def session(database: Database) -> Iterator[Session]:
 
 @pytest.fixture
 def ids(session: Session) -> dict[str, int]:
-    repos = series.sync_projects(session, [("Paddle", [PADDLE]), ("Torch", [TORCH])])
+    repos = series.sync_projects(session, [("Paddle", [PADDLE]), ("Torch", [TORCH])], T0)
     return {key: repo.id or 0 for key, repo in repos.items()}
 
 
@@ -112,30 +112,30 @@ def test_state_save_load_refuse(session: Session, ids: dict[str, int]) -> None:
         False,
         None,
     )
-    saved = history.save_state(session, replace(fresh, next_page=4, pages=40))
+    saved = history.save_state(session, replace(fresh, next_page=4, pages=40), T0)
     assert saved.updated_at is not None and saved.updated_at.tzinfo is UTC
     assert saved.completed_at is None
     assert history.get_state(session, paddle, "stars") == saved
 
-    done = history.save_state(session, replace(saved, next_page=41, complete=True))
+    done = history.save_state(session, replace(saved, next_page=41, complete=True), T0)
     assert done.complete and done.completed_at is not None
     assert history.get_state(session, paddle, "stars") == done
 
-    refused = history.refuse(session, paddle, "stars", "HTTP 422: too many stargazers to list")
+    refused = history.refuse(session, paddle, "stars", "HTTP 422: too many stargazers to list", T0)
     assert refused.refused_reason == "HTTP 422: too many stargazers to list"
     assert (refused.next_page, refused.pages, refused.complete) == (41, 40, True)
     assert refused.completed_at == done.completed_at  # progress is kept
     assert history.get_state(session, paddle, "stars") == refused
 
     # History works again: saving a state without a reason clears it.
-    again = history.save_state(session, replace(refused, refused_reason=None))
+    again = history.save_state(session, replace(refused, refused_reason=None), T0)
     assert history.get_state(session, paddle, "stars") == again
     assert again.refused_reason is None
 
     # A refusal before any progress creates the state.
-    first = history.refuse(session, torch, "stars", "HTTP 403")
+    first = history.refuse(session, torch, "stars", "HTTP 403", T0)
     assert (first.next_page, first.complete, first.refused_reason) == (1, False, "HTTP 403")
-    history.save_state(session, BackfillState(torch, "releases", complete=True))
+    history.save_state(session, BackfillState(torch, "releases", complete=True), T0)
 
     assert history.states(session) == {paddle: again, torch: first}
     assert set(history.states(session, "releases")) == {torch}
@@ -146,7 +146,7 @@ def test_state_times_are_kept_as_given(session: Session, ids: dict[str, int]) ->
     state = BackfillState(
         paddle, "stars", next_page=2, complete=True, updated_at=days(1), completed_at=days(2)
     )
-    assert history.save_state(session, state) == state
+    assert history.save_state(session, state, T0) == state
     assert history.get_state(session, paddle, "stars") == state
 
 
@@ -209,7 +209,7 @@ def test_replace_backfill_validates_points(
 
 def test_replace_backfill_is_one_transaction(database: Database) -> None:
     with database.session() as session:
-        paddle = series.sync_projects(session, [("p", [PADDLE])])[PADDLE.key].id or 0
+        paddle = series.sync_projects(session, [("p", [PADDLE])], T0)[PADDLE.key].id or 0
         history.replace_backfill(session, paddle, "stars", [(T0, 5)])
     with pytest.raises(RuntimeError), database.session() as session, session.begin_nested():
         history.replace_backfill(session, paddle, "stars", [(days(1), 6), (days(2), 7)])
@@ -241,11 +241,11 @@ def test_replace_backfill_of_eight_years_of_days(
 def test_pages_and_state_go_with_a_merged_repo_row(session: Session) -> None:
     """A rename merges two rows; the deleted row's pages and progress must not block it."""
     old_id, new_id = RepoId("github", "oldorg", "tool"), RepoId("github", "neworg", "tool")
-    old = series.sync_projects(session, [("Tool", [old_id])])[old_id.key]
-    new = series.sync_projects(session, [("Tool", [new_id])])[new_id.key]
+    old = series.sync_projects(session, [("Tool", [old_id])], T0)[old_id.key]
+    new = series.sync_projects(session, [("Tool", [new_id])], T0)[new_id.key]
     for repo in (old, new):
         history.save_page(session, repo.id or 0, "stars", 1, {date(2020, 1, 1): 1}, T0)
-        history.save_state(session, BackfillState(repo.id or 0, "stars", next_page=2))
+        history.save_state(session, BackfillState(repo.id or 0, "stars", next_page=2), T0)
     series.record_identity(session, old, 42, "neworg", "tool")
     survivor = series.record_identity(session, new, 42, "neworg", "tool")
     assert survivor.id == old.id

@@ -45,7 +45,7 @@ def session(database: Database) -> Iterator[Session]:
 @pytest.fixture
 def repos(session: Session) -> dict[str, Repo]:
     return series.sync_projects(
-        session, [("PaddlePaddle", [PADDLE, PADDLE_GITEE]), ("PyTorch", [TORCH])]
+        session, [("PaddlePaddle", [PADDLE, PADDLE_GITEE]), ("PyTorch", [TORCH])], T0
     )
 
 
@@ -65,7 +65,7 @@ def test_sync_projects_creates_projects_and_repos(session: Session, repos: dict[
 def test_sync_projects_never_deletes(session: Session, repos: dict[str, Repo]) -> None:
     series.write_observations(session, [obs(repos[TORCH.key], "stars", T0, 10)])
     again = series.sync_projects(
-        session, [("Paddle", [PADDLE])]
+        session, [("Paddle", [PADDLE])], T0
     )  # torch untracked, project renamed
     assert set(again) == {PADDLE.key}
     assert again[PADDLE.key].id == repos[PADDLE.key].id  # same row, same history
@@ -75,7 +75,9 @@ def test_sync_projects_never_deletes(session: Session, repos: dict[str, Repo]) -
     new_project = session.exec(select(Project).where(Project.name == "Paddle")).one()
     assert again[PADDLE.key].project_id == new_project.id
     # tracking it again continues the same series
-    back = series.sync_projects(session, [("PyTorch", [RepoId("github", "PyTorch", "PyTorch")])])
+    back = series.sync_projects(
+        session, [("PyTorch", [RepoId("github", "PyTorch", "PyTorch")])], T0
+    )
     assert back[TORCH.key].id == repos[TORCH.key].id
 
 
@@ -307,15 +309,15 @@ def test_rename_merges_into_one_history(session: Session, identified_first: str)
     row may never have been reached (platform_id still empty) while the new one was.
     """
     old_id, new_id = RepoId("github", "oldorg", "tool"), RepoId("github", "neworg", "tool")
-    old = series.sync_projects(session, [("Tool", [old_id])])[old_id.key]
+    old = series.sync_projects(session, [("Tool", [old_id])], T0)[old_id.key]
     series.write_observations(
         session, [obs(old, "stars", hours(0), 1), obs(old, "stars", hours(1), 2)]
     )
     series.upsert_releases(session, old.id or 0, [ReleaseIn("v1", "one"), ReleaseIn("v2", "two")])
-    run = series.start_run(session, "collect")
-    series.record_repo_error(session, run, old.id or 0, "unavailable", "timeout")
+    run = series.start_run(session, "collect", T0)
+    series.record_repo_error(session, run, old.id or 0, "unavailable", "timeout", T0)
 
-    new = series.sync_projects(session, [("Tool", [new_id])])[new_id.key]
+    new = series.sync_projects(session, [("Tool", [new_id])], T0)[new_id.key]
     series.write_observations(
         session, [obs(new, "stars", hours(1), 2), obs(new, "stars", hours(2), 3)]
     )
@@ -359,7 +361,7 @@ def test_upsert_releases_refreshes_by_tag(session: Session, repos: dict[str, Rep
 
 def test_each_write_commits_on_its_own(database: Database) -> None:
     with database.session() as session:
-        repo = series.sync_projects(session, [("p", [TORCH])])[TORCH.key]
+        repo = series.sync_projects(session, [("p", [TORCH])], T0)[TORCH.key]
         series.write_observations(session, [obs(repo, "stars", T0, 1)])
         session.rollback()  # too late: the write was its own transaction
     with database.session() as session:
@@ -369,7 +371,7 @@ def test_each_write_commits_on_its_own(database: Database) -> None:
 def test_a_nested_block_makes_a_batch_atomic(database: Database) -> None:
     """The collector wraps a batch in ``begin_nested()``: all of it is stored, or none."""
     with database.session() as session:
-        repo = series.sync_projects(session, [("p", [TORCH])])[TORCH.key]
+        repo = series.sync_projects(session, [("p", [TORCH])], T0)[TORCH.key]
     with pytest.raises(RuntimeError), database.session() as session, session.begin_nested():
         series.write_observations(session, [obs(repo, "stars", T0, 1)])
         series.upsert_releases(session, repo.id or 0, [ReleaseIn("v1")])
