@@ -7,7 +7,8 @@
 * ``/contributors`` has no paging at all (swagger: only ``type`` = committers|authors): the whole
   list of git identities ``{email, name, contributions}`` in one answer, no total headers.
 * ``/stargazers``: oldest star first (scripts read page 1 / per_page 1 as the first star),
-  items are user objects plus ``star_at`` (+08:00).
+  items are user objects plus ``star_at`` (+08:00); nothing documents the order, so the fake
+  can turn it round. A withdrawn star is gone and every later item moves up one place.
 * ``/releases``: ascending by creation unless ``direction=desc``; no drafts, no published_at.
 * Errors are ``{"message": ...}``; a missing or private repo is 404 "Not Found Project".
   A renamed repo's old path is a plain 404 (the v5 API has no lookup by id, no redirect).
@@ -56,9 +57,11 @@ def gitee_user(login: str, uid: int, api: str) -> dict[str, Any]:
 
 class FakeGitee(FakePlatform):
     """The fake Gitee. Switches: ``bad_tokens``, ``fail_next``, ``malformed_next``,
-    ``throttle_next``; budgets via ``budget()`` / ``set_budget()``."""
+    ``throttle_next``; budgets via ``budget()`` / ``set_budget()``;
+    ``stargazers_newest_first`` turns the stargazer list round (its order is undocumented)."""
 
     platform = "gitee"
+    stargazers_newest_first = False
 
     def throttle_next(
         self, n: int = 1, status: int = 429, retry_after: int | None = None,
@@ -240,8 +243,10 @@ class FakeGitee(FakePlatform):
         return out
 
     def _stargazers(self, req: Request, repo: FakeRepo) -> list[dict[str, Any]]:
+        """Oldest first unless ``stargazers_newest_first`` (Gitee documents no order)."""
         now = datetime.fromtimestamp(self.clock(), UTC)
-        return [
-            {**gitee_user(f"fan{i + 1}", 700000 + i, req.base_url), "star_at": cst(when)}
-            for i, when in enumerate(repo.star_timeline(now))
+        items = [
+            {**gitee_user(f"fan{uid}", uid, req.base_url), "star_at": cst(when)}
+            for uid, when in repo.stargazers(now)
         ]
+        return items[::-1] if self.stargazers_newest_first else items
