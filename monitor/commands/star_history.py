@@ -227,7 +227,9 @@ class StarReader:
     async def _newest_end(self, order: bool | None, walk: _Walk) -> bool | None:
         """Read the newest end of the list, in the order last seen; returns the order now."""
         self._load_stars()
-        guess = 1 if order else max(math.ceil(len(self._stars) / _GITEE_PER_PAGE), 1)
+        reported = self._reported_stars()  # the list's length, if collected just before
+        length = reported[1] if reported is not None else len(self._stars)
+        guess = 1 if order else max(math.ceil(length / _GITEE_PER_PAGE), 1)
         history = await self._read(guess)
         seen = newest_first([s.starred_at for s in history.stars])
         if seen is not None and seen != bool(order):

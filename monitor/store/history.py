@@ -156,10 +156,10 @@ def week_of(day: date) -> date:
 def load_week_days(session: Session, repo_id: int) -> dict[date, int]:
     """Every stored day of a repo's GitHub star weeks with its count."""
     days: dict[date, int] = {}
-    stmt = select(StarWeek).where(StarWeek.repo_id == repo_id)
-    for row in session.exec(stmt):
-        for offset, count in enumerate(json.loads(row.days)):
-            days[row.week + timedelta(days=offset)] = int(count)
+    stmt = select(col(StarWeek.week), col(StarWeek.days)).where(StarWeek.repo_id == repo_id)
+    for sunday, counts in session.exec(stmt):
+        for offset, count in enumerate(json.loads(counts)):
+            days[sunday + timedelta(days=offset)] = int(count)
     return days
 
 
@@ -188,8 +188,8 @@ def delete_stars(session: Session, repo_id: int, user_ids: Collection[int]) -> N
 
 def load_stars(session: Session, repo_id: int) -> dict[int, datetime]:
     """Every stored star of a repo: when, by stargazer id."""
-    stmt = select(StarGiven).where(StarGiven.repo_id == repo_id)
-    return {row.user_id: row.starred_at for row in session.exec(stmt)}
+    stmt = select(StarGiven.user_id, StarGiven.starred_at).where(StarGiven.repo_id == repo_id)
+    return dict(session.exec(stmt).all())
 
 
 def latest_collected(session: Session, repo_id: int, metric: str) -> tuple[datetime, int] | None:
@@ -275,10 +275,11 @@ def replace_backfill(
 ) -> int:
     """Make *points* the repo's whole ``backfill`` series of *metric*; returns how many.
 
-    Every earlier backfill row of that repo and metric is deleted and the points inserted, in one
-    transaction, so readers see the old series or the new one, never a mix. Collected rows are
-    untouched (where both describe one day, reads prefer the collected one: see
-    :func:`effective_observations`). *points* are aware instants (each at
+    Earlier backfill rows of that repo and metric that are not among the points (or differ) are
+    deleted and the missing points inserted, in one transaction, so readers see the old series
+    or the new one, never a mix; a daily rebuild that changes nothing old writes one row.
+    Collected rows are untouched (where both describe one day, reads prefer the collected one:
+    see :func:`effective_observations`). *points* are aware instants (each at
     most once) with integer values.
     """
     _check_metric(metric)
@@ -292,23 +293,21 @@ def replace_backfill(
             raise ValueError(f"two backfill points at {at.isoformat()}")
         seen.add(at)
     o = table(Observation)
-    rows = (
-        {
-            "repo_id": repo_id,
-            "metric": metric,
-            "observed_at": at,
-            "source": "backfill",
-            "value": value,
-        }
-        for at, value in points
-    )
+    mine = (o.c.repo_id == repo_id, o.c.metric == metric, o.c.source == "backfill")
     with atomic(session):
         conn = session.connection()
-        conn.execute(
-            delete(o).where(o.c.repo_id == repo_id, o.c.metric == metric, o.c.source == "backfill")
-        )
-        for chunk in chunked(rows, _CHUNK):
-            conn.execute(insert(o).values(chunk))
+        before = dict(conn.execute(core_select(o.c.observed_at, o.c.value).where(*mine)).all())
+        wanted = dict(points)
+        stale = [at for at, value in before.items() if wanted.get(at) != value]
+        fresh = [
+            {"repo_id": repo_id, "metric": metric, "observed_at": at, "source": "backfill",
+             "value": value}
+            for at, value in points if before.get(at) != value
+        ]
+        for chunk in chunked(stale, _CHUNK):
+            conn.execute(delete(o).where(*mine, o.c.observed_at.in_(chunk)))
+        if fresh:
+            conn.execute(insert(o), fresh)  # executemany: one compiled statement
     return len(points)
 
 
