@@ -37,6 +37,7 @@ from monitor.store.db import Database
 from monitor.store.history import (
     BackfillState,
     delete_stars,
+    get_state,
     latest_collected,
     load_stars,
     load_week_days,
@@ -106,6 +107,8 @@ class StarReader:
                 state = await self._gitee(state, reread)
         except _Spent:
             log.info("backfill.spent repo=%s", self.target.repo)
+            with self.database.session() as session:  # as far as the pages read got
+                state = get_state(session, self.repo_id, "stars") or state
         return state
 
     # -- reading and storing ----------------------------------------------------------------

@@ -224,3 +224,18 @@ def test_truth_counts_only_stars_still_present() -> None:
     assert got[0] == (datetime(2026, 1, 2, 8, tzinfo=UTC), 1)
     assert [v for _, v in got] == [1, 1, 2, 2]
     assert date(2026, 1, 1) == got[0][0].astimezone(LA).date() - timedelta(days=1)
+
+
+def test_a_first_backfill_split_across_a_rollover_and_a_withdrawal_ends_true(sim: Sim) -> None:
+    """Resumed a week later, after a star left a page already read: the sum finds it."""
+    times = sim.stars(GITHUB, 125, 700)
+    sim.monitor.fake.github.set_budget(None, remaining=4)  # half of it: 2 pages this run
+    first = sim.monitor.backfill(GITHUB, now=sim.clock())
+    assert [o.status for o in first.outcomes] == ["partial"]
+    assert first.outcomes[0].reason == "resumes at page 3 next run"
+    sim.clock.advance(days=7)
+    sim.repo(GITHUB).withdraw_star(max(times))  # on page 1, read last week
+    sim.monitor.fake.github.set_budget(None, remaining=60)
+    sim.run(GITHUB)
+    assert sim.series(GITHUB)[-1][1] == 124
+    assert sim.series(GITHUB) == sim.want(GITHUB)

@@ -148,7 +148,10 @@ class FakeGitee(FakePlatform):
         total_page = (len(items) + per_page - 1) // per_page
         extra = [("total_count", str(len(items))), ("total_page", str(total_page)),
                  ("access-control-expose-headers", "total_count, total_page")]  # fmt: skip
-        return self._reply(200, items[start:stop], extra)
+        shown = items[start:stop]
+        if sub == "/stargazers":  # users are drawn for the page only: lists can be long
+            shown = [self._stargazer(req, uid, when) for uid, when in shown]
+        return self._reply(200, shown, extra)
 
     # -- resources -----------------------------------------------------------------------
     def repo_json(self, repo: FakeRepo, api: str) -> dict[str, Any]:
@@ -242,11 +245,12 @@ class FakeGitee(FakePlatform):
             })  # fmt: skip
         return out
 
-    def _stargazers(self, req: Request, repo: FakeRepo) -> list[dict[str, Any]]:
-        """Oldest first unless ``stargazers_newest_first`` (Gitee documents no order)."""
+    def _stargazers(self, req: Request, repo: FakeRepo) -> list[Any]:
+        """(id, star_at) oldest first unless ``stargazers_newest_first`` (Gitee documents no
+        order); each becomes a user object plus ``star_at`` once its page is cut."""
         now = datetime.fromtimestamp(self.clock(), UTC)
-        items = [
-            {**gitee_user(f"fan{uid}", uid, req.base_url), "star_at": cst(when)}
-            for uid, when in repo.stargazers(now)
-        ]
+        items = repo.stargazers(now)
         return items[::-1] if self.stargazers_newest_first else items
+
+    def _stargazer(self, req: Request, uid: int, when: datetime) -> dict[str, Any]:
+        return {**gitee_user(f"fan{uid}", uid, req.base_url), "star_at": cst(when)}
