@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python benchmarks/backfill.py [--years 8] [--gitee-stars 40000] [--latency 0.05]
+                                  [--repos 1000] [--weeks 8]
 
 Two repos on the local fake: a GitHub repo ``--years`` old (its star history comes 30 weeks a
 page, so the minimum is ceil(weeks / 30)) and a Gitee repo with ``--gitee-stars`` stars (100
@@ -11,6 +12,15 @@ incremental one with nothing new (target: exactly one request). Printed per run:
 requests (as the fake logged them) against the minimum, requests charged to the budget, the
 wall time and the rows written. Release pages and GitHub's free ``/rate_limit`` are counted
 apart, since the minimum is about history pages.
+
+Then time passes (:func:`weeks`): ``--repos`` repos (half GitHub, half Gitee, both list orders)
+on one :class:`~monitor.clock.ManualClock` that the fakes read too, ``--weeks`` simulated weeks
+with stars given every week and withdrawn anywhere in history. Each week ends with a backfill,
+then two days are measured: a quiet day (nothing changed deep in history; target at most one
+history request a repo, and GitHub's free: its 304s are counted apart), and a day after one
+star was withdrawn deep in history in a tenth of the repos (target: at most the pages whose
+content changed, plus one; the changed pages are counted here from the fakes' own pages). After
+every backfill each repo's stored series is compared with the fakes' truth.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import backfill_weeks  # noqa: E402
 from monitor.commands.backfill import backfill  # noqa: E402
 from monitor.commands.init import init_home  # noqa: E402
 from monitor.config.repos import load_repos  # noqa: E402
@@ -55,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--github-stars", type=int, default=20_000)
     parser.add_argument("--gitee-stars", type=int, default=40_000)
     parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--repos", type=int, default=1000, help="repos for the weeks (0: skip)")
+    parser.add_argument("--weeks", type=int, default=8)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
 
@@ -116,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                           f"{summary.outcomes[0].status} {'PASS' if ok else 'FAIL'}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:.0f} MiB (backfill, fake server and SQLite together)")
+    if args.repos > 0:
+        failed = backfill_weeks.run(args.repos, args.weeks) != 0 or failed
     return 1 if failed else 0
 
 

@@ -1,36 +1,34 @@
-"""Daily series from history pages: the arithmetic of a backfill, with no I/O.
+"""Daily series from star history: the arithmetic of a backfill, with no I/O.
 
-A platform's history arrives as pages of per-day counts (stars given that day and still present;
-releases published that day). A series is the running total at the end of each day of the
-platform's calendar, so it is rebuilt here from the counts alone: the store keeps the pages and
-the rebuilt points, :mod:`monitor.commands.backfill` moves them between the two. Kept apart so
-the rules (how pages merge, where a day ends across DST changes, which days a series covers) are
-pure functions, tested with properties as well as examples.
+A platform's history arrives as per-day counts (stars given that day and still present; releases
+published that day). A series is the running total at the end of each day of the platform's
+calendar, so it is rebuilt here from the counts alone: the store keeps the history and the
+rebuilt points, :mod:`monitor.commands.backfill` moves them between the two. Kept apart so the
+rules (where a day ends across DST changes, which days a series covers, how a re-read tells what
+changed) are pure functions, tested with properties as well as examples.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-__all__ = ["count_by_day", "daily_series", "first_day", "merge_pages"]
+__all__ = [
+    "EVERY",
+    "count_by_day",
+    "daily_series",
+    "first_day",
+    "first_star_day",
+    "gone_stars",
+    "newest_first",
+    "within_collected",
+]
 
 
-def merge_pages(
-    pages: Iterable[tuple[int, Mapping[date, int]]], whole_days: bool,
-) -> dict[date, int]:
-    """One count per day from stored pages (given oldest fetch first).
-
-    Whole-day pages (GitHub weeks) may overlap after the week boundary moved between two
-    reads: the later read of a day wins. Star-list pages (Gitee) split a day between pages:
-    the counts add up.
-    """
-    merged: dict[date, int] = {}
-    for _, days in pages:
-        for day, count in days.items():
-            merged[day] = count if whole_days else merged.get(day, 0) + count
-    return merged
+#: A bound before every star: pages covering every star later than it hold the whole list.
+EVERY = datetime.min.replace(tzinfo=UTC)
 
 
 def count_by_day(moments: Iterable[datetime | None], zone: ZoneInfo) -> dict[date, int]:
@@ -71,3 +69,53 @@ def daily_series(
 def first_day(points: list[tuple[datetime, int]], zone: ZoneInfo) -> date | None:
     """The day of *zone* a :func:`daily_series` starts on (its first point ends that day)."""
     return (points[0][0].astimezone(zone).date() - timedelta(days=1)) if points else None
+
+
+def first_star_day(days: Mapping[date, int]) -> date | None:
+    """The first day with a star still present: where a star series starts (never earlier)."""
+    return min((day for day, count in days.items() if count > 0), default=None)
+
+
+def within_collected(days: Mapping[date, int], zone: ZoneInfo, at: datetime, value: int) -> bool:
+    """Whether per-day star counts agree with *value* stars collected at *at*.
+
+    The counts give the stars present now; *value* those present at *at*. With the history
+    right, the stars given before *at*'s day are at most *value*, and those given by the end of
+    that day at least *value*, unless stars were withdrawn after *at*. So a disagreement says
+    that something older than what was re-read changed (or a withdrawal since *at*: re-reading
+    then only costs requests, never a wrong value).
+    """
+    day = at.astimezone(zone).date()
+    before = sum(count for d, count in days.items() if d < day)
+    return before <= value <= before + days.get(day, 0)
+
+
+def newest_first(times: Sequence[datetime]) -> bool | None:
+    """A list's order read from its items' times: newest first, oldest first, or ``None`` when
+    the items cannot tell (fewer than two distinct times). Stars are listed by ``star_at``."""
+    for earlier, later in pairwise(times):
+        if earlier != later:
+            return later < earlier
+    return None
+
+
+def gone_stars(
+    stored: Mapping[int, datetime],
+    seen: Collection[int],
+    after: datetime | None,
+    before: datetime | None,
+) -> set[int]:
+    """The stored stars a re-read shows withdrawn.
+
+    *seen* are the stargazer ids on the pages read. Pages read contiguously from the list's
+    newest end cover every star later than *after* (the oldest time on them); pages read from
+    its oldest end every star earlier than *before* (the newest time on them). A stored star in
+    a covered span and not seen is gone; ``None`` covers nothing. A star at exactly a bound may
+    lie on the next page, so it stays until that page is read. Once the pages read hold the
+    whole list, pass :data:`EVERY` as *after*.
+    """
+    return {
+        uid for uid, at in stored.items()
+        if uid not in seen
+        and ((after is not None and at > after) or (before is not None and at < before))
+    }

@@ -2,16 +2,18 @@
 
 Why it is shaped like this:
 
-* The platforms give history as pages of per-day counts of stars *still present* (GitHub's
-  star-history weeks, Gitee's stargazer list with ``star_at``). Pages are kept in the store as
-  they arrive, so a first backfill of a large repo can be split across runs by a budget share,
-  survives a crash or restart, and resumes at the next page.
-* A value needs every older star, so the series is rebuilt only from a complete set of pages:
-  the count at the end of each day of the platform's calendar, from the repo's creation to the
-  last complete day. It is never bent towards collected values: the difference between the two
-  is stars withdrawn, which is information.
-* Once complete, a repo re-reads only its newest page(s), conditionally, until it reaches what
-  is stored: usually one request, free on GitHub when nothing changed.
+* The platforms give history as pages of stars *still present* (GitHub's star-history weeks,
+  Gitee's stargazer list with ``star_at``). What the pages show is kept in the store by what it
+  is (a week, a stargazer) as it arrives, so a first backfill of a large repo can be split
+  across runs by a budget share, survives a crash or restart, and resumes at the next page.
+* A value needs every older star, so the series is rebuilt only from a complete history: the
+  count at the end of each day of the platform's calendar, from the day of the repo's first
+  star to the last complete day. It is never bent towards collected values: the difference
+  between the two is stars withdrawn, which is information.
+* Once complete, a repo re-reads its newest page (one request, free on GitHub when unchanged)
+  and older pages only when the stored stars no longer add up to the platform's count
+  (:mod:`monitor.commands.star_history`). The series is rebuilt on every complete run, so it
+  reaches the last complete day even when nothing changed.
 * A platform that refuses history (404 on GitHub Enterprise, a blocked repo) leaves that repo
   with collected data only and the reason stored for ``status``; nothing else is affected.
 """
@@ -31,31 +33,27 @@ from sqlmodel import Session
 
 from monitor.clock import Clock
 from monitor.commands.plan import in_config_order, tracked_rows
+from monitor.commands.star_history import Allowance, StarReader
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
 from monitor.errors import MalformedResponse, PlatformError, RateLimited, Unavailable
-from monitor.history import count_by_day, daily_series, first_day, merge_pages
+from monitor.history import count_by_day, daily_series, first_day, first_star_day
 from monitor.ids import RepoId
 from monitor.platforms import PlatformFactory, open_platform
-from monitor.platforms.base import HistoryPage, Platform, RepoTarget
+from monitor.platforms.base import Platform, RepoTarget
 from monitor.store.cache import StoreCache
 from monitor.store.db import Database
 from monitor.store.history import (
     BackfillState,
     get_state,
-    load_pages,
+    load_stars,
+    load_week_days,
     refuse,
     replace_backfill,
-    save_page,
     save_state,
 )
 from monitor.store.models import Repo
-from monitor.store.series import (
-    ReleaseIn,
-    release_series_behind,
-    release_times,
-    upsert_releases,
-)
+from monitor.store.series import ReleaseIn, release_times, upsert_releases
 
 __all__ = ["BackfillSummary", "RepoBackfill", "backfill"]
 
@@ -81,19 +79,6 @@ class BackfillSummary:
     @property
     def failed(self) -> list[RepoBackfill]:
         return [o for o in self.outcomes if o.status == "failed"]
-
-
-@dataclass
-class _Allowance:
-    """Requests this run may still make on one platform."""
-
-    left: int
-
-    def take(self) -> bool:
-        if self.left <= 0:
-            return False
-        self.left -= 1
-        return True
 
 
 async def backfill(
@@ -147,7 +132,7 @@ async def _platform_backfill(
         else:
             allowed = settings.backfill_max_requests
         summary.allowance[platform.name] = allowed
-        allowance = _Allowance(allowed)
+        allowance = Allowance(allowed)
         for repo_id, row in repos:
             outcome = await _repo_backfill(database, platform, cache, repo_id, row, allowance, now)
             summary.outcomes.append(outcome)
@@ -172,114 +157,47 @@ async def _repo_backfill(
     cache: StoreCache,
     repo_id: RepoId,
     row: Repo,
-    allowance: _Allowance,
+    allowance: Allowance,
     now: Clock,
 ) -> RepoBackfill:
     target = RepoTarget(repo_id, row.platform_id, want_contributors=False)
     with database.session() as session:
         state = get_state(session, _id(row), "stars") or BackfillState.new(_id(row), "stars")
-    pages = 0
+    reader = StarReader(database, platform, cache, target, _id(row), allowance, now)
     try:
         if not allowance.take():
             return RepoBackfill(repo_id, "deferred", reason="backfill budget share spent")
         first = not state.complete
-        changed, state, pages = await _read_pages(database, platform, cache, target, row,
-                                                  state, allowance, now)
+        state = await reader.run(state)
         if state.complete:
             await _all_releases(database, platform, target, row, allowance, now)
     except RateLimited as exc:
-        return RepoBackfill(repo_id, "deferred", pages, str(exc))
+        return RepoBackfill(repo_id, "deferred", reader.requests, str(exc))
     except (Unavailable, MalformedResponse) as exc:
         log.warning("backfill.failed repo=%s reason=%s", repo_id, exc)
-        return RepoBackfill(repo_id, "failed", pages, str(exc))
+        return RepoBackfill(repo_id, "failed", reader.requests, str(exc))
     except PlatformError as exc:  # refused: 404 (no such endpoint), 403, 410, 451…
         with database.session(write=True) as session:
             refuse(session, _id(row), "stars", str(exc), now())
         log.info("backfill.refused repo=%s reason=%s", repo_id, exc)
-        return RepoBackfill(repo_id, "refused", pages, str(exc))
+        return RepoBackfill(repo_id, "refused", reader.requests, str(exc))
     if not state.complete:
-        return RepoBackfill(repo_id, "partial", pages,
+        return RepoBackfill(repo_id, "partial", reader.requests,
                             f"resumes at page {state.next_page} next run")
-    if changed or first or _releases_behind(database, row):
-        _rebuild(database, platform, row, now())
-        return RepoBackfill(repo_id, "complete" if first else "updated", pages)
-    return RepoBackfill(repo_id, "unchanged", pages)
-
-
-async def _read_pages(
-    database: Database,
-    platform: Platform,
-    cache: StoreCache,
-    target: RepoTarget,
-    row: Repo,
-    state: BackfillState,
-    allowance: _Allowance,
-    now: Clock,
-) -> tuple[bool, BackfillState, int]:
-    """Read pages from where *state* says; the first request's allowance is already taken.
-
-    Returns whether anything changed, the new state, and how many pages were requested.
-    """
-    if state.complete:
-        # Newest data first: page 1 on GitHub, the last known page on Gitee.
-        page = 1 if platform.history_newest_first else max(state.pages or 1, 1)
-    else:
-        page = state.next_page
-    with database.session() as session:
-        stored = load_pages(session, _id(row), "stars")
-    newest_stored = max((day for p in stored for day in p.days), default=None)
-    requested, changed = 0, False
-    while True:
-        history = await platform.star_history(target, page)
-        requested += 1
-        if state.complete and history.from_cache:
-            # Unchanged since stored. Newest first, nothing newer exists; oldest first, a
-            # newer page may have appeared after this one (its count came fresh with the 304).
-            if platform.history_newest_first or history.last or not allowance.take():
-                break
-            page += 1
-            continue
-        changed = True
-        state = _advance(state, history, now())
-        with database.session(write=True) as session:
-            save_page(session, _id(row), "stars", history.page, history.days, now())
-            save_state(session, state, now())
-            cache.flush(session, now())
-        if history.last or _reached(platform, history, newest_stored, state):
-            break
-        page += 1
-        if not allowance.take():
-            break
-    return changed, state, requested
-
-
-def _advance(state: BackfillState, history: HistoryPage, now: datetime) -> BackfillState:
-    pages = history.pages if history.pages is not None else state.pages
-    if history.last:
-        pages = history.page if pages is None else max(pages, history.page)
-    complete = state.complete or history.last
-    return replace(state, next_page=history.page + 1, pages=pages, complete=complete,
-                   refused_reason=None, updated_at=now,
-                   completed_at=state.completed_at or (now if complete else None))
-
-
-def _reached(
-    platform: Platform, history: HistoryPage, newest_stored: date | None, state: BackfillState,
-) -> bool:
-    """On an incremental run, stop once a page overlaps what was stored before it."""
-    if not state.complete or newest_stored is None or not history.days:
-        return False
-    if platform.history_newest_first:
-        return min(history.days) <= newest_stored
-    return False  # oldest first: read on to the last page, which says so itself
+    with database.session(write=True) as session:
+        save_state(session, state, now())
+    _rebuild(database, platform, row, now())
+    if reader.changed or first:
+        return RepoBackfill(repo_id, "complete" if first else "updated", reader.requests)
+    return RepoBackfill(repo_id, "unchanged", reader.requests)
 
 
 async def _all_releases(
     database: Database, platform: Platform, target: RepoTarget, row: Repo,
-    allowance: _Allowance, now: Clock,
+    allowance: Allowance, now: Clock,
 ) -> None:
     """Every release, once per repo (each collection then reads the list back to the stored
-    tags); once stored, :func:`_releases_behind` has the releases series rebuilt."""
+    tags; the series is rebuilt from the stored releases on every complete run)."""
     with database.session() as session:
         if (state := get_state(session, _id(row), "releases")) and state.complete:
             return
@@ -295,14 +213,11 @@ async def _all_releases(
 
 
 def _rebuild(database: Database, platform: Platform, row: Repo, now: datetime) -> None:
-    """Rewrite the stars and releases series from the stored pages and releases."""
+    """Rewrite the stars and releases series from the stored history and releases."""
     zone = ZoneInfo(platform.history_zone)
     with database.session(write=True) as session:
-        pages = load_pages(session, _id(row), "stars")
-        days = merge_pages(((p.page, p.days) for p in pages), platform.history_whole_days)
+        stars = _rebuild_stars(session, platform, _id(row), zone, now)
         start = row.created_at.astimezone(zone).date() if row.created_at else None
-        stars = daily_series(days, zone, now, start)
-        replace_backfill(session, _id(row), "stars", stars)
         _rebuild_releases(session, row, zone, now, start or first_day(stars, zone))
 
 
@@ -310,17 +225,24 @@ def _rebuild_releases(
     session: Session, row: Repo, zone: ZoneInfo, now: datetime, start: date | None,
 ) -> None:
     """Rewrite the releases series from the stored releases: the count published by the end
-    of each day, from *start* (the stars series' first day) on."""
+    of each day, from *start* (the repo's creation, else the stars series' first day) on."""
     release_days = count_by_day(release_times(session, _id(row)), zone)
     replace_backfill(session, _id(row), "releases", daily_series(release_days, zone, now, start))
 
 
-def _releases_behind(database: Database, row: Repo) -> bool:
-    """Whether releases were stored since the releases series was last rebuilt (the list read
-    at last, over runs, or one collected after the series was written): the stars pages may
-    not have changed, yet the series must be rebuilt."""
-    with database.session() as session:
-        return release_series_behind(session, _id(row))
+def _rebuild_stars(
+    session: Session, platform: Platform, repo_id: int, zone: ZoneInfo, now: datetime,
+) -> list[tuple[datetime, int]]:
+    """The stars series from the stored weeks or stars: from the first star's day (never
+    earlier: zero rows before the repo had a star say nothing) to the last complete day."""
+    if platform.history_whole_days:
+        days = load_week_days(session, repo_id)
+    else:
+        days = count_by_day(load_stars(session, repo_id).values(), zone)
+    start = first_star_day(days)
+    stars = daily_series(days, zone, now, start) if start is not None else []
+    replace_backfill(session, repo_id, "stars", stars)
+    return stars
 
 
 def _id(row: Repo) -> int:

@@ -37,6 +37,7 @@ __all__ = [
     "RepoSnapshot",
     "RepoTarget",
     "ResponseCache",
+    "Stargazer",
 ]
 
 
@@ -94,6 +95,14 @@ class RepoResult:
 
 
 @dataclass(frozen=True)
+class Stargazer:
+    """One star of a list that names its stargazers (Gitee): who, and when (aware, UTC)."""
+
+    id: int
+    starred_at: datetime
+
+
+@dataclass(frozen=True)
 class HistoryPage:
     """One page of a repo's star history, as stars given per day of the platform's calendar.
 
@@ -106,6 +115,10 @@ class HistoryPage:
     last: bool  # no page beyond this one (in the platform's paging order)
     pages: int | None = None  # how many pages the platform says there are, when it says
     from_cache: bool = False  # answered 304: nothing changed since the stored copy
+    #: The page's stargazers in list order, where the platform names them (Gitee); the list's
+    #: order is not documented, so the caller reads it from these times.
+    stars: tuple[Stargazer, ...] = ()
+    total: int | None = None  # how many entries the whole list holds now, when told
 
 
 @dataclass

@@ -39,7 +39,6 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from datetime import date
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
@@ -196,17 +195,14 @@ class Gitee(HttpPlatform):
             reply = await self._get(moved, params)
         self._check(reply)
         items = gitee_json.items(reply)
+        stars = tuple(gitee_json.stargazer(item, str(reply.url)) for item in items)
         zone = ZoneInfo(_SHANGHAI)
-        days: Counter[date] = Counter()
-        for item in items:
-            given = gitee_json.time(item.get("star_at")) if isinstance(item, dict) else None
-            if given is None:
-                raise MalformedResponse(f"{reply.url}: a stargazer without star_at")
-            days[given.astimezone(zone).date()] += 1
+        days = Counter(star.starred_at.astimezone(zone).date() for star in stars)
         pages = reply.header_int("total_page")
         last = not items or (page >= pages if pages is not None else len(items) < PER_PAGE)
         return HistoryPage(
             page=page, days=dict(days), last=last, pages=pages, from_cache=reply.from_cache,
+            stars=stars, total=reply.header_int("total_count"),
         )
 
     async def refresh_budget(self) -> Budget:

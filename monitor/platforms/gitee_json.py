@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from monitor.errors import MalformedResponse, RateLimited
 from monitor.ids import RepoId
-from monitor.platforms.base import Release
+from monitor.platforms.base import Release, Stargazer
 from monitor.platforms.http import Reply
 
 _BEIJING = timezone(timedelta(hours=8))  # Gitee's own offset, for a time without one
@@ -95,6 +95,17 @@ def time(value: Any) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_BEIJING)
     return moment.astimezone(UTC)
+
+
+def stargazer(item: Any, url: str) -> Stargazer:
+    """A stargazer list item: the user's id and its ``star_at``."""
+    given = time(item.get("star_at")) if isinstance(item, dict) else None
+    if given is None:
+        raise MalformedResponse(f"{url}: a stargazer without star_at")
+    uid = item.get("id")
+    if isinstance(uid, bool) or not isinstance(uid, int):
+        raise MalformedResponse(f"{url}: a stargazer without a numeric id")
+    return Stargazer(uid, given)
 
 
 def release(item: Any, web: str) -> Release:

@@ -1,10 +1,12 @@
-"""The store's side of backfill: the platform's history pages, each backfill's progress, and the
+"""The store's side of backfill: the platform's star history, each backfill's progress, and the
 rebuilt series itself.
 
-A backfill reads a platform's history listing (GitHub's stargazers with their timestamps) page by
-page. Each page is kept reduced to counts per day (:func:`save_page`), so a backfill cut off by a
-spent budget or a crash resumes at :attr:`BackfillState.next_page`, and the series can be rebuilt
-from the pages without reading the platform again. The rebuilt series replaces the repo's earlier
+A backfill reads a platform's history listing page by page, and keeps what the pages say keyed by
+what it is, never by page number (pages slide as time passes and stars are withdrawn): GitHub's
+weeks by their Sunday with seven daily counts (:func:`save_week_days`), Gitee's stars by
+stargazer id with their time (:func:`save_stars`). A backfill cut off by a spent budget or a
+crash resumes at :attr:`BackfillState.next_page`, and the series can be rebuilt from what is
+stored without reading the platform again. The rebuilt series replaces the repo's earlier
 ``backfill`` observations in one go (:func:`replace_backfill`); collected rows are never touched.
 Which of the two a read shows where both describe one day is decided here too, once, in SQL
 (:func:`effective_observations`, used by export and report boundary values).
@@ -19,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -39,30 +41,32 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
 from monitor.store.db import atomic, dialect_insert
-from monitor.store.models import METRICS, BackfillStateRow, HistoryPage, Observation
+from monitor.store.models import (
+    METRICS,
+    BackfillStateRow,
+    Observation,
+    StarGiven,
+    StarWeek,
+)
 from monitor.store.sql import ROWS_PER_INSERT, chunked, table
 
 __all__ = [
     "BackfillState",
     "DayBefore",
-    "StoredPage",
+    "delete_stars",
     "effective_observations",
     "get_state",
-    "load_pages",
+    "latest_collected",
+    "load_stars",
+    "load_week_days",
     "refuse",
     "replace_backfill",
-    "save_page",
+    "save_stars",
     "save_state",
+    "save_week_days",
     "states",
+    "week_of",
 ]
-
-@dataclass(frozen=True, slots=True)
-class StoredPage:
-    """One stored page: its number, when it was read, and its entries counted per day."""
-
-    page: int
-    fetched_at: datetime
-    days: dict[date, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,7 @@ class BackfillState:
     refused_reason: str | None = None
     updated_at: datetime | None = None
     completed_at: datetime | None = None
+    newest_first: bool | None = None  # the list order last seen (Gitee's is undocumented)
 
     def __post_init__(self) -> None:
         _check_metric(self.metric)
@@ -108,54 +113,93 @@ def _state(row: BackfillStateRow) -> BackfillState:
         refused_reason=row.refused_reason,
         updated_at=row.updated_at,
         completed_at=row.completed_at,
+        newest_first=row.newest_first,
     )
 
 
-# -- pages ----------------------------------------------------------------------------------------
+# -- stored history -------------------------------------------------------------------------------
 
 
-def save_page(
-    session: Session,
-    repo_id: int,
-    metric: str,
-    page: int,
-    days: Mapping[date, int],
-    fetched_at: datetime,
+def save_week_days(
+    session: Session, repo_id: int, days: Mapping[date, int], fetched_at: datetime,
 ) -> None:
-    """Store one page's counts per day, replacing what was stored for that page before."""
-    _check_metric(metric)
-    encoded = json.dumps({day.isoformat(): int(n) for day, n in sorted(days.items())})
-    row = {
-        "repo_id": repo_id,
-        "metric": metric,
-        "page": page,
-        "fetched_at": fetched_at,
-        "days": encoded,
-    }
+    """Store the GitHub weeks *days* covers (each day's count; a day not given counts 0, as the
+    current week's later days), replacing what was stored for those weeks."""
+    weeks: dict[date, list[int]] = {}
+    for day, count in days.items():
+        sunday = week_of(day)
+        weeks.setdefault(sunday, [0] * 7)[(day - sunday).days] = int(count)
+    rows = [
+        {"repo_id": repo_id, "week": sunday, "days": json.dumps(counts), "fetched_at": fetched_at}
+        for sunday, counts in weeks.items()
+    ]
+    if not rows:
+        return
     with atomic(session):
-        stmt = dialect_insert(session, HistoryPage).values(row)
+        stmt = dialect_insert(session, StarWeek).values(rows)
         stmt = stmt.on_conflict_do_update(
-            index_elements=["repo_id", "metric", "page"],
-            set_={"fetched_at": stmt.excluded.fetched_at, "days": stmt.excluded.days},
+            index_elements=["repo_id", "week"],
+            set_={"days": stmt.excluded.days, "fetched_at": stmt.excluded.fetched_at},
         )
         session.exec(stmt)
 
 
-def load_pages(session: Session, repo_id: int, metric: str) -> list[StoredPage]:
-    """Every stored page of a repo's metric, oldest read first (then by page number)."""
+def week_of(day: date) -> date:
+    """The Sunday that starts *day*'s week (GitHub's star-history weeks start on Sunday)."""
+    return day - timedelta(days=(day.weekday() + 1) % 7)
+
+
+def load_week_days(session: Session, repo_id: int) -> dict[date, int]:
+    """Every stored day of a repo's GitHub star weeks with its count."""
+    days: dict[date, int] = {}
+    stmt = select(col(StarWeek.week), col(StarWeek.days)).where(StarWeek.repo_id == repo_id)
+    for sunday, counts in session.exec(stmt):
+        for offset, count in enumerate(json.loads(counts)):
+            days[sunday + timedelta(days=offset)] = int(count)
+    return days
+
+
+def save_stars(session: Session, repo_id: int, stars: Sequence[tuple[int, datetime]]) -> None:
+    """Store stars as (stargazer id, when); a stargazer stored before gets the new time."""
+    rows = [{"repo_id": repo_id, "user_id": uid, "starred_at": at} for uid, at in stars]
+    if not rows:
+        return
+    with atomic(session):
+        for chunk in chunked(rows, ROWS_PER_INSERT):
+            stmt = dialect_insert(session, StarGiven).values(chunk)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["repo_id", "user_id"],
+                set_={"starred_at": stmt.excluded.starred_at},
+            )
+            session.exec(stmt)
+
+
+def delete_stars(session: Session, repo_id: int, user_ids: Collection[int]) -> None:
+    """Forget withdrawn stars by stargazer id."""
+    with atomic(session):
+        for chunk in chunked(list(user_ids), ROWS_PER_INSERT):
+            session.exec(delete(StarGiven).where(
+                col(StarGiven.repo_id) == repo_id, col(StarGiven.user_id).in_(chunk)))
+
+
+def load_stars(session: Session, repo_id: int) -> dict[int, datetime]:
+    """Every stored star of a repo: when, by stargazer id."""
+    stmt = select(StarGiven.user_id, StarGiven.starred_at).where(StarGiven.repo_id == repo_id)
+    return dict(session.exec(stmt).all())
+
+
+def latest_collected(session: Session, repo_id: int, metric: str) -> tuple[datetime, int] | None:
+    """The newest collected observation of a repo's metric: (when, value), if any."""
+    _check_metric(metric)
     stmt = (
-        select(HistoryPage)
-        .where(HistoryPage.repo_id == repo_id, HistoryPage.metric == metric)
-        .order_by(col(HistoryPage.fetched_at), col(HistoryPage.page))
+        select(Observation)
+        .where(Observation.repo_id == repo_id, Observation.metric == metric,
+               Observation.source == "collected")
+        .order_by(col(Observation.observed_at).desc())
+        .limit(1)
     )
-    return [
-        StoredPage(
-            row.page,
-            row.fetched_at,
-            {date.fromisoformat(day): n for day, n in json.loads(row.days).items()},
-        )
-        for row in session.exec(stmt)
-    ]
+    row = session.exec(stmt).first()
+    return None if row is None else (row.observed_at, row.value)
 
 
 # -- progress -------------------------------------------------------------------------------------
@@ -184,6 +228,7 @@ def save_state(session: Session, state: BackfillState, now: datetime) -> Backfil
         row.refused_reason = state.refused_reason
         row.updated_at = state.updated_at or now
         row.completed_at = completed_at
+        row.newest_first = state.newest_first
         session.add(row)
         session.flush()
         stored = _state(row)
@@ -208,6 +253,7 @@ def refuse(
             complete=state.complete,
             refused_reason=reason,
             completed_at=state.completed_at,
+            newest_first=state.newest_first,
         ),
         now,
     )
@@ -227,10 +273,11 @@ def replace_backfill(
 ) -> int:
     """Make *points* the repo's whole ``backfill`` series of *metric*; returns how many.
 
-    Every earlier backfill row of that repo and metric is deleted and the points inserted, in one
-    transaction, so readers see the old series or the new one, never a mix. Collected rows are
-    untouched (where both describe one day, reads prefer the collected one: see
-    :func:`effective_observations`). *points* are aware instants (each at
+    Earlier backfill rows of that repo and metric that are not among the points (or differ) are
+    deleted and the missing points inserted, in one transaction, so readers see the old series
+    or the new one, never a mix; a daily rebuild that changes nothing old writes one row.
+    Collected rows are untouched (where both describe one day, reads prefer the collected one:
+    see :func:`effective_observations`). *points* are aware instants (each at
     most once) with integer values.
     """
     _check_metric(metric)
@@ -244,23 +291,21 @@ def replace_backfill(
             raise ValueError(f"two backfill points at {at.isoformat()}")
         seen.add(at)
     o = table(Observation)
-    rows = (
-        {
-            "repo_id": repo_id,
-            "metric": metric,
-            "observed_at": at,
-            "source": "backfill",
-            "value": value,
-        }
-        for at, value in points
-    )
+    mine = (o.c.repo_id == repo_id, o.c.metric == metric, o.c.source == "backfill")
     with atomic(session):
         conn = session.connection()
-        conn.execute(
-            delete(o).where(o.c.repo_id == repo_id, o.c.metric == metric, o.c.source == "backfill")
-        )
-        for chunk in chunked(rows, ROWS_PER_INSERT):
-            conn.execute(insert(o).values(chunk))
+        before = dict(conn.execute(core_select(o.c.observed_at, o.c.value).where(*mine)).all())
+        wanted = dict(points)
+        stale = [at for at, value in before.items() if wanted.get(at) != value]
+        fresh = [
+            {"repo_id": repo_id, "metric": metric, "observed_at": at, "source": "backfill",
+             "value": value}
+            for at, value in points if before.get(at) != value
+        ]
+        for chunk in chunked(stale, ROWS_PER_INSERT):
+            conn.execute(delete(o).where(*mine, o.c.observed_at.in_(chunk)))
+        if fresh:
+            conn.execute(insert(o), fresh)  # executemany: one compiled statement
     return len(points)
 
 

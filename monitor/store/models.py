@@ -12,7 +12,7 @@ that later migrations can alter them by name on both databases.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -40,7 +40,6 @@ __all__ = [
     "CollectionRun",
     "DaemonJob",
     "DaemonRecord",
-    "HistoryPage",
     "HttpCacheEntry",
     "Observation",
     "Project",
@@ -48,6 +47,8 @@ __all__ = [
     "Repo",
     "RepoError",
     "RunPlatform",
+    "StarGiven",
+    "StarWeek",
     "UTCDateTime",
 ]
 
@@ -246,28 +247,47 @@ class HttpCacheEntry(SQLModel, table=True):
     stored_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
 
 
-class HistoryPage(SQLModel, table=True):
-    """One page of a platform's history listing (e.g. GitHub stargazers), reduced to day counts.
+class StarWeek(SQLModel, table=True):
+    """One week of a repo's GitHub star history: its Sunday (a US Pacific date) and its seven
+    daily counts of stars given that day and still present.
 
-    ``days`` is a JSON object ``{"YYYY-MM-DD": count}`` in the platform's calendar: how many of
-    the page's entries fall on each day. Keeping pages lets a backfill resume after a crash or a
-    spent budget and rebuild the series without reading the platform again. The rows go with the
-    repo row (``ON DELETE CASCADE``), e.g. when a rename merges two rows into one.
+    Keyed by the week itself, not by the page it came on: pages slide by a week every Sunday,
+    weeks do not, so any page re-read updates exactly the weeks it shows. ``days`` is a JSON
+    list of seven counts, Sunday first. The rows go with the repo row (``ON DELETE CASCADE``).
     """
 
-    __tablename__ = "history_page"
+    __tablename__ = "star_week"
     __table_args__ = (
-        PrimaryKeyConstraint("repo_id", "metric", "page", name="pk_history_page"),
+        PrimaryKeyConstraint("repo_id", "week", name="pk_star_week"),
         ForeignKeyConstraint(
-            ["repo_id"], ["repo.id"], name="fk_history_page_repo_id", ondelete="CASCADE"
+            ["repo_id"], ["repo.id"], name="fk_star_week_repo_id", ondelete="CASCADE"
         ),
     )
 
     repo_id: int = Field(primary_key=True)
-    metric: str = Field(primary_key=True, max_length=32)
-    page: int = Field(primary_key=True)
+    week: date = Field(primary_key=True)
+    days: str = Field(max_length=200)  # JSON [7 counts], Sunday first
     fetched_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
-    days: str = Field(default="{}", sa_type=Text)
+
+
+class StarGiven(SQLModel, table=True):
+    """One star of a repo whose platform names its stargazers (Gitee): who and when.
+
+    Keyed by the stargazer, so a star is stored once whichever page it was read on, and a
+    withdrawn one is deleted by id. The rows go with the repo row (``ON DELETE CASCADE``).
+    """
+
+    __tablename__ = "star_given"
+    __table_args__ = (
+        PrimaryKeyConstraint("repo_id", "user_id", name="pk_star_given"),
+        ForeignKeyConstraint(
+            ["repo_id"], ["repo.id"], name="fk_star_given_repo_id", ondelete="CASCADE"
+        ),
+    )
+
+    repo_id: int = Field(primary_key=True)
+    user_id: int = Field(primary_key=True, sa_type=BigInteger)
+    starred_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class BackfillStateRow(SQLModel, table=True):
@@ -292,6 +312,9 @@ class BackfillStateRow(SQLModel, table=True):
     refused_reason: str | None = Field(default=None, sa_type=Text)  # shown by ``status``
     updated_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: The list order last seen where the platform documents none (Gitee's stargazers):
+    #: newest first, oldest first, or not yet known.
+    newest_first: bool | None = None
 
 
 class DaemonRecord(SQLModel, table=True):

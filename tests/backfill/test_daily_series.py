@@ -15,7 +15,16 @@ from zoneinfo import ZoneInfo
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from monitor.history import count_by_day, daily_series, first_day, merge_pages
+from monitor.history import (
+    EVERY,
+    count_by_day,
+    daily_series,
+    first_day,
+    first_star_day,
+    gone_stars,
+    newest_first,
+    within_collected,
+)
 
 LA, SHANGHAI = ZoneInfo("America/Los_Angeles"), ZoneInfo("Asia/Shanghai")
 #: The platform calendars: GitHub counts Pacific days, Gitee Shanghai days.
@@ -116,17 +125,58 @@ def test_the_last_value_is_the_sum_of_the_counts_before_today(
 
 
 @quick
-@given(st.lists(st.dictionaries(st.dates(date(2020, 1, 1), date(2020, 3, 1)),
-                                st.integers(0, 100)), max_size=5))
-def test_star_list_pages_add_up_and_week_pages_take_the_later_read(
-    pages: list[dict[date, int]],
+@given(st.lists(st.datetimes(datetime(2020, 1, 1), datetime(2021, 1, 1), timezones=st.just(UTC)),
+                unique=True, min_size=1, max_size=300),
+       st.integers(1, 50), st.booleans(), st.data())
+def test_reading_pages_from_either_end_finds_exactly_the_withdrawn_stars(
+    times: list[datetime], per_page: int, from_newest: bool, data: st.DataObject,
 ) -> None:
-    numbered = list(enumerate(pages, start=1))
-    added = merge_pages(numbered, whole_days=False)
-    assert sum(added.values()) == sum(sum(p.values()) for p in pages)
-    latest = merge_pages(numbered, whole_days=True)
-    for day, count in latest.items():
-        assert count == next(p[day] for p in reversed(pages) if day in p)
+    """Pages read from one end cover a span; only stored stars in it and not seen are gone."""
+    stored = dict(enumerate(sorted(times)))
+    withdrawn = data.draw(st.sets(st.sampled_from(sorted(stored))))
+    present = [uid for uid in stored if uid not in withdrawn]
+    order = present[::-1] if from_newest else present
+    pages = [order[i:i + per_page] for i in range(0, len(order), per_page)] or [[]]
+    read = data.draw(st.integers(1, len(pages)))
+    seen = {uid for page in pages[:read] for uid in page}
+    shown = [stored[uid] for uid in seen]
+    whole = read == len(pages)
+    bound = (min(shown) if from_newest else max(shown)) if shown else None
+    after = EVERY if whole else (bound if from_newest else None)
+    before = None if whole else (None if from_newest else bound)
+    gone = gone_stars(stored, seen, after, before)
+    assert gone <= withdrawn
+    if whole:
+        assert gone == withdrawn
+    def inside(at: datetime) -> bool:
+        return bound is not None and (at > bound if from_newest else at < bound)
+
+    covered = {uid for uid in withdrawn if inside(stored[uid])}
+    assert covered <= gone
+
+
+@quick
+@given(st.lists(st.datetimes(timezones=st.just(UTC)), max_size=20))
+def test_a_list_order_is_read_from_its_times(times: list[datetime]) -> None:
+    ascending, descending = sorted(times), sorted(times, reverse=True)
+    tells = len(set(times)) > 1
+    assert newest_first(ascending) is (False if tells else None)
+    assert newest_first(descending) is (True if tells else None)
+
+
+def test_a_series_starts_on_the_first_star_day_not_before() -> None:
+    assert first_star_day({date(2020, 1, 5): 0, date(2020, 1, 7): 2, date(2020, 1, 9): 1}) == \
+        date(2020, 1, 7)
+    assert first_star_day({date(2020, 1, 5): 0}) is None
+
+
+def test_collected_stars_agree_with_the_days_allowing_for_that_days_stars() -> None:
+    days = {date(2024, 3, 1): 5, date(2024, 3, 2): 3}
+    at = datetime(2024, 3, 2, 20, tzinfo=UTC)  # 12:00 on 2 March in Los Angeles
+    assert within_collected(days, LA, at, 5)
+    assert within_collected(days, LA, at, 8)
+    assert not within_collected(days, LA, at, 4)  # a star older than 2 March was withdrawn
+    assert not within_collected(days, LA, at, 9)
 
 
 @quick

@@ -7,7 +7,8 @@
 * ``/contributors`` has no paging at all (swagger: only ``type`` = committers|authors): the whole
   list of git identities ``{email, name, contributions}`` in one answer, no total headers.
 * ``/stargazers``: oldest star first (scripts read page 1 / per_page 1 as the first star),
-  items are user objects plus ``star_at`` (+08:00).
+  items are user objects plus ``star_at`` (+08:00); nothing documents the order, so the fake
+  can turn it round. A withdrawn star is gone and every later item moves up one place.
 * ``/releases``: ascending by creation unless ``direction=desc``; no drafts, no published_at.
 * Errors are ``{"message": ...}``; a missing or private repo is 404 "Not Found Project".
   A renamed repo's old path is a plain 404 (the v5 API has no lookup by id, no redirect).
@@ -56,9 +57,11 @@ def gitee_user(login: str, uid: int, api: str) -> dict[str, Any]:
 
 class FakeGitee(FakePlatform):
     """The fake Gitee. Switches: ``bad_tokens``, ``fail_next``, ``malformed_next``,
-    ``throttle_next``; budgets via ``budget()`` / ``set_budget()``."""
+    ``throttle_next``; budgets via ``budget()`` / ``set_budget()``;
+    ``stargazers_newest_first`` turns the stargazer list round (its order is undocumented)."""
 
     platform = "gitee"
+    stargazers_newest_first = False
 
     def throttle_next(
         self, n: int = 1, status: int = 429, retry_after: int | None = None,
@@ -145,7 +148,10 @@ class FakeGitee(FakePlatform):
         total_page = (len(items) + per_page - 1) // per_page
         extra = [("total_count", str(len(items))), ("total_page", str(total_page)),
                  ("access-control-expose-headers", "total_count, total_page")]  # fmt: skip
-        return self._reply(200, items[start:stop], extra)
+        shown = items[start:stop]
+        if sub == "/stargazers":  # users are drawn for the page only: lists can be long
+            shown = [self._stargazer(req, uid, when) for uid, when in shown]
+        return self._reply(200, shown, extra)
 
     # -- resources -----------------------------------------------------------------------
     def repo_json(self, repo: FakeRepo, api: str) -> dict[str, Any]:
@@ -239,9 +245,12 @@ class FakeGitee(FakePlatform):
             })  # fmt: skip
         return out
 
-    def _stargazers(self, req: Request, repo: FakeRepo) -> list[dict[str, Any]]:
+    def _stargazers(self, req: Request, repo: FakeRepo) -> list[Any]:
+        """(id, star_at) oldest first unless ``stargazers_newest_first`` (Gitee documents no
+        order); each becomes a user object plus ``star_at`` once its page is cut."""
         now = self.clock()
-        return [
-            {**gitee_user(f"fan{i + 1}", 700000 + i, req.base_url), "star_at": cst(when)}
-            for i, when in enumerate(repo.star_timeline(now))
-        ]
+        items = repo.stargazers(now)
+        return items[::-1] if self.stargazers_newest_first else items
+
+    def _stargazer(self, req: Request, uid: int, when: datetime) -> dict[str, Any]:
+        return {**gitee_user(f"fan{uid}", uid, req.base_url), "star_at": cst(when)}

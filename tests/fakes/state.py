@@ -97,6 +97,36 @@ class FakeRepo:
         span = max((now - self.created_at).total_seconds(), 1.0)
         return [self.created_at + timedelta(seconds=span * (i + 0.5) / n) for i in range(n)]
 
+    def stargazers(self, now: datetime) -> list[tuple[int, datetime]]:
+        """(user id, star time), oldest first. An id comes from its star's own time (and its
+        rank among stars of the same instant), so withdrawing one star leaves every other
+        stargazer's id as it was, as on the real platforms."""
+        seen: dict[datetime, int] = {}
+        out = []
+        for when in self.star_timeline(now):
+            rank = seen[when] = seen.get(when, -1) + 1
+            micros = round(when.timestamp() * 1_000_000)
+            out.append((micros * 8 + rank % 8, when))
+        return out
+
+    def give_star(self, when: datetime) -> None:
+        """A star given at ``when`` (normally the fake's now)."""
+        self._materialize(when).append(when)
+        self.star_times = sorted(self.star_times or [])
+        self.stars = len(self.star_times)
+
+    def withdraw_star(self, when: datetime, now: datetime | None = None) -> None:
+        """The star given at ``when`` is withdrawn: gone from the list and from its day's
+        count, wherever it lies in history (ValueError if no star has that time)."""
+        times = self._materialize(now or when)
+        times.remove(when)
+        self.stars = len(times)
+
+    def _materialize(self, now: datetime) -> list[datetime]:
+        if self.star_times is None:
+            self.star_times = self.star_timeline(now)
+        return self.star_times
+
     def published_releases(self) -> list[FakeRelease]:
         return [r for r in self.releases if not r.draft and r.published_at is not None]
 

@@ -20,7 +20,6 @@ TABLES = {
     "collection_run",
     "daemon",
     "daemon_job",
-    "history_page",
     "http_cache",
     "observation",
     "project",
@@ -28,6 +27,8 @@ TABLES = {
     "repo_error",
     "repo_release",
     "run_platform",
+    "star_given",
+    "star_week",
 }
 
 

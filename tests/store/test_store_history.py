@@ -17,8 +17,14 @@ from sqlmodel import Session, SQLModel, select
 from monitor.ids import RepoId
 from monitor.store import history, series
 from monitor.store.db import Database
-from monitor.store.history import BackfillState, StoredPage
-from monitor.store.models import BackfillStateRow, HistoryPage, Observation, Repo
+from monitor.store.history import BackfillState
+from monitor.store.models import (
+    BackfillStateRow,
+    Observation,
+    Repo,
+    StarGiven,
+    StarWeek,
+)
 from monitor.store.series import ObservationIn
 
 T0 = datetime(2024, 3, 1, 8, tzinfo=UTC)
@@ -55,42 +61,60 @@ def stored(session: Session, repo_id: int, metric: str, source: str) -> list[tup
     return [(row.observed_at, row.value) for row in rows]
 
 
-# -- pages ----------------------------------------------------------------------------------------
+# -- stored history -------------------------------------------------------------------------------
 
 
-def test_pages_round_trip(session: Session, ids: dict[str, int]) -> None:
+def test_weeks_are_kept_by_their_sunday_and_a_later_read_replaces_them(
+    session: Session, ids: dict[str, int],
+) -> None:
+    """A page re-read after the weeks slid (or a star was withdrawn) updates exactly its weeks."""
     paddle, torch = ids[PADDLE.key], ids[TORCH.key]
-    history.save_page(session, paddle, "stars", 2, {date(2020, 1, 2): 3}, T0)
-    history.save_page(
-        session, paddle, "stars", 1, {date(2020, 1, 1): 100, date(2019, 12, 31): 1}, T0
-    )
-    history.save_page(session, paddle, "stars", 3, {}, days(1))
-    history.save_page(session, torch, "stars", 1, {date(2021, 5, 5): 9}, T0)
-    history.save_page(session, paddle, "forks", 1, {date(2021, 5, 5): 9}, T0)
+    sunday = date(2020, 1, 5)
+    history.save_week_days(session, paddle, {sunday: 1, date(2020, 1, 7): 3}, T0)
+    history.save_week_days(session, paddle, {date(2019, 12, 31): 2}, T0)
+    history.save_week_days(session, torch, {sunday: 9}, T0)
+    stored = history.load_week_days(session, paddle)
+    assert stored[sunday] == 1 and stored[date(2020, 1, 7)] == 3
+    assert stored[date(2019, 12, 31)] == 2 and stored[date(2019, 12, 29)] == 0
+    assert len(stored) == 14 and sum(stored.values()) == 6
+    history.save_week_days(session, paddle, {sunday: 1, date(2020, 1, 7): 2}, days(7))
+    again = history.load_week_days(session, paddle)
+    assert again[date(2020, 1, 7)] == 2 and again[date(2019, 12, 31)] == 2
+    assert history.week_of(date(2020, 1, 11)) == sunday == history.week_of(sunday)
 
-    pages = history.load_pages(session, paddle, "stars")
-    assert pages == [
-        StoredPage(1, T0, {date(2019, 12, 31): 1, date(2020, 1, 1): 100}),
-        StoredPage(2, T0, {date(2020, 1, 2): 3}),
-        StoredPage(3, days(1), {}),
-    ]
-    assert all(type(day) is date for page in pages for day in page.days)
-    assert pages[0].fetched_at.tzinfo is UTC
 
-    # Reading a page again replaces it; it then sorts by its new fetch time.
-    history.save_page(session, paddle, "stars", 1, {date(2020, 1, 1): 99}, days(2))
-    assert [(p.page, p.days) for p in history.load_pages(session, paddle, "stars")] == [
-        (2, {date(2020, 1, 2): 3}),
-        (3, {}),
-        (1, {date(2020, 1, 1): 99}),
-    ]
-    assert history.load_pages(session, torch, "forks") == []
+def test_stars_are_kept_by_stargazer_and_deleted_by_id(
+    session: Session, ids: dict[str, int],
+) -> None:
+    paddle, torch = ids[PADDLE.key], ids[TORCH.key]
+    big = 2**40 + 7  # ids beyond 32 bits
+    history.save_stars(session, paddle, [(1, T0), (big, days(1))])
+    history.save_stars(session, torch, [(1, days(5))])
+    history.save_stars(session, paddle, [(1, days(2))])  # unstarred and starred again
+    assert history.load_stars(session, paddle) == {1: days(2), big: days(1)}
+    assert all(at.tzinfo is UTC for at in history.load_stars(session, paddle).values())
+    history.delete_stars(session, paddle, {big})
+    assert history.load_stars(session, paddle) == {1: days(2)}
+    assert history.load_stars(session, torch) == {1: days(5)}
+
+
+def test_the_latest_collected_value_is_the_newest_collected_row(
+    session: Session, ids: dict[str, int],
+) -> None:
+    paddle = ids[PADDLE.key]
+    assert history.latest_collected(session, paddle, "stars") is None
+    series.write_observations(session, [
+        ObservationIn(paddle, "stars", T0, 5), ObservationIn(paddle, "stars", days(1), 7),
+        ObservationIn(paddle, "forks", days(2), 1),
+    ])
+    history.replace_backfill(session, paddle, "stars", [(days(3), 9)])
+    assert history.latest_collected(session, paddle, "stars") == (days(1), 7)
 
 
 def test_unknown_metrics_are_refused(session: Session, ids: dict[str, int]) -> None:
     paddle = ids[PADDLE.key]
     with pytest.raises(ValueError, match="unknown metric"):
-        history.save_page(session, paddle, "stargazers", 1, {}, T0)
+        history.latest_collected(session, paddle, "stargazers")
     with pytest.raises(ValueError, match="unknown metric"):
         BackfillState(paddle, "stargazers")
     with pytest.raises(ValueError, match="unknown metric"):
@@ -244,13 +268,15 @@ def test_pages_and_state_go_with_a_merged_repo_row(session: Session) -> None:
     old = series.sync_projects(session, [("Tool", [old_id])], T0)[old_id.key]
     new = series.sync_projects(session, [("Tool", [new_id])], T0)[new_id.key]
     for repo in (old, new):
-        history.save_page(session, repo.id or 0, "stars", 1, {date(2020, 1, 1): 1}, T0)
+        history.save_week_days(session, repo.id or 0, {date(2020, 1, 1): 1}, T0)
+        history.save_stars(session, repo.id or 0, [(1, T0)])
         history.save_state(session, BackfillState(repo.id or 0, "stars", next_page=2), T0)
     series.record_identity(session, old, 42, "neworg", "tool")
     survivor = series.record_identity(session, new, 42, "neworg", "tool")
     assert survivor.id == old.id
     assert set(history.states(session)) == {old.id}
-    assert [r.repo_id for r in session.exec(select(HistoryPage))] == [old.id]
+    assert {r.repo_id for r in session.exec(select(StarWeek))} == {old.id}
+    assert [r.repo_id for r in session.exec(select(StarGiven))] == [old.id]
     assert session.get(Repo, new.id) is None
 
 
@@ -258,6 +284,7 @@ def test_models_match_the_migrations(database: Database) -> None:
     """The models describe the schema the migrations create (here: the backfill tables too)."""
     with database.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
-    assert {BackfillStateRow.__tablename__, HistoryPage.__tablename__} <= set(
+    assert {BackfillStateRow.__tablename__, StarWeek.__tablename__,
+            StarGiven.__tablename__} <= set(
         SQLModel.metadata.tables
     )

@@ -1,0 +1,252 @@
+"""The passing-time half of ``benchmarks/backfill.py``: many repos over simulated weeks.
+
+Collect is not run (it would cost several requests a repo and measure nothing of backfill): the
+stars a collect would read are written as collected observations at the same instant, which is
+what backfill's check reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from monitor.clock import ManualClock
+from monitor.commands.backfill import backfill
+from monitor.commands.init import init_home
+from monitor.config.repos import load_repos
+from monitor.config.settings import load_settings
+from monitor.store.db import Database, open_database
+from monitor.store.models import Observation, Repo
+from monitor.store.series import ObservationIn, write_observations
+from tests.fakes import FakeGitee, FakeGitHub, FakeRepo, FakeServer
+from tests.fakes.github_shapes import star_weeks
+
+__all__ = ["run"]
+
+TOKEN = "bench-token"
+LA, SHANGHAI = ZoneInfo("America/Los_Angeles"), ZoneInfo("Asia/Shanghai")
+HISTORY = ("/stargazers/history", "/stargazers")
+
+
+@dataclass
+class Day:
+    """History requests of one backfill run over every repo."""
+
+    label: str
+    requests: int = 0
+    not_modified: int = 0
+    charged: int = 0
+    over: list[str] = field(default_factory=list)  # repos above their target
+    wrong: list[str] = field(default_factory=list)  # repos whose series is not the truth
+    wall: float = 0.0
+
+
+class World:
+    """The fakes, the home and the database on one manual clock."""
+
+    def __init__(self, repos: int, start: datetime, seed: int = 7) -> None:
+        self.rng = random.Random(seed)
+        self.clock = ManualClock(start)
+        self.github, self.gitee = FakeGitHub(token_limit=10**9), FakeGitee(token_limit=10**9)
+        for fake in (self.github, self.gitee):
+            fake.clock = self.clock
+        self.keys: list[str] = []
+        for i in range(repos):
+            platform = "github" if i % 2 == 0 else "gitee"
+            created = start - timedelta(days=self.rng.randint(120, 900))
+            n = self.rng.randint(20, 450)
+            span = (start - created).total_seconds()
+            times = sorted(created + timedelta(seconds=int(self.rng.random() * span))
+                           for _ in range(n))
+            repo = FakeRepo(id=10_000 + i, owner="bench", name=f"r{i}", created_at=created,
+                            star_times=times)
+            (self.github if platform == "github" else self.gitee).add(repo)
+            self.keys.append(f"{platform}:bench/r{i}")
+        self.gitee.stargazers_newest_first = False
+
+    def fake(self, key: str) -> FakeRepo:
+        platform, full = key.split(":")
+        repo: FakeRepo = (self.github if platform == "github" else self.gitee).repo(full)
+        return repo
+
+    def give(self, share: float) -> None:
+        """Stars given in the last day to a *share* of the repos."""
+        for key in self.keys:
+            if self.rng.random() < share:
+                moment = self.clock() - timedelta(seconds=self.rng.randint(60, 80_000))
+                self.fake(key).give_star(moment.replace(microsecond=0))
+
+    def withdraw(self, share: float, deep: bool) -> list[str]:
+        """One star withdrawn in a *share* of the repos: deep in history (older than 35
+        weeks, or the oldest third of the list) or anywhere."""
+        hit = []
+        for key in self.keys:
+            repo = self.fake(key)
+            times = sorted(repo.star_times or [])
+            if len(times) < 3 or self.rng.random() >= share:
+                continue
+            if deep:
+                old = [t for t in times if t < self.clock() - timedelta(weeks=35)]
+                pool = old or times[: len(times) // 3]
+            else:
+                pool = times
+            repo.withdraw_star(self.rng.choice(pool))
+            hit.append(key)
+        return hit
+
+    def pages(self, key: str) -> list[object]:
+        """The platform's history pages now, as the fake serves them."""
+        repo, now = self.fake(key), self.clock()
+        if key.startswith("github"):
+            weeks = star_weeks(repo.star_timeline(now), repo.created_at, now)
+            return [weeks[i:i + 30] for i in range(0, len(weeks), 30)]
+        items = repo.stargazers(now)
+        items = items[::-1] if self.gitee.stargazers_newest_first else items
+        return [items[i:i + 100] for i in range(0, len(items), 100)]
+
+
+def truth(times: Iterable[datetime], zone: ZoneInfo, now: datetime) -> list[tuple[datetime, int]]:
+    stars = sorted(times)
+    if not stars:
+        return []
+    points, day, i = [], stars[0].astimezone(zone).date(), 0
+    last = now.astimezone(zone).date() - timedelta(days=1)
+    while day <= last:
+        end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
+        end = end.astimezone(UTC)
+        while i < len(stars) and stars[i] < end:
+            i += 1
+        points.append((end, i))
+        day += timedelta(days=1)
+    return points
+
+
+def stored(database: Database) -> dict[str, list[tuple[datetime, int]]]:
+    out: dict[str, list[tuple[datetime, int]]] = {}
+    with database.session() as session:
+        rows = session.exec(
+            select(Repo.config_key, Observation.observed_at, Observation.value)
+            .join(Repo, col(Repo.id) == col(Observation.repo_id))
+            .where(Observation.metric == "stars", Observation.source == "backfill")
+            .order_by(col(Repo.config_key), col(Observation.observed_at))
+        )
+        for key, at, value in rows:
+            out.setdefault(str(key), []).append((at, value))
+    return out
+
+
+def run(repos: int, weeks: int) -> int:
+    """Print the passing-time figures; returns 1 if a target or a series failed."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(weeks=weeks, days=3)
+    world = World(repos, start)
+    home = Path(tempfile.mkdtemp(prefix="aoss-bench-weeks-"))
+    (home / "config").mkdir()
+    listed = ", ".join(f'"{k}"' for k in world.keys)
+    (home / "config" / "repos.toml").write_text(
+        f'[[projects]]\nname = "Bench"\nrepos = [{listed}]\n')
+    print(f"\n{repos} repos ({repos - repos // 2} GitHub, {repos // 2} Gitee), {weeks} "
+          f"simulated weeks from {start:%Y-%m-%d}")
+    print(f"{'day':<28}{'history req':>12}{'per repo':>9}{'304s':>6}{'charged':>8}"
+          f"{'over target':>12}{'wrong':>6}{'wall s':>8}")
+    failed = False
+    with FakeServer(github=world.github, gitee=world.gitee) as fake:
+        environ = {**fake.env(), "GITHUB_TOKEN": TOKEN, "GITEE_TOKEN": TOKEN}
+        settings = load_settings(home, environ)
+        init_home(settings)
+        tracked = load_repos(settings.repos_path)
+        with open_database(settings.database_url) as database:
+            def backfill_day(label: str, targets: dict[str, int] | None) -> Day:
+                collect(database, world)
+                fake.clear_log()
+                used = {p: getattr(fake, p).budget(TOKEN).used for p in ("github", "gitee")}
+                began = time.perf_counter()
+                asyncio.run(backfill(settings, database, tracked, now=world.clock))
+                day = Day(label, wall=time.perf_counter() - began)
+                day.charged = sum(getattr(fake, p).budget(TOKEN).used - used[p]
+                                  for p in ("github", "gitee"))
+                per: dict[str, int] = {}
+                for platform in ("github", "gitee"):
+                    for r in fake.requests_for(platform):
+                        if r.path.endswith(HISTORY):
+                            day.requests += 1
+                            day.not_modified += r.status == 304
+                            found = re.search(r"/repos/([^/]+/[^/]+)/stargazers", r.path)
+                            key = f"{platform}:{found.group(1) if found else r.path}"
+                            per[key] = per.get(key, 0) + 1
+                if targets is not None:
+                    day.over = [f"{k} ({n} > {targets.get(k, 1)})" for k, n in per.items()
+                                if n > targets.get(k, 1)]
+                series = stored(database)
+                for key in world.keys:
+                    zone = LA if key.startswith("github") else SHANGHAI
+                    if series.get(key, []) != truth(world.fake(key).star_times or [], zone,
+                                                    world.clock()):
+                        day.wrong.append(key)
+                show(day, repos)
+                return day
+
+            days = [backfill_day("first backfill", None)]
+            for week in range(1, weeks + 1):
+                for _ in range(6):
+                    world.clock.advance(days=1)
+                    world.give(0.3)
+                world.withdraw(0.05, deep=False)
+                world.clock.advance(days=1)
+                days.append(backfill_day(f"week {week}: end of week", None))
+                world.clock.advance(days=1)
+                world.give(0.3)
+                days.append(backfill_day(f"week {week}: quiet day", {}))
+                if week == weeks // 2:
+                    world.gitee.stargazers_newest_first = True
+                world.clock.advance(days=1)
+                before = {k: world.pages(k) for k in world.keys}
+                hit = world.withdraw(0.1, deep=True)
+                targets = {k: 1 + changed(before[k], world.pages(k)) for k in hit}
+                days.append(backfill_day(f"week {week}: deep withdrawal", targets))
+                if week == weeks // 2:
+                    print("  (the Gitee stargazer list turned round: newest first from here)")
+    for day in days:
+        if day.over:
+            print(f"  {day.label}: above target: {', '.join(day.over[:10])}")
+        failed = failed or bool(day.wrong) or (
+            day.label.endswith(("quiet day", "withdrawal")) and bool(day.over))
+    quiet = [d for d in days if d.label.endswith("quiet day")]
+    deep = [d for d in days if d.label.endswith("withdrawal")]
+    print(f"quiet days: at most {max(d.requests for d in quiet) / repos:.2f} history requests "
+          f"a repo (target 1), {sum(d.not_modified for d in quiet)} of them free 304s; deep "
+          f"withdrawals: {sum(len(d.over) for d in deep)} repos above changed pages + 1; "
+          f"{sum(len(d.wrong) for d in days)} wrong series  {'FAIL' if failed else 'PASS'}")
+    return 1 if failed else 0
+
+
+def changed(before: list[object], after: list[object]) -> int:
+    """Pages whose content differs (a page that appeared or vanished counts too)."""
+    return sum(1 for i in range(max(len(before), len(after)))
+               if (before[i] if i < len(before) else None)
+               != (after[i] if i < len(after) else None))
+
+
+def collect(database: Database, world: World) -> None:
+    """What a collect at the clock's instant would store of stars."""
+    now = world.clock()
+    with database.session() as session:
+        ids = {str(k): i or 0 for k, i in session.exec(select(Repo.config_key, Repo.id))}
+        rows = [ObservationIn(ids[key], "stars", now, world.fake(key).star_count)
+                for key in world.keys if key in ids]
+        write_observations(session, rows)
+
+
+def show(day: Day, repos: int) -> None:
+    print(f"{day.label:<28}{day.requests:>12}{day.requests / repos:>9.2f}{day.not_modified:>6}"
+          f"{day.charged:>8}{len(day.over):>12}{len(day.wrong):>6}{day.wall:>8.1f}")
+
