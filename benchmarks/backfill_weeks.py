@@ -199,15 +199,14 @@ def run(repos: int, weeks: int) -> int:
                 world.clock.advance(days=1)
                 world.give(0.3)
                 days.append(backfill_day(f"week {week}: quiet day", {}))
-                if week == weeks // 2:
-                    world.gitee.stargazers_newest_first = True
                 world.clock.advance(days=1)
                 before = {k: world.pages(k) for k in world.keys}
                 hit = world.withdraw(0.1, deep=True)
                 targets = {k: 1 + changed(before[k], world.pages(k)) for k in hit}
                 days.append(backfill_day(f"week {week}: deep withdrawal", targets))
-                if week == weeks // 2:
-                    print("  (the Gitee stargazer list turned round: newest first from here)")
+                if week == weeks // 2:  # costs each Gitee repo one request, once
+                    world.gitee.stargazers_newest_first = True
+                    print("  (the Gitee stargazer list turns round: newest first from here)")
     for day in days:
         if day.over_with_304:
             print(f"  {day.label}: above target counting free 304s: "
