@@ -15,7 +15,7 @@ import respx
 from monitor.config.settings import Secret
 from monitor.errors import MalformedResponse, NotFound
 from monitor.ids import RepoId
-from monitor.platforms.base import Budget, HistoryPage, RepoTarget
+from monitor.platforms.base import Budget, HistoryPage, RepoTarget, Stargazer
 from monitor.platforms.gitee import Gitee
 from tests.fakes import FakeRepo, FakeServer
 
@@ -69,6 +69,27 @@ def test_stars_are_counted_by_shanghai_date_in_any_order(router: respx.MockRoute
     ), headers={"total_count": "4", "total_page": "1"})
     page = history(gitee())
     assert page.days == {date(2026, 3, 2): 1, date(2026, 3, 1): 2, date(2026, 2, 28): 1}
+
+
+def test_each_star_comes_with_its_stargazer_and_the_list_length(
+    router: respx.MockRouter,
+) -> None:
+    """Backfill keys Gitee stars by stargazer and checks them against ``total_count``."""
+    router.get(STARS).respond(200, json=fans(
+        "2026-03-02T00:10:00+08:00", "2026-03-01T23:30:00+08:00",
+    ), headers={"total_count": "2", "total_page": "1"})
+    page = history(gitee())
+    assert page.stars == (
+        Stargazer(0, datetime(2026, 3, 1, 16, 10, tzinfo=UTC)),
+        Stargazer(1, datetime(2026, 3, 1, 15, 30, tzinfo=UTC)),
+    )
+    assert page.total == 2
+
+
+def test_a_stargazer_without_an_id_is_malformed(router: respx.MockRouter) -> None:
+    router.get(STARS).respond(200, json=[{"login": "x", "star_at": "2026-03-01T10:00:00+08:00"}])
+    with pytest.raises(MalformedResponse, match="numeric id"):
+        history(gitee())
 
 
 def test_total_page_says_which_page_is_the_last(router: respx.MockRouter) -> None:
