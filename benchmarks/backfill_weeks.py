@@ -149,8 +149,7 @@ def stored(database: Database) -> dict[str, list[tuple[datetime, int]]]:
 
 def run(repos: int, weeks: int) -> int:
     """Print the passing-time figures; returns 1 if a target or a series failed."""
-    # Simulated time ends before the wall clock: the platform clients still read it for
-    # "today" (a GitHub history day after it is dropped as a placeholder).
+    # Simulated weeks end before today: the figures read like a recent stretch of history.
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=9 * weeks + 3)
     world = World(repos, start)
     home = Path(tempfile.mkdtemp(prefix="aoss-bench-weeks-"))
