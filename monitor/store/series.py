@@ -51,7 +51,6 @@ __all__ = [
     "latest_values",
     "record_identity",
     "record_repo_error",
-    "release_series_behind",
     "release_tags",
     "release_times",
     "start_run",
@@ -358,23 +357,3 @@ def release_times(session: Session, repo_id: int) -> list[datetime | None]:
     """When each stored release of a repo was published (``None``: the platform never said)."""
     stmt = select(Release.published_at).where(Release.repo_id == repo_id)
     return list(session.exec(stmt).all())
-
-
-def release_series_behind(session: Session, repo_id: int) -> bool:
-    """Whether the stored release list says more than the rebuilt ``releases`` series does: a
-    release stored since (a list read back over several runs, one collected late) that was
-    published before the series ends, or releases and no series at all."""
-    last = session.exec(
-        select(Observation.observed_at, Observation.value)
-        .where(Observation.repo_id == repo_id, Observation.metric == "releases",
-               Observation.source == "backfill")
-        .order_by(col(Observation.observed_at).desc())
-        .limit(1)
-    ).first()
-    published = select(func.count()).select_from(Release).where(
-        Release.repo_id == repo_id, col(Release.published_at).is_not(None))
-    if last is None:
-        return session.exec(published).one() > 0
-    end, value = last
-    return session.exec(published.where(col(Release.published_at) < end)).one() != value
-
