@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import (
     BaseLoader,
@@ -39,11 +39,13 @@ from jinja2 import (
 from markupsafe import Markup
 
 from monitor.metrics import METRIC_TITLES, METRICS
-from monitor.reports.charts import Charts, render_charts
 from monitor.reports.links import DEFAULT_LINK_HOSTS, safe_url
 from monitor.reports.model import Change, Period, Report
 from monitor.reports.period import FOLDERS, report_path
 from monitor.reports.ranks import rank_move
+
+if TYPE_CHECKING:
+    from monitor.reports.charts import Charts
 
 __all__ = [
     "IndexEntry",
@@ -277,7 +279,11 @@ def render_html(report: Report, *, link_hosts: Iterable[str] = DEFAULT_LINK_HOST
 
     *templates*: a folder whose files override the shipped templates of the same name.
     """
-    svg = render_charts(report) if charts is None else charts
+    if charts is None:  # matplotlib loads only when a chart is drawn, not at every command's start
+        from monitor.reports.charts import render_charts
+
+        charts = render_charts(report)
+    svg = charts
     context = _context(report, link_hosts)
     # The SVG is matplotlib's serialisation of numbers and XML-escaped labels: the only markup
     # that enters the page unescaped.
