@@ -11,11 +11,11 @@ test can open their own database side by side.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DBAPIError,
     InterfaceError,
     NoSuchModuleError,
     OperationalError,
@@ -35,8 +36,12 @@ from sqlalchemy.exc import (
 from sqlmodel import Session
 
 from monitor.errors import SchemaTooNew, StorageError
+from monitor.store.threads import off_loop, release_statements, watch
 
 __all__ = ["MIGRATIONS_DIR", "Database", "atomic", "head_revision", "open_database"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 #: The Alembic scripts ship inside the package, so an installed copy can migrate too.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -173,6 +178,7 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        watch(engine)
 
     @property
     def engine(self) -> Engine:
@@ -274,9 +280,40 @@ class Database:
                 except BaseException:
                     session.rollback()
                     raise
+                finally:
+                    release_statements()
         except (OperationalError, InterfaceError) as exc:
             # Locked, full, gone away: conditions of the database, not bugs in the caller.
             raise StorageError(f"cannot use database {self.url}: {_reason(exc)}") from exc
+        except DBAPIError as exc:
+            # Refused by the database (a constraint, a trigger, a statement it rejects): the
+            # caller fails what it was doing with this reason, not the whole run.
+            raise StorageError(
+                f"database {self.url} refused a statement: {_reason(exc)}"
+            ) from exc
+
+    async def read(
+        self, work: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``work(session, …)`` in one transaction, in a worker thread (off the event loop);
+        cancelling the caller interrupts it (:mod:`monitor.store.threads`)."""
+
+        def transaction() -> T:
+            with self.session() as session:
+                return work(session, *args, **kwargs)
+
+        return await off_loop(transaction)
+
+    async def write(
+        self, work: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """:meth:`read` for work that writes (a ``session(write=True)``)."""
+
+        def transaction() -> T:
+            with self.session(write=True) as session:
+                return work(session, *args, **kwargs)
+
+        return await off_loop(transaction)
 
     def dispose(self) -> None:
         """Close pooled connections (SQLite then checkpoints and releases its files)."""
