@@ -29,6 +29,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
 from monitor.clock import Clock
 from monitor.history import EVERY, gone_stars, newest_first, within_collected
 from monitor.platforms.base import HistoryPage, Platform, RepoTarget
@@ -107,8 +109,8 @@ class StarReader:
                 state = await self._gitee(state, reread)
         except _Spent:
             log.info("backfill.spent repo=%s", self.target.repo)
-            with self.database.session() as session:  # as far as the pages read got
-                state = get_state(session, self.repo_id, "stars") or state
+            stored = await self.database.read(get_state, self.repo_id, "stars")
+            state = stored or state  # as far as the pages read got
         return state
 
     # -- reading and storing ----------------------------------------------------------------
@@ -128,33 +130,35 @@ class StarReader:
             self._total = history.total
         return history
 
-    def _store(self, history: HistoryPage, state: BackfillState | None = None) -> None:
+    async def _store(self, history: HistoryPage, state: BackfillState | None = None) -> None:
         """Keep what *history* shows (and *state*, in the same transaction)."""
-        with self.database.session(write=True) as session:
-            if self.platform.history_whole_days:
-                before = load_week_days(session, self.repo_id)
-                if any(before.get(day) != n for day, n in history.days.items()):
-                    self.changed = True
-                save_week_days(session, self.repo_id, history.days, self.now())
-            else:
-                fresh = [(s.id, s.starred_at) for s in history.stars
-                         if self._stars.get(s.id) != s.starred_at]
-                if fresh:
-                    self.changed = True
-                    save_stars(session, self.repo_id, fresh)
-                    self._stars.update(fresh)
-            if state is not None:
-                save_state(session, state, self.now())
-            self.cache.flush(session, self.now())
+        await self.database.write(self._save, history, state)
+
+    def _save(self, session: Session, history: HistoryPage, state: BackfillState | None) -> None:
+        if self.platform.history_whole_days:
+            before = load_week_days(session, self.repo_id)
+            if any(before.get(day) != n for day, n in history.days.items()):
+                self.changed = True
+            save_week_days(session, self.repo_id, history.days, self.now())
+        else:
+            fresh = [(s.id, s.starred_at) for s in history.stars
+                     if self._stars.get(s.id) != s.starred_at]
+            if fresh:
+                self.changed = True
+                save_stars(session, self.repo_id, fresh)
+                self._stars.update(fresh)
+        if state is not None:
+            save_state(session, state, self.now())
+        self.cache.flush(session, self.now())
 
     async def _first(self, state: BackfillState) -> BackfillState:
         """Every page once, from ``next_page`` on, until the last or the allowance is spent."""
-        self._load_stars()
+        await self._load_stars()
         page = state.next_page
         while True:
             history = await self._read(page)
             state = _advance(state, history, self.now())
-            self._store(history, state)
+            await self._store(history, state)
             self.changed = True
             if history.last:
                 return state
@@ -165,43 +169,40 @@ class StarReader:
     async def _github(self, reread: bool) -> None:
         """Page 1 (unless just read), then older pages while the sum disagrees."""
         zone = ZoneInfo(self.platform.history_zone)
-        reported = self._reported_stars()
+        reported = await self._reported_stars()
         page, last = 1, False
         if reread:
             last = await self._github_page(1)
             page = 2
-        while not last and reported is not None and not self._github_agrees(zone, reported):
+        while (not last and reported is not None
+               and not await self._github_agrees(zone, reported)):
             last = await self._github_page(page)
             page += 1
 
     async def _github_page(self, page: int) -> bool:
         history = await self._read(page)
-        self._store(history)
+        await self._store(history)
         return history.last
 
-    def _github_agrees(self, zone: ZoneInfo, reported: tuple[datetime, int]) -> bool:
-        with self.database.session() as session:
-            days = load_week_days(session, self.repo_id)
+    async def _github_agrees(self, zone: ZoneInfo, reported: tuple[datetime, int]) -> bool:
+        days = await self.database.read(load_week_days, self.repo_id)
         return within_collected(days, zone, *reported)
 
-    def _reported_stars(self) -> tuple[datetime, int] | None:
+    async def _reported_stars(self) -> tuple[datetime, int] | None:
         """The stars the platform reported: the newest collected value (``None`` before any
         collect: then only page 1 is re-read, as asking would cost a request a repo)."""
-        with self.database.session() as session:
-            return latest_collected(session, self.repo_id, "stars")
+        return await self.database.read(latest_collected, self.repo_id, "stars")
 
     # -- Gitee: stars ----------------------------------------------------------------------
 
-    def _load_stars(self) -> None:
-        with self.database.session() as session:
-            self._stars = load_stars(session, self.repo_id)
+    async def _load_stars(self) -> None:
+        self._stars = await self.database.read(load_stars, self.repo_id)
 
-    def _forget(self, gone: set[int]) -> None:
+    async def _forget(self, gone: set[int]) -> None:
         if not gone:
             return
         self.changed = True
-        with self.database.session(write=True) as session:
-            delete_stars(session, self.repo_id, gone)
+        await self.database.write(delete_stars, self.repo_id, gone)
         for uid in gone:
             del self._stars[uid]
 
@@ -223,14 +224,14 @@ class StarReader:
         page = walk.pages if walk.pages is not None else math.ceil(total / _GITEE_PER_PAGE)
         while page >= 1 and len(self._stars) != total:
             if page not in walk.read:
-                self._absorb(await self._read(page), walk, from_newest=not order)
+                await self._absorb(await self._read(page), walk, from_newest=not order)
             page -= 1
         return state
 
     async def _newest_end(self, order: bool | None, walk: _Walk) -> bool | None:
         """Read the newest end of the list, in the order last seen; returns the order now."""
-        self._load_stars()
-        reported = self._reported_stars()  # the list's length, if collected just before
+        await self._load_stars()
+        reported = await self._reported_stars()  # the list's length, if collected just before
         length = reported[1] if reported is not None else len(self._stars)
         guess = 1 if order else max(math.ceil(length / _GITEE_PER_PAGE), 1)
         history = await self._read(guess)
@@ -241,18 +242,18 @@ class StarReader:
                 history = await self._read(1)
         if not order and history.pages is not None and history.pages not in (0, history.page):
             history = await self._read(history.pages)  # the list grew or shrank
-        self._absorb(history, walk, from_newest=True)
+        await self._absorb(history, walk, from_newest=True)
         while order and not history.last and not walk.known:
             history = await self._read(history.page + 1)  # more new stars than a page holds
-            self._absorb(history, walk, from_newest=True)
+            await self._absorb(history, walk, from_newest=True)
         return order
 
-    def _absorb(self, history: HistoryPage, walk: _Walk, *, from_newest: bool) -> None:
+    async def _absorb(self, history: HistoryPage, walk: _Walk, *, from_newest: bool) -> None:
         walk.read.add(history.page)
         walk.known |= {s.id for s in history.stars if s.id in self._stars}
         walk.total = history.total if history.total is not None else walk.total
         walk.pages = history.pages if history.pages is not None else walk.pages
-        self._store(history)
+        await self._store(history)
         walk.seen |= {s.id for s in history.stars}
         times = [s.starred_at for s in history.stars]
         every = range(1, (walk.pages or history.page) + 1)
@@ -262,7 +263,7 @@ class StarReader:
             walk.after = min(times) if walk.after is None else min(walk.after, *times)
         elif times:
             walk.before = max(times) if walk.before is None else max(walk.before, *times)
-        self._forget(gone_stars(self._stars, walk.seen, walk.after, walk.before))
+        await self._forget(gone_stars(self._stars, walk.seen, walk.after, walk.before))
 
 
 @dataclass

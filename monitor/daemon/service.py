@@ -14,8 +14,10 @@ themselves run one at a time, so they never compete for the database or the API 
 - Time: one clock (:mod:`monitor.clock`), given by the CLI, rides in the settings to every job;
   the daemon's own "now" (catch-up, heartbeats, records) is read from it too. Only durations
   for logs and the heartbeat's spacing are measured with ``time.monotonic``.
-- Stop: SIGTERM/SIGINT stop the scheduler and cancel the running job; a collection cycle lets
-  its in-flight batch transaction finish and records itself interrupted. Exit 0.
+- Stop: SIGTERM/SIGINT stop the scheduler and cancel the running job; its database work runs in
+  worker threads and is interrupted (the transaction in flight rolled back whole, see
+  :mod:`monitor.store.threads`), so the signal is heard at once and the job records itself
+  interrupted. Exit 0.
 """
 
 from __future__ import annotations
@@ -214,12 +216,7 @@ class Daemon:
 
     async def _db(self, write: Callable[..., Any], *args: Any) -> Any:
         """One bookkeeping transaction, off the event loop (a busy SQLite must not stall it)."""
-
-        def work() -> Any:
-            with self.database.session(write=True) as session:
-                return write(session, *args)
-
-        return await asyncio.to_thread(work)
+        return await self.database.write(write, *args)
 
     # -- schedule --------------------------------------------------------------------------
 
