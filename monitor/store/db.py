@@ -11,6 +11,7 @@ test can open their own database side by side.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,7 +37,15 @@ from sqlmodel import Session
 
 from monitor.errors import SchemaTooNew, StorageError
 
-__all__ = ["MIGRATIONS_DIR", "Database", "atomic", "head_revision", "open_database"]
+__all__ = [
+    "MIGRATIONS_DIR",
+    "SQLITE_MINIMUM",
+    "Database",
+    "atomic",
+    "head_revision",
+    "open_database",
+    "sqlite_library_version",
+]
 
 #: The Alembic scripts ship inside the package, so an installed copy can migrate too.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -44,6 +53,26 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Arbitrary but fixed: PostgreSQL advisory lock key that serialises concurrent upgrades.
 _PG_MIGRATION_LOCK = 0x616F7373  # "aoss"
 _IMMEDIATE = "aoss_sqlite_immediate"  # execution option read by _sqlite_begin
+
+#: The oldest SQLite library the store's SQL runs on (``INSERT … RETURNING`` came in 3.35).
+SQLITE_MINIMUM = (3, 35, 0)
+
+
+def sqlite_library_version() -> str:
+    """The version of the SQLite library Python is linked against (not of the sqlite3 module)."""
+    return sqlite3.sqlite_version
+
+
+def _check_sqlite_library() -> None:
+    found = sqlite_library_version()
+    parts = tuple(int(part) for part in found.split(".")[:3] if part.isdigit())
+    if parts < SQLITE_MINIMUM:
+        wanted = ".".join(map(str, SQLITE_MINIMUM[:2]))
+        raise StorageError(
+            f"SQLite {found} is too old: aoss-monitor needs SQLite {wanted} or newer "
+            f"(for INSERT … RETURNING); use a Python linked against a newer SQLite, "
+            f"or PostgreSQL through MONITOR_DATABASE_URL"
+        )
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:
@@ -115,15 +144,17 @@ def _sqlite_begin(conn: Connection) -> None:
 def open_database(url: str) -> Database:
     """Create the engine for *url*; nothing is connected until the database is first used.
 
-    SQLite: the file's directory is created, and every connection gets WAL, foreign keys and a
-    5 s busy timeout. PostgreSQL: ``postgresql+psycopg://`` URLs are used as given, with
-    ``pool_pre_ping`` so a restarted server does not break a long-running daemon.
+    SQLite: refused when the library is older than :data:`SQLITE_MINIMUM`; the file's directory
+    is created, and every connection gets WAL, foreign keys and a 5 s busy timeout. PostgreSQL:
+    ``postgresql+psycopg://`` URLs are used as given, with ``pool_pre_ping`` so a restarted
+    server does not break a long-running daemon.
     """
     parsed = _normalise_url(url)
     shown = parsed.render_as_string(hide_password=True)
     options: dict[str, Any] = {}
     backend = parsed.get_backend_name()
     if backend == "sqlite":
+        _check_sqlite_library()
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             try:
