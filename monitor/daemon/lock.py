@@ -32,12 +32,8 @@ class AlreadyRunning(MonitorError):
 
 def lock_path(database: Database) -> Path | None:
     """The lock file of a SQLite database file; None for PostgreSQL or an in-memory database."""
-    if database.backend != "sqlite":
-        return None
-    name = database.engine.url.database or ""
-    if not name or name == ":memory:" or name.startswith("file:"):
-        return None
-    return Path(name).expanduser().with_name(Path(name).name + ".lock")
+    path = database.path
+    return path.with_name(path.name + ".lock") if path is not None else None
 
 
 class InstanceLock:

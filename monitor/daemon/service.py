@@ -4,9 +4,11 @@ One process per database (:mod:`monitor.daemon.lock`). An APScheduler 3 ``AsyncI
 fires the jobs of ``[schedule]`` (coalesced, one instance each, a little jitter); the jobs
 themselves run one at a time, so they never compete for the database or the API budget.
 
-- Start: ``init`` (a fresh home works), the lock, runs a killed process left open marked
-  interrupted, and catch-up: a collection or backfill missed while the daemon was down runs once
-  now, a report whose period passed meanwhile is rendered (:mod:`monitor.daemon.triggers`).
+- Start: the default files (a fresh home works), the lock, then the schema upgrade (only the
+  daemon holding the lock migrates: a second one is refused first), runs a killed process left
+  open marked interrupted, and catch-up: a collection or backfill missed while the daemon was
+  down runs once now, a report whose period passed meanwhile is rendered
+  (:mod:`monitor.daemon.triggers`).
 - Hot reload: ``config/repos.toml`` and ``config/monitor.toml`` are re-read when they change
   (checked every few seconds and before each job; SIGHUP forces it). A broken edit is logged as
   ``file:line: message``, stored in ``daemon.config_error`` for ``status``, and the daemon keeps
@@ -36,7 +38,7 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.clock import Clock, system_clock
-from monitor.commands.init import init_home
+from monitor.commands.init import init_files
 from monitor.config.repos import Tracked, load_repos
 from monitor.config.settings import Schedule, Settings, load_settings
 from monitor.daemon.jobs import run_backfill, run_collect, run_report
@@ -110,11 +112,12 @@ class Daemon:
             signal.signal(signum, lambda number, _frame: early.append(number))
         self._early_signals = early
         self.settings = load_settings(self.home, self.environ, clock=self.clock)
-        init_home(self.settings)
+        init_files(self.settings)
         self.tracked = load_repos(self.settings.repos_path)
         self._signature = self._files_signature()
         self.database = open_database(self.settings.database_url)
         with self.database, InstanceLock(self.database), contextlib.ExitStack() as stack:
+            self.database.upgrade()  # under the lock: a second daemon never migrates
             if self.metrics_port is not None:
                 from monitor.daemon.prometheus import start_exporter
 

@@ -35,7 +35,7 @@ from sqlalchemy.exc import (
 )
 from sqlmodel import Session
 
-from monitor.errors import SchemaTooNew, StorageError
+from monitor.errors import NeedsInit, SchemaTooNew, StorageError
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -144,8 +144,9 @@ def _sqlite_begin(conn: Connection) -> None:
 def open_database(url: str) -> Database:
     """Create the engine for *url*; nothing is connected until the database is first used.
 
-    SQLite: refused when the library is older than :data:`SQLITE_MINIMUM`; the file's directory
-    is created, and every connection gets WAL, foreign keys and a 5 s busy timeout. PostgreSQL:
+    SQLite: refused when the library is older than :data:`SQLITE_MINIMUM`; every connection gets
+    WAL, foreign keys and a 5 s busy timeout (the file and its directory are created by
+    :meth:`Database.upgrade`, so opening a missing database changes nothing). PostgreSQL:
     ``postgresql+psycopg://`` URLs are used as given, with ``pool_pre_ping`` so a restarted
     server does not break a long-running daemon.
     """
@@ -155,14 +156,6 @@ def open_database(url: str) -> Database:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         _check_sqlite_library()
-        database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            try:
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StorageError(
-                    f"cannot create the directory for database {shown}: {exc.strerror or exc}"
-                ) from exc
     elif backend == "postgresql":
         options["pool_pre_ping"] = True
         if "connect_timeout" not in parsed.query:
@@ -219,6 +212,16 @@ class Database:
         """``sqlite`` or ``postgresql``: for the few places SQL differs."""
         return self._engine.dialect.name
 
+    @property
+    def path(self) -> Path | None:
+        """The SQLite database file; None for PostgreSQL or an in-memory database."""
+        if self.backend != "sqlite":
+            return None
+        name = self._engine.url.database or ""
+        if not name or name == ":memory:" or name.startswith("file:"):
+            return None
+        return Path(name).expanduser()
+
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
         try:
@@ -229,13 +232,29 @@ class Database:
             raise StorageError(f"cannot {doing} database {self.url}: {_reason(exc)}") from exc
 
     def current_revision(self) -> str | None:
-        """The schema revision stored in the database; ``None`` for an empty database."""
+        """The schema revision stored in the database; ``None`` for an empty database (or a
+        SQLite file that does not exist, which is then not created)."""
+        if self.path is not None and not self.path.exists():
+            return None
         with self._errors("open"), self._engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def check(self) -> None:
-        """Refuse a database this version cannot use: unreachable, or migrated by a newer one."""
-        self._ensure_known(self.current_revision())
+        """Refuse a database this version cannot use as it is: unreachable, migrated by a newer
+        version (:class:`SchemaTooNew`), or not yet brought to this version's schema
+        (:class:`NeedsInit`: only ``init`` and the daemon holding its lock migrate)."""
+        revision = self.current_revision()
+        self._ensure_known(revision)
+        head = head_revision()
+        if revision is None:
+            raise NeedsInit(
+                f"database {self.url} has no aoss-monitor schema yet; run `aoss-monitor init`"
+            )
+        if revision != head:
+            raise NeedsInit(
+                f"database {self.url} has schema {revision}, older than this aoss-monitor's "
+                f"{head}; run `aoss-monitor init` to upgrade it"
+            )
 
     @staticmethod
     def _ensure_known(revision: str | None) -> None:
@@ -258,6 +277,14 @@ class Database:
         self._ensure_known(current)
         if current == head:
             return
+        if self.path is not None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot create the directory for database {self.url}: "
+                    f"{exc.strerror or exc}"
+                ) from exc
         engine = self._engine.execution_options(**{_IMMEDIATE: True})
         with self._errors("upgrade"), engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
