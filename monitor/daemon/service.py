@@ -18,6 +18,9 @@ themselves run one at a time, so they never compete for the database or the API 
   for logs and the heartbeat's spacing are measured with ``time.monotonic``.
 - Stop: SIGTERM/SIGINT stop the scheduler and cancel the running job; a collection cycle lets
   its in-flight batch transaction finish and records itself interrupted. Exit 0.
+- The lock is verified every watch cycle (:meth:`InstanceLock.verify`): a lock lost while the
+  daemon lives (server restart, idle timeout, lock file deleted) is taken back when free; if
+  another daemon took it meanwhile, this one stops and exits 1, so there are never two.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from monitor.commands.init import init_files
 from monitor.config.repos import Tracked, load_repos
 from monitor.config.settings import Schedule, Settings, load_settings
 from monitor.daemon.jobs import run_backfill, run_collect, run_report
-from monitor.daemon.lock import InstanceLock
+from monitor.daemon.lock import AlreadyRunning, InstanceLock
 from monitor.daemon.triggers import (
     REPORT_KINDS,
     catch_up,
@@ -101,11 +104,14 @@ class Daemon:
         self._force_reload = False
         self._jobs_written: dict[str, tuple[str, datetime | None]] = {}
         self._early_signals: list[int] = []
+        self._lock: InstanceLock | None = None
+        self._lock_lost = False  # another daemon holds the database now: exit 1
 
     # -- life ------------------------------------------------------------------------------
 
     def run(self) -> int:
-        """Run until SIGTERM or SIGINT; 0 after a clean stop. Errors at start-up raise."""
+        """Run until SIGTERM or SIGINT; 0 after a clean stop, 1 when another daemon took the
+        lock this one lost. Errors at start-up raise."""
         # A stop asked during start-up (migrations, the lock) is honoured once the loop runs.
         early: list[int] = []
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -116,7 +122,8 @@ class Daemon:
         self.tracked = load_repos(self.settings.repos_path)
         self._signature = self._files_signature()
         self.database = open_database(self.settings.database_url)
-        with self.database, InstanceLock(self.database), contextlib.ExitStack() as stack:
+        with self.database, InstanceLock(self.database) as lock, contextlib.ExitStack() as stack:
+            self._lock = lock
             self.database.upgrade()  # under the lock: a second daemon never migrates
             if self.metrics_port is not None:
                 from monitor.daemon.prometheus import start_exporter
@@ -125,7 +132,7 @@ class Daemon:
                                           self.clock)
                 stack.callback(exporter.stop)
             asyncio.run(self._main())
-        return 0
+        return 1 if self._lock_lost else 0
 
     async def _main(self) -> None:
         self._stop, self._wake, self._busy = asyncio.Event(), asyncio.Event(), asyncio.Lock()
@@ -187,6 +194,8 @@ class Daemon:
             if self._stop.is_set():
                 break
             try:
+                if not await self._check_lock():
+                    break
                 force, self._force_reload = self._force_reload, False
                 await self.reload(force=force)
                 await self._write_jobs()
@@ -197,6 +206,22 @@ class Daemon:
                 log.error("daemon.watch_error error=%r", str(exc))
             except Exception:
                 log.exception("daemon.watch_error")
+
+    async def _check_lock(self) -> bool:
+        """Still the one daemon of this database? A lost lock is taken back; False (and a stop)
+        when another daemon holds it now."""
+        assert self._lock is not None
+        try:
+            retaken = await asyncio.to_thread(self._lock.verify)
+        except AlreadyRunning as exc:
+            log.error("daemon.lock_lost error=%r (another daemon took the lock; exiting)",
+                      str(exc))
+            self._lock_lost = True
+            self.stop()
+            return False
+        if retaken:
+            log.warning("daemon.lock_retaken (the single-instance lock was lost; held again)")
+        return True
 
     async def _shutdown(self) -> None:
         started = time.monotonic()
@@ -210,7 +235,8 @@ class Daemon:
             if late:
                 log.warning("daemon.stop_timeout jobs=%d", len(late))
         try:
-            await self._db(record.mark_stopped, self.clock())
+            if not self._lock_lost:  # else the record is the other daemon's
+                await self._db(record.mark_stopped, self.clock())
         except Exception:
             log.exception("daemon.stop_record_failed")
         log.info("daemon.stopped seconds=%.1f", time.monotonic() - started)

@@ -231,6 +231,12 @@ class Database:
         except (SQLAlchemyError, CommandError, OSError) as exc:
             raise StorageError(f"cannot {doing} database {self.url}: {_reason(exc)}") from exc
 
+    def own_connection(self) -> Connection:
+        """A connection outside any session, for the caller to keep and close (the daemon's
+        advisory lock lives as long as the connection that took it)."""
+        with self._errors("connect to"):
+            return self._engine.connect()
+
     def current_revision(self) -> str | None:
         """The schema revision stored in the database; ``None`` for an empty database (or a
         SQLite file that does not exist, which is then not created)."""
