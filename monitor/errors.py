@@ -7,7 +7,8 @@ platform errors to a per-repo outcome, so callers catch the branch they can act 
     ├── InputError            a bad argument on the command line (exit 2)
     ├── ConfigError           a bad config file; names the file and line (exit 2)
     ├── StorageError          the database cannot be used
-    │   └── SchemaTooNew      written by a newer aoss-monitor; refused, never downgraded
+    │   ├── SchemaTooNew      written by a newer aoss-monitor; refused, never downgraded
+    │   └── NeedsInit         no schema yet, or an older one: `init` migrates it (exit 2)
     ├── NoData                nothing stored to report on for the period asked (exit 1)
     └── PlatformError         a platform answered, but not with data for this repo
         ├── RateLimited       the budget is spent until ``reset_at``
@@ -31,6 +32,7 @@ __all__ = [
     "InputError",
     "MalformedResponse",
     "MonitorError",
+    "NeedsInit",
     "NoData",
     "NotFound",
     "PlatformError",
@@ -72,6 +74,11 @@ class StorageError(MonitorError):
 
 class SchemaTooNew(StorageError):
     """The database was written by a newer version; downgrading it would lose data."""
+
+
+class NeedsInit(StorageError):
+    """The database has no schema yet, or one older than this version's. Only ``init`` and the
+    daemon holding its lock migrate, so nothing changes a schema under a running daemon."""
 
 
 class NoData(MonitorError):

@@ -1,7 +1,8 @@
 """The command line: parse arguments, call the functions that do the work, map errors to exits.
 
-Exit statuses (SPEC): 0 success; 2 bad input or configuration, as one line on stderr with no
-traceback; 1 for other failures. Nothing here computes anything a test could not call directly.
+Exit statuses (SPEC): 0 success; 2 bad input or configuration (a database that `init` must
+migrate first included), as one line on stderr with no traceback; 1 for other failures.
+Nothing here computes anything a test could not call directly.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from monitor.commands.repos import tracked_overview
 from monitor.commands.status import gather_status
 from monitor.config.edit import add_repos, remove_repos
 from monitor.config.settings import Settings, load_settings
-from monitor.errors import ConfigError, InputError, MonitorError
+from monitor.errors import ConfigError, InputError, MonitorError, NeedsInit
 from monitor.ids import RepoId
 from monitor.metrics import METRICS
 from monitor.reports.files import FORMATS as REPORT_FORMATS
@@ -247,7 +248,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> N
         sys.exit(exc.exit_code)
     except click.Abort:
         _fail("aborted", 130)
-    except (InputError, ConfigError) as exc:
+    except (InputError, ConfigError, NeedsInit) as exc:
         _fail(str(exc), 2)
     except MonitorError as exc:
         _fail(str(exc), 1)

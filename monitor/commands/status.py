@@ -217,7 +217,7 @@ class Status:
 
 
 def gather_status(settings: Settings, now: datetime | None = None) -> Status:
-    """The status of the home in *settings*; creates or upgrades its database like every command.
+    """The status of the home in *settings*; its database must be at this version's schema.
 
     A ``config/repos.toml`` that does not load is reported (``config_error``) rather than fatal:
     the daemon keeps running on its last good configuration, and ``status`` is where one looks.
@@ -230,7 +230,7 @@ def gather_status(settings: Settings, now: datetime | None = None) -> Status:
     except ConfigError as exc:
         config_error = str(exc)
     with open_database(settings.database_url) as database:
-        database.upgrade()
+        database.check()  # never migrates: only init and the daemon holding its lock do
         status = read_status(database, tracked, now=now or settings.clock(),
                              schedule=settings.schedule,
                              home=settings.home)

@@ -159,7 +159,7 @@ def test_unusable_sqlite_path_is_a_storage_error(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
     with pytest.raises(StorageError, match="cannot create the directory"):
-        open_database(f"sqlite:///{blocker / 'monitor.db'}")
+        open_database(f"sqlite:///{blocker / 'monitor.db'}").upgrade()
 
 
 @pytest.mark.parametrize(
