@@ -223,7 +223,8 @@ async def _fetch(platform: Platform, targets: list[RepoTarget], spent: bool) -> 
         return await platform.fetch(targets)
     except Exception as exc:  # a bug in a platform module must not end the cycle
         log.exception("collect.platform_error platform=%s", platform.name)
-        failure = PlatformError(f"internal error: {type(exc).__name__}: {exc}")
+        # Its text stays in the (masked) log: it may quote a URL or a header with a token.
+        failure = PlatformError(f"internal error: {type(exc).__name__} (see the log)")
         return [RepoResult(target, error=failure) for target in targets]
 
 

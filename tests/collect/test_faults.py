@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from monitor.commands.collect import CycleSummary
+from monitor.platforms.github import GitHub
 from monitor.store.models import RepoError
 from monitor.store.series import record_repo_error
 from tests.harness import EXPECTED, HEALTHY, T0, TOKENS, Monitor
@@ -152,3 +153,20 @@ def test_the_run_after_a_crash_stores_the_rest_once(
     for repo in ("github:acme/rocket", "github:acme/booster"):
         assert [(r.metric, r.value) for r in monitor.rows(repo)] == sorted(EXPECTED[repo].items())
     assert [run.outcome for run in monitor.runs()] == ["interrupted", "ok"]
+
+
+def test_a_platform_bug_stores_no_token_from_its_text(
+    monitor: Monitor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monitor.use_tokens()
+    secret = TOKENS["GITHUB_TOKEN"]
+
+    async def broken(self: GitHub, targets: object) -> None:
+        raise RuntimeError(f"bug with headers {{'Authorization': 'Bearer {secret}'}}")
+
+    monkeypatch.setattr(GitHub, "fetch", broken)
+    summary = monitor.collect("github:acme/rocket")
+    assert statuses(summary) == {"github:acme/rocket": "failed"}
+    message = monitor.errors(RepoError.message)["github:acme/rocket"]
+    assert message.startswith("internal error: RuntimeError")
+    assert secret not in message
