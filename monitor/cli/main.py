@@ -119,6 +119,8 @@ def repos_command(state: _State, as_json: bool) -> None:
     # On a terminal rich fits the screen; piped, nothing is cut (scripts should use --json).
     console = Console() if sys.stdout.isatty() else Console(width=1000)
     console.print(table)
+    for view in (v for project in projects for v in project.repos if v.notice):
+        click.echo(f"note: {view.notice}")
 
 
 @cli.command("collect")
