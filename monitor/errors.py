@@ -10,7 +10,8 @@ platform errors to a per-repo outcome, so callers catch the branch they can act 
     │   └── SchemaTooNew      written by a newer aoss-monitor; refused, never downgraded
     ├── NoData                nothing stored to report on for the period asked (exit 1)
     └── PlatformError         a platform answered, but not with data for this repo
-        ├── RateLimited       the budget is spent until ``reset_at``
+        ├── RateLimited       the budget is spent until ``reset_at``: the rest waits a cycle
+        │   └── Unreachable   connections failed several times in a row: the rest waits too
         ├── NotFound          404: deleted, private, or never existed
         ├── Blocked           451 (DMCA) or access blocked by the platform
         ├── EmptyRepository   no commits yet (contributors answer 204/409)
@@ -39,6 +40,7 @@ __all__ = [
     "StorageError",
     "Unauthorized",
     "Unavailable",
+    "Unreachable",
 ]
 
 
@@ -89,6 +91,13 @@ class RateLimited(PlatformError):
     def __init__(self, message: str, reset_at: datetime | None = None):
         self.reset_at = reset_at
         super().__init__(message)
+
+
+class Unreachable(RateLimited):
+    """The platform's host could not be reached (connection refused, DNS, connect timeout)
+    several times in a row: the network or the host is down. Like a spent budget it stops the
+    platform for the cycle — its remaining repos are deferred, not failed — and the next cycle
+    tries again. HTTP errors (5xx…) never raise it: those came from a host that answered."""
 
 
 class NotFound(PlatformError):
