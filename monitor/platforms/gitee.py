@@ -56,7 +56,7 @@ from monitor.errors import (
     Unauthorized,
     Unreachable,
 )
-from monitor.ids import RepoId
+from monitor.ids import RepoId, web_base
 from monitor.platforms import gitee_json
 from monitor.platforms.base import (
     Budget,
@@ -371,5 +371,4 @@ class Gitee(HttpPlatform):
         return target.path[len(base.path.rstrip("/")) + 1:]  # the query (maybe a token) is dropped
 
     def _web_url(self, owner: str, name: str) -> str:
-        web = self._api_url.removesuffix("/api/v5")
-        return f"{web}/{owner}/{name}"
+        return RepoId(self.name, owner, name).web_url(web_base(self.name, self._api_url))
