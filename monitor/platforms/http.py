@@ -5,9 +5,8 @@ throttling with or without ``Retry-After``, budgets announced in headers — and
 module should only have to say what its JSON means.
 
 * Connection errors, timeouts and 5xx are retried with exponential backoff and jitter (tenacity),
-  a bounded number of times; then :class:`~monitor.errors.Unavailable`. After
-  :data:`UNREACHABLE_AFTER` connection failures in a row (the host never reached), the platform
-  is :class:`~monitor.errors.Unreachable` for the rest of the cycle: nothing more is sent.
+  a bounded number of times; then :class:`~monitor.errors.Unavailable`, or, after
+  :data:`UNREACHABLE_AFTER` connection failures in a row, :class:`~monitor.errors.Unreachable`.
 * Secondary limits (403/429 with ``Retry-After`` or a "secondary rate limit" body) wait as told,
   else at least ``secondary_wait`` seconds, backing off.
 * The primary budget is read from ``x-ratelimit-*`` on every answer. When it is spent the client
@@ -45,20 +44,14 @@ from monitor.errors import MalformedResponse, RateLimited, Unavailable, Unreacha
 from monitor.platforms.base import Budget, CachedResponse, ResponseCache
 
 __all__ = [
-    "UNREACHABLE_AFTER",
-    "USER_AGENT",
-    "HttpClient",
-    "HttpPlatform",
-    "Reply",
-    "last_page",
+    "UNREACHABLE_AFTER", "USER_AGENT", "HttpClient", "HttpPlatform", "Reply", "last_page",
     "parse_links",
 ]
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"aoss-monitor/{__version__} (+https://github.com/aoss-monitor/aoss-monitor)"
-#: Connection failures in a row (refused, DNS, connect timeout: the host was never reached)
-#: after which a platform is taken as unreachable for the rest of the cycle.
+#: Connection failures in a row after which a platform is unreachable for the rest of the cycle.
 UNREACHABLE_AFTER = 3
 _PAGING_HEADERS = ("link", "total_count", "total_page")
 _KEPT_HEADERS = (*_PAGING_HEADERS, "content-type")
@@ -309,11 +302,10 @@ class HttpClient:
         if self._connect_failures < UNREACHABLE_AFTER:
             return
         if self._unreachable is None:
-            self._unreachable = (f"{self.platform} unreachable: {type(error).__name__} "
-                                 f"{self._connect_failures} times in a row")
-            log.warning("platform.unreachable platform=%s failures=%d error=%s: its remaining "
-                        "requests wait for the next cycle", self.platform,
-                        self._connect_failures, type(error).__name__)
+            failed = f"{type(error).__name__} {self._connect_failures} times in a row"
+            self._unreachable = f"{self.platform} unreachable: {failed}"
+            log.warning("platform.unreachable platform=%s error=%r: nothing more is sent to it "
+                        "this cycle, its remaining repos wait for the next", self.platform, failed)
         raise Unreachable(self._unreachable) from None
 
     def _is_throttled(self, status: int, headers: Mapping[str, str], body: bytes) -> bool:
