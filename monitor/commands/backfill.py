@@ -47,6 +47,7 @@ from monitor.errors import (
     RateLimited,
     StorageError,
     Unavailable,
+    internal_error,
 )
 from monitor.history import count_by_day, daily_series, first_day, first_star_day
 from monitor.ids import RepoId
@@ -171,7 +172,7 @@ async def _platform_backfill(
         _the_rest(summary, repos, "failed", str(exc))
     except Exception as exc:  # a bug in this platform's work must not end the others'
         log.exception("backfill.platform_error platform=%s", platform.name)
-        _the_rest(summary, repos, "failed", f"internal error: {type(exc).__name__}: {exc}")
+        _the_rest(summary, repos, "failed", str(internal_error(exc)))
     finally:
         summary.requests[platform.name] = platform.requests_made
         await platform.aclose()

@@ -6,8 +6,9 @@ Why it is shaped like this:
   batches of ``graphql_batch`` and each batch is written in **one transaction with one
   ``observed_at``** (the cycle's start), so a kill mid-cycle leaves whole batches only and a
   re-run cannot write the same observation twice.
-* A repo's failure is recorded against that repo; a spent budget defers the platform's remaining
-  repos to the next cycle (deferred is not failed). Nothing one repo does aborts the cycle: a
+* A repo's failure is recorded against that repo; a spent budget, or a host that refused a few
+  connections in a row (the network is down), defers the platform's remaining repos to the next
+  cycle (deferred is not failed). Nothing one repo does aborts the cycle: a
   batch the database refuses fails that batch's repos with the database's reason
   (``storage_error``), and a platform's work that breaks fails that platform's remaining repos.
 * Concurrency is structured: the platforms' work, and each platform's fetches ahead, are tasks of
@@ -33,7 +34,13 @@ from monitor.clock import Clock
 from monitor.commands.plan import in_config_order, tracked_rows
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
-from monitor.errors import MonitorError, PlatformError, StorageError
+from monitor.errors import (
+    MonitorError,
+    PlatformError,
+    StorageError,
+    Unreachable,
+    internal_error,
+)
 from monitor.ids import RepoId
 from monitor.platforms import PlatformFactory, open_platform
 from monitor.platforms.base import Budget, Platform, RepoResult, RepoTarget
@@ -90,6 +97,13 @@ class CycleSummary:
         if any(o.status == "collected" for o in self.outcomes):
             return "partial"
         return "failed"
+
+
+def _deferral_reason(why: PlatformError | None) -> str:
+    """Why a repo was deferred, as stored and shown: an unreachable host says so; otherwise the
+    budget was spent."""
+    cause = str(why) if isinstance(why, Unreachable) else "rate limit spent"
+    return f"{cause}; deferred to the next cycle"
 
 
 def error_kind(error: MonitorError) -> str:
@@ -193,13 +207,14 @@ async def _collect_platform(
     this platform's remaining repos, never another platform's.
     """
     batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
-    gate, spent = asyncio.Semaphore(BATCHES_IN_FLIGHT), asyncio.Event()
+    gate = asyncio.Semaphore(BATCHES_IN_FLIGHT)
+    stopped: list[RepoResult] = []  # deferred results: the platform stopped for the cycle
 
     async def fetch(batch: list[tuple[RepoTarget, Repo]]) -> list[RepoResult]:
         async with gate:
-            results = await _fetch(platform, [target for target, _ in batch], spent.is_set())
-        if any(result.deferred for result in results):
-            spent.set()  # the budget is gone: later batches ask nothing more this cycle
+            results = await _fetch(platform, [target for target, _ in batch], stopped)
+        # The budget is gone or the host unreachable: later batches ask nothing more this cycle.
+        stopped.extend(result for result in results if result.deferred)
         return results
 
     # The ids, read now: a write rolled back leaves its rows' attributes expired.
@@ -219,7 +234,7 @@ async def _collect_platform(
         finished = {o.repo for o in summary.outcomes}
         while isinstance(exc, ExceptionGroup):  # the TaskGroup's wrapping: say what broke
             exc = exc.exceptions[0]
-        failure = PlatformError(f"internal error: {type(exc).__name__}: {exc}")
+        failure = internal_error(exc)
         summary.outcomes.extend(await _fail(
             database, {repo: i for repo, i in ids.items() if repo not in finished}, run_id,
             summary.observed_at, failure))
@@ -277,14 +292,17 @@ def _report(progress: ProgressCallback | None, platform: str, done: int, total: 
         progress(platform, done, total)
 
 
-async def _fetch(platform: Platform, targets: list[RepoTarget], spent: bool) -> list[RepoResult]:
-    if spent:  # the budget ran out on an earlier batch: ask nothing more this cycle
-        return [RepoResult(target, deferred=True) for target in targets]
+async def _fetch(
+    platform: Platform, targets: list[RepoTarget], stopped: Sequence[RepoResult],
+) -> list[RepoResult]:
+    if stopped:  # the platform stopped on an earlier batch: ask nothing more this cycle
+        why = stopped[0].error
+        return [RepoResult(target, error=why, deferred=True) for target in targets]
     try:
         return await platform.fetch(targets)
     except Exception as exc:  # a bug in a platform module must not end the cycle
         log.exception("collect.platform_error platform=%s", platform.name)
-        failure = PlatformError(f"internal error: {type(exc).__name__}: {exc}")
+        failure = internal_error(exc)
         return [RepoResult(target, error=failure) for target in targets]
 
 
@@ -321,7 +339,7 @@ def _store_batch(
                                 target.repo, renamed)
                 outcomes.append(Outcome(target.repo, "collected", renamed_to=renamed))
             elif result.deferred:
-                reason = "rate limit spent; deferred to the next cycle"
+                reason = _deferral_reason(result.error)
                 record_repo_error(session, run_id, row.id, "deferred", reason, observed_at)
                 outcomes.append(Outcome(target.repo, "deferred", reason))
             else:
