@@ -23,7 +23,6 @@ __all__ = [
     "first_star_day",
     "gone_stars",
     "newest_first",
-    "within_collected",
 ]
 
 
@@ -74,20 +73,6 @@ def first_day(points: list[tuple[datetime, int]], zone: ZoneInfo) -> date | None
 def first_star_day(days: Mapping[date, int]) -> date | None:
     """The first day with a star still present: where a star series starts (never earlier)."""
     return min((day for day, count in days.items() if count > 0), default=None)
-
-
-def within_collected(days: Mapping[date, int], zone: ZoneInfo, at: datetime, value: int) -> bool:
-    """Whether per-day star counts agree with *value* stars collected at *at*.
-
-    The counts give the stars present now; *value* those present at *at*. With the history
-    right, the stars given before *at*'s day are at most *value*, and those given by the end of
-    that day at least *value*, unless stars were withdrawn after *at*. So a disagreement says
-    that something older than what was re-read changed (or a withdrawal since *at*: re-reading
-    then only costs requests, never a wrong value).
-    """
-    day = at.astimezone(zone).date()
-    before = sum(count for d, count in days.items() if d < day)
-    return before <= value <= before + days.get(day, 0)
 
 
 def newest_first(times: Sequence[datetime]) -> bool | None:

@@ -11,8 +11,9 @@ Why it is shaped like this:
   star to the last complete day. It is never bent towards collected values: the difference
   between the two is stars withdrawn, which is information.
 * Once complete, a repo re-reads its newest page (one request, free on GitHub when unchanged)
-  and older pages only when the stored stars no longer add up to the platform's count
-  (:mod:`monitor.commands.star_history`). The series is rebuilt on every complete run, so it
+  and older pages only when the stored stars no longer add up to the count the platform tells
+  now (:mod:`monitor.commands.star_history`; GitHub's counts are asked a batch of repos at a
+  time). The series is rebuilt on every complete run, so it
   reaches the last complete day even when nothing changed.
 * A platform that refuses history (404 on GitHub Enterprise, a blocked repo) leaves that repo
   with collected data only and the reason stored for ``status``; nothing else is affected.
@@ -33,7 +34,7 @@ from sqlmodel import Session
 
 from monitor.clock import Clock
 from monitor.commands.plan import in_config_order, tracked_rows
-from monitor.commands.star_history import Allowance, StarReader
+from monitor.commands.star_history import Allowance, StarCounts, StarReader
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
 from monitor.errors import MalformedResponse, PlatformError, RateLimited, Unavailable
@@ -133,8 +134,10 @@ async def _platform_backfill(
             allowed = settings.backfill_max_requests
         summary.allowance[platform.name] = allowed
         allowance = Allowance(allowed)
+        counts = StarCounts(platform, allowance, [_target(rid, row) for rid, row in repos])
         for repo_id, row in repos:
-            outcome = await _repo_backfill(database, platform, cache, repo_id, row, allowance, now)
+            outcome = await _repo_backfill(database, platform, cache, repo_id, row, allowance,
+                                           counts, now)
             summary.outcomes.append(outcome)
             if outcome.status == "deferred":  # the budget is gone: the rest waits a run
                 summary.outcomes.extend(
@@ -158,12 +161,13 @@ async def _repo_backfill(
     repo_id: RepoId,
     row: Repo,
     allowance: Allowance,
+    counts: StarCounts,
     now: Clock,
 ) -> RepoBackfill:
-    target = RepoTarget(repo_id, row.platform_id, want_contributors=False)
+    target = _target(repo_id, row)
     with database.session() as session:
         state = get_state(session, _id(row), "stars") or BackfillState.new(_id(row), "stars")
-    reader = StarReader(database, platform, cache, target, _id(row), allowance, now)
+    reader = StarReader(database, platform, cache, target, _id(row), allowance, now, counts)
     try:
         if not allowance.take():
             return RepoBackfill(repo_id, "deferred", reason="backfill budget share spent")
@@ -186,6 +190,7 @@ async def _repo_backfill(
                             f"resumes at page {state.next_page} next run")
     with database.session(write=True) as session:
         save_state(session, state, now())
+        cache.flush(session, now())  # the validators of the count and the releases read
     _rebuild(database, platform, row, now())
     if reader.changed or first:
         return RepoBackfill(repo_id, "complete" if first else "updated", reader.requests)
@@ -243,6 +248,10 @@ def _rebuild_stars(
     stars = daily_series(days, zone, now, start) if start is not None else []
     replace_backfill(session, repo_id, "stars", stars)
     return stars
+
+
+def _target(repo_id: RepoId, row: Repo) -> RepoTarget:
+    return RepoTarget(repo_id, row.platform_id, want_contributors=False)
 
 
 def _id(row: Repo) -> int:

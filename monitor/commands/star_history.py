@@ -11,10 +11,12 @@ Why it is shaped like this:
   when the page is unchanged: a 304), then checks one invariant: the stored stars add up to the
   stars the platform reports now. A difference says that something older changed (a star
   withdrawn deep in history), and only then are older pages read, until the sum agrees.
-* Which number is "now": Gitee tells its list's ``total_count`` with every page, for free. GitHub's
-  history tells no total, so its check uses the newest collected ``stars``, allowing for the
-  stars given on that day (:func:`monitor.history.within_collected`); a repo never collected
-  has nothing to check against, and re-reads page 1 only.
+* Which number is "now": Gitee tells its list's ``total_count`` with every page, for free.
+  GitHub's history tells no total, so the platform is asked (:class:`StarCounts`: with a token
+  one GraphQL query for a batch of repos, just before they are read; without, a conditional
+  request, a free 304 when unchanged). Never a collected value: one taken earlier misses the
+  stars given and withdrawn since, and no allowance for them can tell a withdrawal from them.
+  Without a count (not told, or the allowance spent) a run re-reads page 1 only.
 * Gitee documents no list order: it is read from the stars' times, remembered in the state, and
   corrected when a page shows the other one. New stars join the newest end; a withdrawal moves
   every entry after it, so the pages that change are the ones with the highest numbers: after
@@ -26,11 +28,12 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from monitor.clock import Clock
-from monitor.history import EVERY, gone_stars, newest_first, within_collected
+from monitor.errors import PlatformError
+from monitor.history import EVERY, gone_stars, newest_first
+from monitor.ids import RepoId
 from monitor.platforms.base import HistoryPage, Platform, RepoTarget
 from monitor.store.cache import StoreCache
 from monitor.store.db import Database
@@ -44,9 +47,10 @@ from monitor.store.history import (
     save_stars,
     save_state,
     save_week_days,
+    week_of,
 )
 
-__all__ = ["Allowance", "StarReader"]
+__all__ = ["Allowance", "StarCounts", "StarReader"]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +76,38 @@ class _Spent(Exception):
 
 
 @dataclass
+class StarCounts:
+    """The stars each repo has now, asked of the platform in batches of its
+    :attr:`~monitor.platforms.base.Platform.star_count_batch`: the first repo that needs its
+    count asks for it and for the repos read after it (*targets* in reading order), so each
+    count is at most a batch of repos older than the pages checked against it."""
+
+    platform: Platform
+    allowance: Allowance
+    targets: list[RepoTarget]
+    _known: dict[RepoId, int | None] = field(default_factory=dict)
+
+    async def of(self, target: RepoTarget) -> int | None:
+        """*target*'s stars now; ``None`` when not told (or the allowance is spent). Costs one
+        request of the allowance for the batch it starts."""
+        if target.repo not in self._known:
+            size = self.platform.star_count_batch
+            if size <= 0 or not self.allowance.take():
+                return None
+            at = next((i for i, t in enumerate(self.targets) if t.repo == target.repo),
+                      len(self.targets))
+            batch = [target, *(t for t in self.targets[at + 1:] if t.repo not in self._known)]
+            batch = batch[:size]
+            try:
+                found = await self.platform.star_counts(batch)
+            except PlatformError as exc:  # the check waits a run; the pages are read anyway
+                log.info("backfill.no_star_count repo=%s reason=%s", target.repo, exc)
+                found = [None] * len(batch)
+            self._known.update(zip((t.repo for t in batch), found, strict=True))
+        return self._known[target.repo]
+
+
+@dataclass
 class StarReader:
     """Reads one repo's star history into the store; :meth:`run` says what it did.
 
@@ -85,10 +121,12 @@ class StarReader:
     repo_id: int
     allowance: Allowance
     now: Clock
+    counts: StarCounts | None = None  # the stars now, which GitHub's pages do not tell
     prepaid: int = 1
     requests: int = 0
     changed: bool = False
     _stars: dict[int, datetime] = field(default_factory=dict)
+    _days: dict[date, int] | None = None  # the stored GitHub weeks' days, once loaded
     _total: int | None = None  # the list length the platform last told
 
     async def run(self, state: BackfillState) -> BackfillState:
@@ -132,10 +170,13 @@ class StarReader:
         """Keep what *history* shows (and *state*, in the same transaction)."""
         with self.database.session(write=True) as session:
             if self.platform.history_whole_days:
-                before = load_week_days(session, self.repo_id)
-                if any(before.get(day) != n for day, n in history.days.items()):
+                stored = self._week_days()
+                if any(stored.get(day) != n for day, n in history.days.items()):
                     self.changed = True
                 save_week_days(session, self.repo_id, history.days, self.now())
+                for sunday in {week_of(day) for day in history.days}:  # as now stored
+                    for day in (sunday + timedelta(days=i) for i in range(7)):
+                        stored[day] = history.days.get(day, 0)
             else:
                 fresh = [(s.id, s.starred_at) for s in history.stars
                          if self._stars.get(s.id) != s.starred_at]
@@ -163,14 +204,16 @@ class StarReader:
     # -- GitHub: weeks ---------------------------------------------------------------------
 
     async def _github(self, reread: bool) -> None:
-        """Page 1 (unless just read), then older pages while the sum disagrees."""
-        zone = ZoneInfo(self.platform.history_zone)
-        reported = self._reported_stars()
+        """Page 1 (unless every page was just read); then, while the stored weeks do not add up
+        to the stars the platform counts now, the older pages in turn. A withdrawn star changes
+        only its own week's page: the pages before it answer free 304s, the changed one is
+        charged, and the walk stops there as the sum agrees."""
         page, last = 1, False
         if reread:
             last = await self._github_page(1)
             page = 2
-        while not last and reported is not None and not self._github_agrees(zone, reported):
+        count = await self.counts.of(self.target) if self.counts is not None else None
+        while not last and count is not None and sum(self._week_days().values()) != count:
             last = await self._github_page(page)
             page += 1
 
@@ -179,16 +222,12 @@ class StarReader:
         self._store(history)
         return history.last
 
-    def _github_agrees(self, zone: ZoneInfo, reported: tuple[datetime, int]) -> bool:
-        with self.database.session() as session:
-            days = load_week_days(session, self.repo_id)
-        return within_collected(days, zone, *reported)
-
-    def _reported_stars(self) -> tuple[datetime, int] | None:
-        """The stars the platform reported: the newest collected value (``None`` before any
-        collect: then only page 1 is re-read, as asking would cost a request a repo)."""
-        with self.database.session() as session:
-            return latest_collected(session, self.repo_id, "stars")
+    def _week_days(self) -> dict[date, int]:
+        """The stored weeks' days, read once a run and kept as pages are stored."""
+        if self._days is None:
+            with self.database.session() as session:
+                self._days = load_week_days(session, self.repo_id)
+        return self._days
 
     # -- Gitee: stars ----------------------------------------------------------------------
 
@@ -230,8 +269,9 @@ class StarReader:
     async def _newest_end(self, order: bool | None, walk: _Walk) -> bool | None:
         """Read the newest end of the list, in the order last seen; returns the order now."""
         self._load_stars()
-        reported = self._reported_stars()  # the list's length, if collected just before
-        length = reported[1] if reported is not None else len(self._stars)
+        with self.database.session() as session:  # the list's length, if collected just before
+            collected = latest_collected(session, self.repo_id, "stars")
+        length = collected[1] if collected is not None else len(self._stars)
         guess = 1 if order else max(math.ceil(length / _GITEE_PER_PAGE), 1)
         history = await self._read(guess)
         seen = newest_first([s.starred_at for s in history.stars])

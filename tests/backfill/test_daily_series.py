@@ -23,7 +23,6 @@ from monitor.history import (
     first_star_day,
     gone_stars,
     newest_first,
-    within_collected,
 )
 
 LA, SHANGHAI = ZoneInfo("America/Los_Angeles"), ZoneInfo("Asia/Shanghai")
@@ -168,15 +167,6 @@ def test_a_series_starts_on_the_first_star_day_not_before() -> None:
     assert first_star_day({date(2020, 1, 5): 0, date(2020, 1, 7): 2, date(2020, 1, 9): 1}) == \
         date(2020, 1, 7)
     assert first_star_day({date(2020, 1, 5): 0}) is None
-
-
-def test_collected_stars_agree_with_the_days_allowing_for_that_days_stars() -> None:
-    days = {date(2024, 3, 1): 5, date(2024, 3, 2): 3}
-    at = datetime(2024, 3, 2, 20, tzinfo=UTC)  # 12:00 on 2 March in Los Angeles
-    assert within_collected(days, LA, at, 5)
-    assert within_collected(days, LA, at, 8)
-    assert not within_collected(days, LA, at, 4)  # a star older than 2 March was withdrawn
-    assert not within_collected(days, LA, at, 9)
 
 
 @quick
