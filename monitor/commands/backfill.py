@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Literal
@@ -47,8 +47,6 @@ from monitor.store.db import Database
 from monitor.store.history import (
     BackfillState,
     get_state,
-    load_stars,
-    load_week_days,
     refuse,
     replace_backfill,
     save_state,
@@ -191,7 +189,7 @@ async def _repo_backfill(
     with database.session(write=True) as session:
         save_state(session, state, now())
         cache.flush(session, now())  # the validators of the count and the releases read
-    _rebuild(database, platform, row, now())
+    _rebuild(database, platform, row, now(), reader)
     if reader.changed or first:
         return RepoBackfill(repo_id, "complete" if first else "updated", reader.requests)
     return RepoBackfill(repo_id, "unchanged", reader.requests)
@@ -217,11 +215,14 @@ async def _all_releases(
         save_state(session, replace(done, complete=True, completed_at=now()), now())
 
 
-def _rebuild(database: Database, platform: Platform, row: Repo, now: datetime) -> None:
-    """Rewrite the stars and releases series from the stored history and releases."""
+def _rebuild(
+    database: Database, platform: Platform, row: Repo, now: datetime, reader: StarReader,
+) -> None:
+    """Rewrite the stars and releases series from the stored history (as *reader* holds it)
+    and the stored releases."""
     zone = ZoneInfo(platform.history_zone)
     with database.session(write=True) as session:
-        stars = _rebuild_stars(session, platform, _id(row), zone, now)
+        stars = _rebuild_stars(session, _id(row), reader.stored_days(zone), zone, now)
         start = row.created_at.astimezone(zone).date() if row.created_at else None
         _rebuild_releases(session, row, zone, now, start or first_day(stars, zone))
 
@@ -236,14 +237,10 @@ def _rebuild_releases(
 
 
 def _rebuild_stars(
-    session: Session, platform: Platform, repo_id: int, zone: ZoneInfo, now: datetime,
+    session: Session, repo_id: int, days: Mapping[date, int], zone: ZoneInfo, now: datetime,
 ) -> list[tuple[datetime, int]]:
-    """The stars series from the stored weeks or stars: from the first star's day (never
+    """The stars series from the stored stars per day: from the first star's day (never
     earlier: zero rows before the repo had a star say nothing) to the last complete day."""
-    if platform.history_whole_days:
-        days = load_week_days(session, repo_id)
-    else:
-        days = count_by_day(load_stars(session, repo_id).values(), zone)
     start = first_star_day(days)
     stars = daily_series(days, zone, now, start) if start is not None else []
     replace_backfill(session, repo_id, "stars", stars)

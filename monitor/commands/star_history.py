@@ -29,10 +29,16 @@ import logging
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from monitor.clock import Clock
 from monitor.errors import PlatformError
-from monitor.history import EVERY, gone_stars, newest_first
+from monitor.history import (
+    EVERY,
+    count_by_day,
+    gone_stars,
+    newest_first,
+)
 from monitor.ids import RepoId
 from monitor.platforms.base import HistoryPage, Platform, RepoTarget
 from monitor.store.cache import StoreCache
@@ -125,7 +131,7 @@ class StarReader:
     prepaid: int = 1
     requests: int = 0
     changed: bool = False
-    _stars: dict[int, datetime] = field(default_factory=dict)
+    _stars: dict[int, datetime] | None = None  # the stored Gitee stars, once loaded
     _days: dict[date, int] | None = None  # the stored GitHub weeks' days, once loaded
     _total: int | None = None  # the list length the platform last told
 
@@ -167,30 +173,42 @@ class StarReader:
         return history
 
     def _store(self, history: HistoryPage, state: BackfillState | None = None) -> None:
-        """Keep what *history* shows (and *state*, in the same transaction)."""
+        """Keep what *history* shows that the store does not hold yet (and *state*, in the same
+        transaction); a page that changes nothing (a 304, most days) writes nothing."""
+        if self.platform.history_whole_days:
+            days = self._week_days()
+            fresh = any(days.get(day) != n for day, n in history.days.items())
+            given: list[tuple[int, datetime]] = []
+        else:
+            stars = self._stored_stars()
+            given = [(s.id, s.starred_at) for s in history.stars
+                     if stars.get(s.id) != s.starred_at]
+            fresh = bool(given)
+        if not fresh and state is None:
+            return
         with self.database.session(write=True) as session:
-            if self.platform.history_whole_days:
-                stored = self._week_days()
-                if any(stored.get(day) != n for day, n in history.days.items()):
-                    self.changed = True
+            if fresh and self.platform.history_whole_days:
                 save_week_days(session, self.repo_id, history.days, self.now())
                 for sunday in {week_of(day) for day in history.days}:  # as now stored
                     for day in (sunday + timedelta(days=i) for i in range(7)):
-                        stored[day] = history.days.get(day, 0)
-            else:
-                fresh = [(s.id, s.starred_at) for s in history.stars
-                         if self._stars.get(s.id) != s.starred_at]
-                if fresh:
-                    self.changed = True
-                    save_stars(session, self.repo_id, fresh)
-                    self._stars.update(fresh)
+                        days[day] = history.days.get(day, 0)
+            elif fresh:
+                save_stars(session, self.repo_id, given)
+                stars.update(given)
             if state is not None:
                 save_state(session, state, self.now())
             self.cache.flush(session, self.now())
+        self.changed = self.changed or fresh
+
+    def stored_days(self, zone: ZoneInfo) -> dict[date, int]:
+        """The stored history as stars per day of *zone* (GitHub's are its days already): what
+        the series is rebuilt from, kept as pages are stored, so not read again."""
+        if self.platform.history_whole_days:
+            return dict(self._week_days())
+        return count_by_day(self._stored_stars().values(), zone)
 
     async def _first(self, state: BackfillState) -> BackfillState:
         """Every page once, from ``next_page`` on, until the last or the allowance is spent."""
-        self._load_stars()
         page = state.next_page
         while True:
             history = await self._read(page)
@@ -231,9 +249,12 @@ class StarReader:
 
     # -- Gitee: stars ----------------------------------------------------------------------
 
-    def _load_stars(self) -> None:
-        with self.database.session() as session:
-            self._stars = load_stars(session, self.repo_id)
+    def _stored_stars(self) -> dict[int, datetime]:
+        """The stored stars by stargazer id, read once a run and kept as pages are stored."""
+        if self._stars is None:
+            with self.database.session() as session:
+                self._stars = load_stars(session, self.repo_id)
+        return self._stars
 
     def _forget(self, gone: set[int]) -> None:
         if not gone:
@@ -242,25 +263,25 @@ class StarReader:
         with self.database.session(write=True) as session:
             delete_stars(session, self.repo_id, gone)
         for uid in gone:
-            del self._stars[uid]
+            del self._stored_stars()[uid]
 
     async def _gitee(self, state: BackfillState, reread: bool) -> BackfillState:
         """The newest end, then (if the count disagrees) older pages from the last one back.
 
         Just after a first backfill (*reread* false) nothing is read when the count agrees.
         """
-        if not reread and self._total in (None, len(self._stars)):
+        if not reread and self._total in (None, len(self._stored_stars())):
             return state
         walk = _Walk()
         order = await self._newest_end(state.newest_first, walk)
         if order is not None:
             state = replace(state, newest_first=order)
         total = walk.total
-        if total is None or len(self._stars) == total:
+        if total is None or len(self._stored_stars()) == total:
             return state
         # Something older changed: the pages it moved are the highest-numbered ones.
         page = walk.pages if walk.pages is not None else math.ceil(total / _GITEE_PER_PAGE)
-        while page >= 1 and len(self._stars) != total:
+        while page >= 1 and len(self._stored_stars()) != total:
             if page not in walk.read:
                 self._absorb(await self._read(page), walk, from_newest=not order)
             page -= 1
@@ -268,10 +289,9 @@ class StarReader:
 
     async def _newest_end(self, order: bool | None, walk: _Walk) -> bool | None:
         """Read the newest end of the list, in the order last seen; returns the order now."""
-        self._load_stars()
         with self.database.session() as session:  # the list's length, if collected just before
             collected = latest_collected(session, self.repo_id, "stars")
-        length = collected[1] if collected is not None else len(self._stars)
+        length = collected[1] if collected is not None else len(self._stored_stars())
         guess = 1 if order else max(math.ceil(length / _GITEE_PER_PAGE), 1)
         history = await self._read(guess)
         seen = newest_first([s.starred_at for s in history.stars])
@@ -289,7 +309,7 @@ class StarReader:
 
     def _absorb(self, history: HistoryPage, walk: _Walk, *, from_newest: bool) -> None:
         walk.read.add(history.page)
-        walk.known |= {s.id for s in history.stars if s.id in self._stars}
+        walk.known |= {s.id for s in history.stars if s.id in self._stored_stars()}
         walk.total = history.total if history.total is not None else walk.total
         walk.pages = history.pages if history.pages is not None else walk.pages
         self._store(history)
@@ -302,7 +322,7 @@ class StarReader:
             walk.after = min(times) if walk.after is None else min(walk.after, *times)
         elif times:
             walk.before = max(times) if walk.before is None else max(walk.before, *times)
-        self._forget(gone_stars(self._stars, walk.seen, walk.after, walk.before))
+        self._forget(gone_stars(self._stored_stars(), walk.seen, walk.after, walk.before))
 
 
 @dataclass
