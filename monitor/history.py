@@ -22,6 +22,7 @@ __all__ = [
     "first_day",
     "first_star_day",
     "gone_stars",
+    "last_page_newest_first",
     "newest_first",
 ]
 
@@ -82,6 +83,20 @@ def newest_first(times: Sequence[datetime]) -> bool | None:
         if earlier != later:
             return later < earlier
     return None
+
+
+def last_page_newest_first(
+    times: Collection[datetime], stored: Collection[datetime],
+) -> bool | None:
+    """A list's order told from its last page when that page's own times cannot (one star, or
+    one instant): the last page holds the list's oldest stars if it is newest first, its newest
+    if oldest first, so its stars are compared with the stored ones. Mostly newer stored stars
+    than not say newest first; mostly older, oldest first; ``None`` when they cannot tell."""
+    if not times:
+        return None
+    newer = sum(1 for at in stored if at > max(times))
+    older = sum(1 for at in stored if at < min(times))
+    return None if newer == older else newer > older
 
 
 def gone_stars(

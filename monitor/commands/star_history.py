@@ -37,6 +37,7 @@ from monitor.history import (
     EVERY,
     count_by_day,
     gone_stars,
+    last_page_newest_first,
     newest_first,
 )
 from monitor.ids import RepoId
@@ -294,7 +295,10 @@ class StarReader:
         length = collected[1] if collected is not None else len(self._stored_stars())
         guess = 1 if order else max(math.ceil(length / _GITEE_PER_PAGE), 1)
         history = await self._read(guess)
-        seen = newest_first([s.starred_at for s in history.stars])
+        times = [s.starred_at for s in history.stars]
+        seen = newest_first(times)
+        if seen is None and history.page > 1:  # a last page of one star: the stored ones tell
+            seen = last_page_newest_first(times, self._stored_stars().values())
         if seen is not None and seen != bool(order):
             order = seen  # the list turned round (or was never seen in order)
             if order and guess != 1:

@@ -22,6 +22,7 @@ from monitor.history import (
     first_day,
     first_star_day,
     gone_stars,
+    last_page_newest_first,
     newest_first,
 )
 
@@ -161,6 +162,16 @@ def test_a_list_order_is_read_from_its_times(times: list[datetime]) -> None:
     tells = len(set(times)) > 1
     assert newest_first(ascending) is (False if tells else None)
     assert newest_first(descending) is (True if tells else None)
+
+
+def test_a_last_page_of_one_star_tells_the_order_by_the_stored_stars() -> None:
+    stored = [datetime(2024, 1, d, tzinfo=UTC) for d in range(1, 11)]
+    assert last_page_newest_first([stored[0]], stored) is True  # the oldest: newest first
+    assert last_page_newest_first([stored[-1]], stored) is False  # the newest: oldest first
+    assert last_page_newest_first([datetime(2024, 2, 1, tzinfo=UTC)], stored) is False
+    assert last_page_newest_first([stored[1]], stored) is True  # the oldest withdrawn
+    assert last_page_newest_first([stored[0]], []) is None
+    assert last_page_newest_first([], stored) is None
 
 
 def test_a_series_starts_on_the_first_star_day_not_before() -> None:

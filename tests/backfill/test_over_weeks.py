@@ -266,3 +266,23 @@ def test_with_a_token_one_graphql_query_counts_the_stars_of_every_repo(sim: Sim)
     assert sorted(r.status for r in logged if r.path.endswith("/stargazers/history")) == [304, 304]
     assert [r.path for r in logged if r.method == "POST"] == ["/github/graphql"]
     assert sim.series(GITHUB) == sim.want(GITHUB)
+
+
+def test_a_gitee_list_that_turns_round_is_seen_from_a_one_star_last_page(sim: Sim) -> None:
+    """401 stars a day later: the last page holds one, whose time cannot tell the order; the stored
+    stars can (it is the oldest of them, so that end is the oldest). Then a quiet day costs one
+    request again, and no stored star is dropped on the way."""
+    sim.stars(GITEE, 400, 300)
+    sim.run(GITEE)
+    sim.monitor.fake.gitee.stargazers_newest_first = True
+    sim.clock.advance(days=1)
+    sim.repo(GITEE).give_star(sim.clock() - timedelta(hours=2))
+    sim.monitor.fake.clear_log()
+    sim.run(GITEE)
+    assert sim.series(GITEE) == sim.want(GITEE)
+    assert len(sim.history_requests("gitee")) <= 2  # the guessed end, then page 1
+    sim.clock.advance(days=1)
+    sim.monitor.fake.clear_log()
+    sim.run(GITEE)
+    assert sim.history_requests("gitee") == ["1"]
+    assert sim.series(GITEE) == sim.want(GITEE)
