@@ -132,10 +132,8 @@ class StarReader:
         """Keep what *history* shows (and *state*, in the same transaction)."""
         with self.database.session(write=True) as session:
             if self.platform.history_whole_days:
-                before = load_week_days(session, self.repo_id)
-                if any(before.get(day) != n for day, n in history.days.items()):
+                if save_week_days(session, self.repo_id, history.days, self.now()):
                     self.changed = True
-                save_week_days(session, self.repo_id, history.days, self.now())
             else:
                 fresh = [(s.id, s.starred_at) for s in history.stars
                          if self._stars.get(s.id) != s.starred_at]
