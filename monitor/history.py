@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ __all__ = [
     "EVERY",
     "count_by_day",
     "daily_series",
+    "day_end",
     "first_day",
     "first_star_day",
     "gone_stars",
@@ -59,11 +61,20 @@ def daily_series(
     day = first
     while day <= last:
         total += days.get(day, 0)
-        end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
         if start is None or day >= start:
-            points.append((end, total))
+            points.append((day_end(day, zone), total))
         day += timedelta(days=1)
     return points
+
+
+@lru_cache(maxsize=1 << 16)
+def day_end(day: date, zone: ZoneInfo) -> datetime:
+    """The instant *day* of *zone* ends (the next midnight there), in UTC.
+
+    Cached: every rebuild of every series asks for the same days again, and working a day's end
+    out through the zone's rules costs more than all the rest of :func:`daily_series`.
+    """
+    return datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
 
 
 def first_day(points: list[tuple[datetime, int]], zone: ZoneInfo) -> date | None:
