@@ -10,16 +10,18 @@ page, so the minimum is ceil(weeks / 30)) and a Gitee repo with ``--gitee-stars`
 stargazers a page: ceil(stars / 100)). Each is backfilled twice: a first backfill, then an
 incremental one with nothing new (target: exactly one request). Printed per run: history
 requests (as the fake logged them) against the minimum, requests charged to the budget, the
-wall time and the rows written. Release pages and GitHub's free ``/rate_limit`` are counted
-apart, since the minimum is about history pages.
+wall time and the rows written. Release pages, GitHub's star count (one GraphQL query) and its
+free ``/rate_limit`` are counted apart, since the minimum is about history pages.
 
-Then time passes (:func:`weeks`): ``--repos`` repos (half GitHub, half Gitee, both list orders)
-on one :class:`~monitor.clock.ManualClock` that the fakes read too, ``--weeks`` simulated weeks
-with stars given every week and withdrawn anywhere in history. Each week ends with a backfill,
-then two days are measured: a quiet day (nothing changed deep in history; target at most one
-history request a repo, and GitHub's free: its 304s are counted apart), and a day after one
-star was withdrawn deep in history in a tenth of the repos (target: at most the pages whose
-content changed, plus one; the changed pages are counted here from the fakes' own pages). After
+Then time passes (:mod:`benchmarks.backfill_weeks`): ``--repos`` repos (half GitHub, half Gitee,
+both list orders) on one :class:`~monitor.clock.ManualClock` that the fakes read too, ``--weeks``
+simulated weeks with stars given every week and withdrawn anywhere in history. Each week ends
+with a backfill, then two days are measured: a quiet day (nothing changed deep in history;
+target at most one history request a repo, and GitHub's free: its 304s are counted apart, and
+so are its star counts, one GraphQL query for 50 repos), and a day after one star was withdrawn
+deep in history in a tenth of the repos (target: at most the pages whose content changed, plus
+one; the changed pages are counted here from the fakes' own pages, on GitHub against the pages
+as the monitor last read them, since every page slides one week deeper each Sunday). After
 every backfill each repo's stored series is compared with the fakes' truth.
 """
 

@@ -1,8 +1,9 @@
 """The passing-time half of ``benchmarks/backfill.py``: many repos over simulated weeks.
 
 Collect is not run (it would cost several requests a repo and measure nothing of backfill): the
-stars a collect would read are written as collected observations at the same instant, which is
-what backfill's check reads.
+stars a collect would read are written as collected observations at the same instant, which
+Gitee's backfill reads to guess where its list ends. GitHub's backfill asks the platform for the
+stars now (one GraphQL query for 50 repos): those requests are counted apart ("count").
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ __all__ = ["run"]
 TOKEN = "bench-token"
 LA, SHANGHAI = ZoneInfo("America/Los_Angeles"), ZoneInfo("Asia/Shanghai")
 HISTORY = ("/stargazers/history", "/stargazers")
+#: How backfill asks GitHub for the stars now: GraphQL with a token, the repo over REST without.
+COUNT = re.compile(r"/graphql$|/repositories/\d+$|/repos/[^/]+/[^/]+$")
 
 
 @dataclass
@@ -43,7 +46,8 @@ class Day:
     """History requests of one backfill run over every repo."""
 
     label: str
-    requests: int = 0
+    requests: int = 0  # history pages
+    counts: int = 0  # star-count requests (GitHub's history tells no total)
     not_modified: int = 0
     charged: int = 0
     over: list[str] = field(default_factory=list)  # repos above their target
@@ -63,6 +67,8 @@ class World:
         for fake in (self.github, self.gitee):
             fake.clock = self.clock
         self.keys: list[str] = []
+        #: GitHub pages as the monitor last read them, by repo and page number.
+        self.read: dict[str, dict[int, object]] = {}
         for i in range(repos):
             platform = "github" if i % 2 == 0 else "gitee"
             created = start - timedelta(days=self.rng.randint(120, 900))
@@ -117,6 +123,36 @@ class World:
         return [items[i:i + 100] for i in range(0, len(items), 100)]
 
 
+    def note_read(self, fake: FakeServer) -> None:
+        """Remember each GitHub history page the last backfill read, as it was then (a 304
+        says it was as read before): read again, it costs a 200 only if it changed since."""
+        now: dict[str, list[object]] = {}
+        for r in fake.requests_for("github"):
+            found = re.search(r"/repos/([^/]+/[^/]+)/stargazers/history$", r.path)
+            if found is None or r.status not in (200, 304):
+                continue
+            key, page = f"github:{found.group(1)}", int(r.query.get("page", "1"))
+            pages = now.setdefault(key, self.pages(key))
+            self.read.setdefault(key, {})[page] = pages[page - 1] if page <= len(pages) else None
+
+    def target(self, key: str, before: list[object], after: list[object]) -> int:
+        """What a deep withdrawal may cost *key*: the pages whose content changed, plus one.
+        On Gitee, the pages the withdrawal changed (every later entry moves up). On GitHub the
+        withdrawal changes its own week's page, but every page before it that changed since the
+        monitor last read it costs a 200 too (weeks slide one page deeper every Sunday), and no
+        page can be skipped on the way: those up to the withdrawal's."""
+        if not key.startswith("github"):
+            return 1 + changed(before, after)
+        deepest = max((i + 1 for i in range(max(len(before), len(after)))
+                       if _page(before, i) != _page(after, i)), default=0)
+        read = self.read.get(key, {})
+        return 1 + sum(1 for i in range(deepest) if _page(after, i) != read.get(i + 1))
+
+
+def _page(pages: list[object], i: int) -> object:
+    return pages[i] if i < len(pages) else None
+
+
 def truth(times: Iterable[datetime], zone: ZoneInfo, now: datetime) -> list[tuple[datetime, int]]:
     stars = sorted(times)
     if not stars:
@@ -161,7 +197,8 @@ def run(repos: int, weeks: int) -> int:
     (home / "config" / "monitor.toml").write_text("[backfill]\nmax_requests = 1000000\n")
     print(f"\n{repos} repos ({repos - repos // 2} GitHub, {repos // 2} Gitee), {weeks} "
           f"simulated weeks from {start:%Y-%m-%d}")
-    print(f"{'day':<28}{'history req':>12}{'per repo':>9}{'GitHub':>7}{'Gitee':>6}{'304s':>6}"
+    print(f"{'day':<28}{'history req':>12}{'count':>7}{'per repo':>9}{'GitHub':>7}{'Gitee':>6}"
+          f"{'304s':>6}"
           f"{'charged':>8}{'over':>5}{'(w/ 304)':>9}{'wrong':>6}{'wall s':>8}")
     failed = False
     with FakeServer(github=world.github, gitee=world.gitee) as fake:
@@ -173,13 +210,13 @@ def run(repos: int, weeks: int) -> int:
             def backfill_day(label: str, targets: dict[str, int] | None) -> Day:
                 collect(database, world)
                 fake.clear_log()
-                used = {p: getattr(fake, p).budget(TOKEN).used for p in ("github", "gitee")}
+                used = charged(fake)
                 began = time.perf_counter()
                 asyncio.run(backfill(settings, database, tracked, now=world.clock))
                 day = Day(label, wall=time.perf_counter() - began)
-                day.charged = sum(getattr(fake, p).budget(TOKEN).used - used[p]
-                                  for p in ("github", "gitee"))
+                day.charged = charged(fake) - used
                 tally(fake, day, targets)
+                world.note_read(fake)
                 series = stored(database)
                 for key in world.keys:
                     zone = LA if key.startswith("github") else SHANGHAI
@@ -203,7 +240,7 @@ def run(repos: int, weeks: int) -> int:
                 world.clock.advance(days=1)
                 before = {k: world.pages(k) for k in world.keys}
                 hit = world.withdraw(0.1, deep=True)
-                targets = {k: 1 + changed(before[k], world.pages(k)) for k in hit}
+                targets = {k: world.target(k, before[k], world.pages(k)) for k in hit}
                 days.append(backfill_day(f"week {week}: deep withdrawal", targets))
                 if week == weeks // 2:  # costs each Gitee repo one request, once
                     world.gitee.stargazers_newest_first = True
@@ -218,12 +255,19 @@ def run(repos: int, weeks: int) -> int:
             day.label.endswith(("quiet day", "withdrawal")) and bool(day.over))
     quiet = [d for d in days if d.label.endswith("quiet day")]
     deep = [d for d in days if d.label.endswith("withdrawal")]
-    print(f"quiet days: at most {max(d.requests for d in quiet) / repos:.2f} history requests "
-          f"a repo (target 1), {sum(d.not_modified for d in quiet)} of them free 304s; deep "
+    most = max((d.requests + d.counts) / repos for d in quiet)
+    print(f"quiet days: at most {most:.2f} requests a repo (target 1; star counts included), "
+          f"{sum(d.not_modified for d in quiet)} of them free 304s; deep "
           f"withdrawals: {sum(len(d.over) for d in deep)} repos above changed pages + 1 "
           f"({sum(len(d.over_with_304) for d in deep)} counting free 304s); "
           f"{sum(len(d.wrong) for d in days)} wrong series  {'FAIL' if failed else 'PASS'}")
     return 1 if failed else 0
+
+
+def charged(fake: FakeServer) -> int:
+    """Budget points used so far: GitHub's core and GraphQL, and Gitee's."""
+    return (fake.github.budget(TOKEN).used + fake.github.budget(TOKEN, "graphql").used
+            + fake.gitee.budget(TOKEN).used)
 
 
 def tally(fake: FakeServer, day: Day, targets: dict[str, int] | None) -> None:
@@ -233,6 +277,10 @@ def tally(fake: FakeServer, day: Day, targets: dict[str, int] | None) -> None:
     every: dict[str, int] = {}
     for platform in ("github", "gitee"):
         for r in fake.requests_for(platform):
+            if COUNT.search(r.path):
+                day.counts += 1
+                day.by_platform[platform] = day.by_platform.get(platform, 0) + 1
+                continue
             if not r.path.endswith(HISTORY):
                 continue
             found = re.search(r"/repos/([^/]+/[^/]+)/stargazers", r.path)
@@ -255,8 +303,7 @@ def tally(fake: FakeServer, day: Day, targets: dict[str, int] | None) -> None:
 def changed(before: list[object], after: list[object]) -> int:
     """Pages whose content differs (a page that appeared or vanished counts too)."""
     return sum(1 for i in range(max(len(before), len(after)))
-               if (before[i] if i < len(before) else None)
-               != (after[i] if i < len(after) else None))
+               if _page(before, i) != _page(after, i))
 
 
 def collect(database: Database, world: World) -> None:
@@ -271,7 +318,8 @@ def collect(database: Database, world: World) -> None:
 
 def show(day: Day, repos: int) -> None:
     half = {"github": repos - repos // 2, "gitee": max(repos // 2, 1)}
-    print(f"{day.label:<28}{day.requests:>12}{day.requests / repos:>9.2f}"
+    print(f"{day.label:<28}{day.requests:>12}{day.counts:>7}"
+          f"{(day.requests + day.counts) / repos:>9.2f}"
           f"{day.by_platform.get('github', 0) / half['github']:>7.2f}"
           f"{day.by_platform.get('gitee', 0) / half['gitee']:>6.2f}{day.not_modified:>6}"
           f"{day.charged:>8}{len(day.over):>5}{len(day.over_with_304):>9}{len(day.wrong):>6}"

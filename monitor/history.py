@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -19,11 +20,12 @@ __all__ = [
     "EVERY",
     "count_by_day",
     "daily_series",
+    "day_end",
     "first_day",
     "first_star_day",
     "gone_stars",
+    "last_page_newest_first",
     "newest_first",
-    "within_collected",
 ]
 
 
@@ -59,11 +61,20 @@ def daily_series(
     day = first
     while day <= last:
         total += days.get(day, 0)
-        end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
         if start is None or day >= start:
-            points.append((end, total))
+            points.append((day_end(day, zone), total))
         day += timedelta(days=1)
     return points
+
+
+@lru_cache(maxsize=1 << 16)
+def day_end(day: date, zone: ZoneInfo) -> datetime:
+    """The instant *day* of *zone* ends (the next midnight there), in UTC.
+
+    Cached: every rebuild of every series asks for the same days again, and working a day's end
+    out through the zone's rules costs more than all the rest of :func:`daily_series`.
+    """
+    return datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
 
 
 def first_day(points: list[tuple[datetime, int]], zone: ZoneInfo) -> date | None:
@@ -76,20 +87,6 @@ def first_star_day(days: Mapping[date, int]) -> date | None:
     return min((day for day, count in days.items() if count > 0), default=None)
 
 
-def within_collected(days: Mapping[date, int], zone: ZoneInfo, at: datetime, value: int) -> bool:
-    """Whether per-day star counts agree with *value* stars collected at *at*.
-
-    The counts give the stars present now; *value* those present at *at*. With the history
-    right, the stars given before *at*'s day are at most *value*, and those given by the end of
-    that day at least *value*, unless stars were withdrawn after *at*. So a disagreement says
-    that something older than what was re-read changed (or a withdrawal since *at*: re-reading
-    then only costs requests, never a wrong value).
-    """
-    day = at.astimezone(zone).date()
-    before = sum(count for d, count in days.items() if d < day)
-    return before <= value <= before + days.get(day, 0)
-
-
 def newest_first(times: Sequence[datetime]) -> bool | None:
     """A list's order read from its items' times: newest first, oldest first, or ``None`` when
     the items cannot tell (fewer than two distinct times). Stars are listed by ``star_at``."""
@@ -97,6 +94,20 @@ def newest_first(times: Sequence[datetime]) -> bool | None:
         if earlier != later:
             return later < earlier
     return None
+
+
+def last_page_newest_first(
+    times: Collection[datetime], stored: Collection[datetime],
+) -> bool | None:
+    """A list's order told from its last page when that page's own times cannot (one star, or
+    one instant): the last page holds the list's oldest stars if it is newest first, its newest
+    if oldest first, so its stars are compared with the stored ones. Mostly newer stored stars
+    than not say newest first; mostly older, oldest first; ``None`` when they cannot tell."""
+    if not times:
+        return None
+    newer = sum(1 for at in stored if at > max(times))
+    older = sum(1 for at in stored if at < min(times))
+    return None if newer == older else newer > older
 
 
 def gone_stars(

@@ -11,8 +11,9 @@ Why it is shaped like this:
   star to the last complete day. It is never bent towards collected values: the difference
   between the two is stars withdrawn, which is information.
 * Once complete, a repo re-reads its newest page (one request, free on GitHub when unchanged)
-  and older pages only when the stored stars no longer add up to the platform's count
-  (:mod:`monitor.commands.star_history`). The series is rebuilt on every complete run, so it
+  and older pages only when the stored stars no longer add up to the count the platform tells
+  now (:mod:`monitor.commands.star_history`; GitHub's counts are asked a batch of repos at a
+  time). The series is rebuilt on every complete run, so it
   reaches the last complete day even when nothing changed.
 * A platform that refuses history (404 on GitHub Enterprise, a blocked repo) leaves that repo
   with collected data only and the reason stored for ``status``; nothing else is affected.
@@ -27,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Literal
@@ -37,7 +38,7 @@ from sqlmodel import Session
 
 from monitor.clock import Clock
 from monitor.commands.plan import in_config_order, tracked_rows
-from monitor.commands.star_history import Allowance, StarReader
+from monitor.commands.star_history import Allowance, StarCounts, StarReader
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
 from monitor.errors import (
@@ -58,8 +59,6 @@ from monitor.store.db import Database
 from monitor.store.history import (
     BackfillState,
     get_state,
-    load_stars,
-    load_week_days,
     refuse,
     replace_backfill,
     save_state,
@@ -156,8 +155,10 @@ async def _platform_backfill(
             allowed = settings.backfill_max_requests
         summary.allowance[platform.name] = allowed
         allowance = Allowance(allowed)
+        counts = StarCounts(platform, allowance, [_target(rid, row) for rid, row in repos])
         for repo_id, row in repos:
-            outcome = await _repo_backfill(database, platform, cache, repo_id, row, allowance, now)
+            outcome = await _repo_backfill(database, platform, cache, repo_id, row, allowance,
+                                           counts, now)
             summary.outcomes.append(outcome)
             if outcome.status == "deferred":  # the budget is gone: the rest waits a run
                 summary.outcomes.extend(
@@ -194,10 +195,11 @@ async def _repo_backfill(
     repo_id: RepoId,
     row: Repo,
     allowance: Allowance,
+    counts: StarCounts,
     now: Clock,
 ) -> RepoBackfill:
-    target = RepoTarget(repo_id, row.platform_id, want_contributors=False)
-    reader = StarReader(database, platform, cache, target, _id(row), allowance, now)
+    target = _target(repo_id, row)
+    reader = StarReader(database, platform, cache, target, _id(row), allowance, now, counts)
     try:
         stored = await database.read(get_state, _id(row), "stars")
         state = stored or BackfillState.new(_id(row), "stars")
@@ -210,8 +212,8 @@ async def _repo_backfill(
         if not state.complete:
             return RepoBackfill(repo_id, "partial", reader.requests,
                                 f"resumes at page {state.next_page} next run")
-        await database.write(save_state, state, now())
-        await database.write(_rebuild, platform, row, now())
+        await database.write(_finish, state, cache, now())
+        await database.write(_rebuild, platform, row, now(), reader)
     except RateLimited as exc:
         return RepoBackfill(repo_id, "deferred", reader.requests, str(exc))
     except (Unavailable, MalformedResponse, StorageError) as exc:
@@ -250,11 +252,19 @@ def _store_releases(
     save_state(session, replace(done, complete=True, completed_at=now), now)
 
 
-def _rebuild(session: Session, platform: Platform, row: Repo, now: datetime) -> None:
-    """Rewrite the stars and releases series from the stored history and releases, in one
-    transaction (run it in a worker thread: a big repo's series is thousands of rows)."""
+def _finish(session: Session, state: BackfillState, cache: StoreCache, now: datetime) -> None:
+    save_state(session, state, now)
+    cache.flush(session, now)  # the validators of the count and the releases read
+
+
+def _rebuild(
+    session: Session, platform: Platform, row: Repo, now: datetime, reader: StarReader,
+) -> None:
+    """Rewrite the stars and releases series from the stored history (as *reader* holds it)
+    and the stored releases, in one transaction (run it in a worker thread: a big repo's
+    series is thousands of rows)."""
     zone = ZoneInfo(platform.history_zone)
-    stars = _rebuild_stars(session, platform, _id(row), zone, now)
+    stars = _rebuild_stars(session, _id(row), reader.stored_days(zone), zone, now)
     start = row.created_at.astimezone(zone).date() if row.created_at else None
     _rebuild_releases(session, row, zone, now, start or first_day(stars, zone))
 
@@ -269,18 +279,18 @@ def _rebuild_releases(
 
 
 def _rebuild_stars(
-    session: Session, platform: Platform, repo_id: int, zone: ZoneInfo, now: datetime,
+    session: Session, repo_id: int, days: Mapping[date, int], zone: ZoneInfo, now: datetime,
 ) -> list[tuple[datetime, int]]:
-    """The stars series from the stored weeks or stars: from the first star's day (never
+    """The stars series from the stored stars per day: from the first star's day (never
     earlier: zero rows before the repo had a star say nothing) to the last complete day."""
-    if platform.history_whole_days:
-        days = load_week_days(session, repo_id)
-    else:
-        days = count_by_day(load_stars(session, repo_id).values(), zone)
     start = first_star_day(days)
     stars = daily_series(days, zone, now, start) if start is not None else []
     replace_backfill(session, repo_id, "stars", stars)
     return stars
+
+
+def _target(repo_id: RepoId, row: Repo) -> RepoTarget:
+    return RepoTarget(repo_id, row.platform_id, want_contributors=False)
 
 
 def _id(row: Repo) -> int:

@@ -11,10 +11,12 @@ Why it is shaped like this:
   when the page is unchanged: a 304), then checks one invariant: the stored stars add up to the
   stars the platform reports now. A difference says that something older changed (a star
   withdrawn deep in history), and only then are older pages read, until the sum agrees.
-* Which number is "now": Gitee tells its list's ``total_count`` with every page, for free. GitHub's
-  history tells no total, so its check uses the newest collected ``stars``, allowing for the
-  stars given on that day (:func:`monitor.history.within_collected`); a repo never collected
-  has nothing to check against, and re-reads page 1 only.
+* Which number is "now": Gitee tells its list's ``total_count`` with every page, for free.
+  GitHub's history tells no total, so the platform is asked (:class:`StarCounts`: with a token
+  one GraphQL query for a batch of repos, just before they are read; without, a conditional
+  request, a free 304 when unchanged). Never a collected value: one taken earlier misses the
+  stars given and withdrawn since, and no allowance for them can tell a withdrawal from them.
+  Without a count (not told, or the allowance spent) a run re-reads page 1 only.
 * Gitee documents no list order: it is read from the stars' times, remembered in the state, and
   corrected when a page shows the other one. New stars join the newest end; a withdrawal moves
   every entry after it, so the pages that change are the ones with the highest numbers: after
@@ -26,13 +28,21 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from monitor.clock import Clock
-from monitor.history import EVERY, gone_stars, newest_first, within_collected
+from monitor.errors import PlatformError
+from monitor.history import (
+    EVERY,
+    count_by_day,
+    gone_stars,
+    last_page_newest_first,
+    newest_first,
+)
+from monitor.ids import RepoId
 from monitor.platforms.base import HistoryPage, Platform, RepoTarget
 from monitor.store.cache import StoreCache
 from monitor.store.db import Database
@@ -46,9 +56,10 @@ from monitor.store.history import (
     save_stars,
     save_state,
     save_week_days,
+    week_of,
 )
 
-__all__ = ["Allowance", "StarReader"]
+__all__ = ["Allowance", "StarCounts", "StarReader"]
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +85,38 @@ class _Spent(Exception):
 
 
 @dataclass
+class StarCounts:
+    """The stars each repo has now, asked of the platform in batches of its
+    :attr:`~monitor.platforms.base.Platform.star_count_batch`: the first repo that needs its
+    count asks for it and for the repos read after it (*targets* in reading order), so each
+    count is at most a batch of repos older than the pages checked against it."""
+
+    platform: Platform
+    allowance: Allowance
+    targets: list[RepoTarget]
+    _known: dict[RepoId, int | None] = field(default_factory=dict)
+
+    async def of(self, target: RepoTarget) -> int | None:
+        """*target*'s stars now; ``None`` when not told (or the allowance is spent). Costs one
+        request of the allowance for the batch it starts."""
+        if target.repo not in self._known:
+            size = self.platform.star_count_batch
+            if size <= 0 or not self.allowance.take():
+                return None
+            at = next((i for i, t in enumerate(self.targets) if t.repo == target.repo),
+                      len(self.targets))
+            batch = [target, *(t for t in self.targets[at + 1:] if t.repo not in self._known)]
+            batch = batch[:size]
+            try:
+                found = await self.platform.star_counts(batch)
+            except PlatformError as exc:  # the check waits a run; the pages are read anyway
+                log.info("backfill.no_star_count repo=%s reason=%s", target.repo, exc)
+                found = [None] * len(batch)
+            self._known.update(zip((t.repo for t in batch), found, strict=True))
+        return self._known[target.repo]
+
+
+@dataclass
 class StarReader:
     """Reads one repo's star history into the store; :meth:`run` says what it did.
 
@@ -87,14 +130,17 @@ class StarReader:
     repo_id: int
     allowance: Allowance
     now: Clock
+    counts: StarCounts | None = None  # the stars now, which GitHub's pages do not tell
     prepaid: int = 1
     requests: int = 0
     changed: bool = False
-    _stars: dict[int, datetime] = field(default_factory=dict)
+    _stars: dict[int, datetime] | None = None  # the stored Gitee stars, once loaded
+    _days: dict[date, int] | None = None  # the stored GitHub weeks' days, once loaded
     _total: int | None = None  # the list length the platform last told
 
     async def run(self, state: BackfillState) -> BackfillState:
         """Read what *state* says is missing or may have changed; returns the new state."""
+        await self._load()
         try:
             if not state.complete:
                 state = await self._first(state)
@@ -109,8 +155,9 @@ class StarReader:
                 state = await self._gitee(state, reread)
         except _Spent:
             log.info("backfill.spent repo=%s", self.target.repo)
+            # as far as the pages read got
             stored = await self.database.read(get_state, self.repo_id, "stars")
-            state = stored or state  # as far as the pages read got
+            state = stored or state
         return state
 
     # -- reading and storing ----------------------------------------------------------------
@@ -130,30 +177,60 @@ class StarReader:
             self._total = history.total
         return history
 
-    async def _store(self, history: HistoryPage, state: BackfillState | None = None) -> None:
-        """Keep what *history* shows (and *state*, in the same transaction)."""
-        await self.database.write(self._save, history, state)
-
-    def _save(self, session: Session, history: HistoryPage, state: BackfillState | None) -> None:
+    async def _load(self) -> None:
+        """The stored history, read once a run (off the event loop) and kept as pages are
+        stored."""
         if self.platform.history_whole_days:
-            before = load_week_days(session, self.repo_id)
-            if any(before.get(day) != n for day, n in history.days.items()):
-                self.changed = True
-            save_week_days(session, self.repo_id, history.days, self.now())
+            self._days = await self.database.read(load_week_days, self.repo_id)
         else:
-            fresh = [(s.id, s.starred_at) for s in history.stars
-                     if self._stars.get(s.id) != s.starred_at]
-            if fresh:
-                self.changed = True
-                save_stars(session, self.repo_id, fresh)
-                self._stars.update(fresh)
+            self._stars = await self.database.read(load_stars, self.repo_id)
+
+    async def _store(self, history: HistoryPage, state: BackfillState | None = None) -> None:
+        """Keep what *history* shows that the store does not hold yet (and *state*, in the same
+        transaction); a page that changes nothing (a 304, most days) writes nothing."""
+        if self.platform.history_whole_days:
+            days = self._week_days()
+            fresh = any(days.get(day) != n for day, n in history.days.items())
+            given: list[tuple[int, datetime]] = []
+        else:
+            stars = self._stored_stars()
+            given = [(s.id, s.starred_at) for s in history.stars
+                     if stars.get(s.id) != s.starred_at]
+            fresh = bool(given)
+        if not fresh and state is None:
+            return
+        await self.database.write(self._save, history, given if fresh else None, state)
+        if fresh and self.platform.history_whole_days:
+            for sunday in {week_of(day) for day in history.days}:  # as now stored
+                for day in (sunday + timedelta(days=i) for i in range(7)):
+                    days[day] = history.days.get(day, 0)
+        elif fresh:
+            stars.update(given)
+        self.changed = self.changed or fresh
+
+    def _save(
+        self, session: Session, history: HistoryPage, given: list[tuple[int, datetime]] | None,
+        state: BackfillState | None,
+    ) -> None:
+        """One page's writes, in one transaction (in a worker thread): *given* is ``None`` when
+        the page changes nothing."""
+        if given is not None and self.platform.history_whole_days:
+            save_week_days(session, self.repo_id, history.days, self.now())
+        elif given:
+            save_stars(session, self.repo_id, given)
         if state is not None:
             save_state(session, state, self.now())
         self.cache.flush(session, self.now())
 
+    def stored_days(self, zone: ZoneInfo) -> dict[date, int]:
+        """The stored history as stars per day of *zone* (GitHub's are its days already): what
+        the series is rebuilt from, kept as pages are stored, so not read again."""
+        if self.platform.history_whole_days:
+            return dict(self._week_days())
+        return count_by_day(self._stored_stars().values(), zone)
+
     async def _first(self, state: BackfillState) -> BackfillState:
         """Every page once, from ``next_page`` on, until the last or the allowance is spent."""
-        await self._load_stars()
         page = state.next_page
         while True:
             history = await self._read(page)
@@ -167,15 +244,16 @@ class StarReader:
     # -- GitHub: weeks ---------------------------------------------------------------------
 
     async def _github(self, reread: bool) -> None:
-        """Page 1 (unless just read), then older pages while the sum disagrees."""
-        zone = ZoneInfo(self.platform.history_zone)
-        reported = await self._reported_stars()
+        """Page 1 (unless every page was just read); then, while the stored weeks do not add up
+        to the stars the platform counts now, the older pages in turn. A withdrawn star changes
+        only its own week's page: the pages before it answer free 304s, the changed one is
+        charged, and the walk stops there as the sum agrees."""
         page, last = 1, False
         if reread:
             last = await self._github_page(1)
             page = 2
-        while (not last and reported is not None
-               and not await self._github_agrees(zone, reported)):
+        count = await self.counts.of(self.target) if self.counts is not None else None
+        while not last and count is not None and sum(self._week_days().values()) != count:
             last = await self._github_page(page)
             page += 1
 
@@ -184,19 +262,17 @@ class StarReader:
         await self._store(history)
         return history.last
 
-    async def _github_agrees(self, zone: ZoneInfo, reported: tuple[datetime, int]) -> bool:
-        days = await self.database.read(load_week_days, self.repo_id)
-        return within_collected(days, zone, *reported)
-
-    async def _reported_stars(self) -> tuple[datetime, int] | None:
-        """The stars the platform reported: the newest collected value (``None`` before any
-        collect: then only page 1 is re-read, as asking would cost a request a repo)."""
-        return await self.database.read(latest_collected, self.repo_id, "stars")
+    def _week_days(self) -> dict[date, int]:
+        """The stored weeks' days, read once a run and kept as pages are stored."""
+        assert self._days is not None, "loaded by run()"
+        return self._days
 
     # -- Gitee: stars ----------------------------------------------------------------------
 
-    async def _load_stars(self) -> None:
-        self._stars = await self.database.read(load_stars, self.repo_id)
+    def _stored_stars(self) -> dict[int, datetime]:
+        """The stored stars by stargazer id, read once a run and kept as pages are stored."""
+        assert self._stars is not None, "loaded by run()"
+        return self._stars
 
     async def _forget(self, gone: set[int]) -> None:
         if not gone:
@@ -204,25 +280,25 @@ class StarReader:
         self.changed = True
         await self.database.write(delete_stars, self.repo_id, gone)
         for uid in gone:
-            del self._stars[uid]
+            del self._stored_stars()[uid]
 
     async def _gitee(self, state: BackfillState, reread: bool) -> BackfillState:
         """The newest end, then (if the count disagrees) older pages from the last one back.
 
         Just after a first backfill (*reread* false) nothing is read when the count agrees.
         """
-        if not reread and self._total in (None, len(self._stars)):
+        if not reread and self._total in (None, len(self._stored_stars())):
             return state
         walk = _Walk()
         order = await self._newest_end(state.newest_first, walk)
         if order is not None:
             state = replace(state, newest_first=order)
         total = walk.total
-        if total is None or len(self._stars) == total:
+        if total is None or len(self._stored_stars()) == total:
             return state
         # Something older changed: the pages it moved are the highest-numbered ones.
         page = walk.pages if walk.pages is not None else math.ceil(total / _GITEE_PER_PAGE)
-        while page >= 1 and len(self._stars) != total:
+        while page >= 1 and len(self._stored_stars()) != total:
             if page not in walk.read:
                 await self._absorb(await self._read(page), walk, from_newest=not order)
             page -= 1
@@ -230,12 +306,15 @@ class StarReader:
 
     async def _newest_end(self, order: bool | None, walk: _Walk) -> bool | None:
         """Read the newest end of the list, in the order last seen; returns the order now."""
-        await self._load_stars()
-        reported = await self._reported_stars()  # the list's length, if collected just before
-        length = reported[1] if reported is not None else len(self._stars)
+        # the list's length, if collected just before
+        collected = await self.database.read(latest_collected, self.repo_id, "stars")
+        length = collected[1] if collected is not None else len(self._stored_stars())
         guess = 1 if order else max(math.ceil(length / _GITEE_PER_PAGE), 1)
         history = await self._read(guess)
-        seen = newest_first([s.starred_at for s in history.stars])
+        times = [s.starred_at for s in history.stars]
+        seen = newest_first(times)
+        if seen is None and history.page > 1:  # a last page of one star: the stored ones tell
+            seen = last_page_newest_first(times, self._stored_stars().values())
         if seen is not None and seen != bool(order):
             order = seen  # the list turned round (or was never seen in order)
             if order and guess != 1:
@@ -250,7 +329,7 @@ class StarReader:
 
     async def _absorb(self, history: HistoryPage, walk: _Walk, *, from_newest: bool) -> None:
         walk.read.add(history.page)
-        walk.known |= {s.id for s in history.stars if s.id in self._stars}
+        walk.known |= {s.id for s in history.stars if s.id in self._stored_stars()}
         walk.total = history.total if history.total is not None else walk.total
         walk.pages = history.pages if history.pages is not None else walk.pages
         await self._store(history)
@@ -263,7 +342,7 @@ class StarReader:
             walk.after = min(times) if walk.after is None else min(walk.after, *times)
         elif times:
             walk.before = max(times) if walk.before is None else max(walk.before, *times)
-        await self._forget(gone_stars(self._stars, walk.seen, walk.after, walk.before))
+        await self._forget(gone_stars(self._stored_stars(), walk.seen, walk.after, walk.before))
 
 
 @dataclass

@@ -178,6 +178,17 @@ class Platform(Protocol):
         allows. Raises :class:`~monitor.errors.PlatformError` when history is refused."""
         ...
 
+    @property
+    def star_count_batch(self) -> int:
+        """How many repos one :meth:`star_counts` request answers; 0 where the history pages
+        tell the count themselves (Gitee), so it is never asked."""
+        ...
+
+    async def star_counts(self, repos: Sequence[RepoTarget]) -> list[int | None]:
+        """The stars each repo has now, in order (``None``: not told): the sum the stored
+        history must add up to. Asked in requests of :attr:`star_count_batch` repos."""
+        ...
+
     async def refresh_budget(self) -> Budget:
         """The budget left now, asked for free where the platform can (GitHub /rate_limit)."""
         ...

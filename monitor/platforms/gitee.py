@@ -101,6 +101,8 @@ class Gitee(HttpPlatform):
     history_zone = _SHANGHAI
     history_newest_first = False
     history_whole_days = False
+    #: Never asked: every stargazer page tells the list's length (``total_count``) for free.
+    star_count_batch = 0
 
     def __init__(
         self,
@@ -180,6 +182,10 @@ class Gitee(HttpPlatform):
         return by_publication(gitee_json.release(item, web) for item in items)
 
     # -- star history ---------------------------------------------------------------------
+
+    async def star_counts(self, repos: Sequence[RepoTarget]) -> list[int | None]:
+        """Not told apart: each history page tells the count (``HistoryPage.total``)."""
+        return [None] * len(repos)
 
     async def star_history(self, repo: RepoTarget, page: int) -> HistoryPage:
         """Page ``page`` of the stargazer list (``per_page`` 100) as stars per Shanghai day.

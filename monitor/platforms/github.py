@@ -150,9 +150,7 @@ class GitHub(HttpPlatform):
             return RepoResult(target, error=Unavailable(f"{target.repo}: {type(exc).__name__}"))
 
     async def _rest_snapshot(self, target: RepoTarget) -> RepoSnapshot:
-        path = (f"repositories/{target.platform_id}" if target.platform_id is not None
-                else f"repos/{target.repo.full_name}")
-        reply = await self._get(target, path)
+        reply = await self._get(target, _repo_path(target))
         snapshot = rest.repository(target, rest.repo_object(reply, target))
         if target.platform_id is None:
             self._file_by_id(reply, snapshot.platform_id)
@@ -357,6 +355,40 @@ class GitHub(HttpPlatform):
         today = self._now().astimezone(ZoneInfo(_PACIFIC)).date()
         return rest.star_history(reply, repo, page, today)
 
+    @property
+    def star_count_batch(self) -> int:
+        """Repos one :meth:`star_counts` request answers: a GraphQL batch with a token, one
+        (a conditional REST request) without."""
+        return self._batch_size if self._use_graphql else 1
+
+    async def star_counts(self, repos: Sequence[RepoTarget]) -> list[int | None]:
+        """The stars each repo has now (``None``: not told), what backfill checks the stored
+        history against. With a token ``stargazerCount`` over GraphQL, ``star_count_batch``
+        repos a query (one point); without, the repo itself over conditional REST, asked as
+        collect asks it, so the answer is a 304 when nothing changed since either read it.
+        Raises :class:`~monitor.errors.RateLimited` and what spoils a whole GraphQL batch."""
+        if not self._use_graphql:
+            return list(await asyncio.gather(*(self._rest_star_count(t) for t in repos)))
+        found: list[int | None] = []
+        for start in range(0, len(repos), self._batch_size):
+            chunk = repos[start:start + self._batch_size]
+            payload = {"query": gql.star_count_query(len(chunk)),
+                       "variables": gql.variables(chunk)}
+            reply = await self._post_graphql(payload, ())
+            rest.check_call(reply, "GraphQL")
+            found += gql.star_counts(chunk, gql.answer(reply)["data"])
+        return found
+
+    async def _rest_star_count(self, target: RepoTarget) -> int | None:
+        try:
+            reply = await self._get(target, _repo_path(target))
+            return rest.repository(target, rest.repo_object(reply, target)).metrics["stars"]
+        except RateLimited:
+            raise
+        except PlatformError as exc:  # gone, blocked, another repo under the name: not told
+            log.info("star count unknown repo=%s reason=%s", target.repo, exc)
+            return None
+
     async def refresh_budget(self) -> Budget:
         """The tightest budget this platform spends (core, and GraphQL with a token), read
         from ``/rate_limit``: free, and answered even when the budget is spent. A server
@@ -409,6 +441,13 @@ class GitHub(HttpPlatform):
         if not url.startswith(self._api_url + "/"):
             raise MalformedResponse("a pagination link points off the API host")
         return url[len(self._api_url) + 1:]
+
+
+def _repo_path(target: RepoTarget) -> str:
+    """The repo's REST path: by id once known (a rename cannot lose it), else by name."""
+    if target.platform_id is not None:
+        return f"repositories/{target.platform_id}"
+    return f"repos/{target.repo.full_name}"
 
 
 def _published(page: list[Release | None]) -> list[Release]:

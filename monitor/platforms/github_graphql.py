@@ -3,7 +3,8 @@
 Why GraphQL when a token is at hand: one query of ~50 aliased ``repository`` fields costs a
 point or two, where REST needs three requests per repo. It has no contributors, so those stay
 on REST. The ``stargazers`` connection is never asked for: ``stargazerCount`` is free, the list
-is what backfill pages through on REST.
+is what backfill pages through on REST. Backfill asks for that count alone
+(:func:`star_count_query`): scalars only, so a batch costs one point.
 
 A missing repo is an error entry (``type: NOT_FOUND``, ``path: [alias]``) while the other aliases
 still answer; a spent budget is an HTTP 200 whose errors say ``RATE_LIMITED``.
@@ -42,6 +43,8 @@ __all__ = [
     "release_page",
     "releases_of",
     "repo_result",
+    "star_count_query",
+    "star_counts",
     "variables",
 ]
 
@@ -100,16 +103,25 @@ def build_query(count: int, recent: int = RECENT_RELEASES) -> str:
     """One query for ``count`` repos; owner and name travel as variables, never spliced in."""
     if not 1 <= recent <= 100:
         raise ValueError("recent releases must be within 1..100 (GitHub's connection limit)")
+    return _aliased("Repos", count, "...RepoFields") + _REPO_FIELDS % recent + _RELEASE_PAGE
+
+
+def star_count_query(count: int) -> str:
+    """The stars of ``count`` repos now, with their ids (to tell a name taken over by another
+    repo): what backfill checks its stored history against."""
+    return _aliased("Stars", count, "databaseId stargazerCount")
+
+
+def _aliased(name: str, count: int, selection: str) -> str:
+    """A query named *name* selecting *selection* of ``count`` aliased repos (:func:`alias`),
+    their owners and names as the variables :func:`variables` gives."""
     params = ", ".join(f"$o{i}: String!, $n{i}: String!" for i in range(count))
     fields = "\n".join(
-        f"  {alias(i)}: repository(owner: $o{i}, name: $n{i}) {{ ...RepoFields }}"
+        f"  {alias(i)}: repository(owner: $o{i}, name: $n{i}) {{ {selection} }}"
         for i in range(count)
     )
-    head = f"query Repos({params})" if count else "query Repos"
-    return (
-        f"{head} {{\n  rateLimit {{ cost remaining resetAt limit }}\n{fields}\n}}\n"
-        + _REPO_FIELDS % recent + _RELEASE_PAGE
-    )
+    head = f"query {name}({params})" if count else f"query {name}"
+    return f"{head} {{\n  rateLimit {{ cost remaining resetAt limit }}\n{fields}\n}}\n"
 
 
 def variables(targets: Sequence[RepoTarget]) -> dict[str, str]:
@@ -170,6 +182,24 @@ def repo_result(
             f"{target.repo}: the name now belongs to a different repository "
             f"(id {snapshot.platform_id}, tracked id {target.platform_id})"))
     return RepoResult(target, snapshot=snapshot)
+
+
+def star_counts(targets: Sequence[RepoTarget], data: Mapping[str, Any]) -> list[int | None]:
+    """Each target's stars in a :func:`star_count_query` answer; ``None`` where the alias has no
+    repository (not found, blocked), a strange count, or another repo than the tracked one."""
+    found: list[int | None] = []
+    for i, target in enumerate(targets):
+        node = data.get(alias(i))
+        try:
+            if not isinstance(node, dict):
+                raise TypeError("no repository")
+            stars, db_id = _int(node["stargazerCount"]), _int(node["databaseId"])
+        except (KeyError, TypeError):
+            found.append(None)
+            continue
+        same = target.platform_id is None or db_id == target.platform_id
+        found.append(stars if same else None)
+    return found
 
 
 def alias_errors(body: Mapping[str, Any]) -> dict[str, PlatformError]:

@@ -122,26 +122,34 @@ def _state(row: BackfillStateRow) -> BackfillState:
 
 def save_week_days(
     session: Session, repo_id: int, days: Mapping[date, int], fetched_at: datetime,
-) -> None:
+) -> bool:
     """Store the GitHub weeks *days* covers (each day's count; a day not given counts 0, as the
-    current week's later days), replacing what was stored for those weeks."""
+    current week's later days), replacing what was stored for those weeks; returns whether any
+    week's counts changed. Only those are written (``fetched_at`` says when a week's counts were
+    last written): a re-read page usually changes one week of its thirty, or none."""
     weeks: dict[date, list[int]] = {}
     for day, count in days.items():
         sunday = week_of(day)
         weeks.setdefault(sunday, [0] * 7)[(day - sunday).days] = int(count)
-    rows = [
-        {"repo_id": repo_id, "week": sunday, "days": json.dumps(counts), "fetched_at": fetched_at}
-        for sunday, counts in weeks.items()
-    ]
-    if not rows:
-        return
+    if not weeks:
+        return False
     with atomic(session):
-        stmt = dialect_insert(session, StarWeek).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["repo_id", "week"],
-            set_={"days": stmt.excluded.days, "fetched_at": stmt.excluded.fetched_at},
-        )
-        session.exec(stmt)
+        stored = session.exec(select(col(StarWeek.week), col(StarWeek.days)).where(
+            StarWeek.repo_id == repo_id, col(StarWeek.week).in_(list(weeks))))
+        before = {sunday: json.loads(counts) for sunday, counts in stored}
+        rows = [
+            {"repo_id": repo_id, "week": sunday, "days": json.dumps(counts),
+             "fetched_at": fetched_at}
+            for sunday, counts in weeks.items() if before.get(sunday) != counts
+        ]
+        if rows:
+            stmt = dialect_insert(session, StarWeek).values(rows)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["repo_id", "week"],
+                set_={"days": stmt.excluded.days, "fetched_at": stmt.excluded.fetched_at},
+            )
+            session.exec(stmt)
+    return bool(rows)
 
 
 def week_of(day: date) -> date:

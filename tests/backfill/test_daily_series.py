@@ -22,8 +22,8 @@ from monitor.history import (
     first_day,
     first_star_day,
     gone_stars,
+    last_page_newest_first,
     newest_first,
-    within_collected,
 )
 
 LA, SHANGHAI = ZoneInfo("America/Los_Angeles"), ZoneInfo("Asia/Shanghai")
@@ -164,19 +164,20 @@ def test_a_list_order_is_read_from_its_times(times: list[datetime]) -> None:
     assert newest_first(descending) is (True if tells else None)
 
 
+def test_a_last_page_of_one_star_tells_the_order_by_the_stored_stars() -> None:
+    stored = [datetime(2024, 1, d, tzinfo=UTC) for d in range(1, 11)]
+    assert last_page_newest_first([stored[0]], stored) is True  # the oldest: newest first
+    assert last_page_newest_first([stored[-1]], stored) is False  # the newest: oldest first
+    assert last_page_newest_first([datetime(2024, 2, 1, tzinfo=UTC)], stored) is False
+    assert last_page_newest_first([stored[1]], stored) is True  # the oldest withdrawn
+    assert last_page_newest_first([stored[0]], []) is None
+    assert last_page_newest_first([], stored) is None
+
+
 def test_a_series_starts_on_the_first_star_day_not_before() -> None:
     assert first_star_day({date(2020, 1, 5): 0, date(2020, 1, 7): 2, date(2020, 1, 9): 1}) == \
         date(2020, 1, 7)
     assert first_star_day({date(2020, 1, 5): 0}) is None
-
-
-def test_collected_stars_agree_with_the_days_allowing_for_that_days_stars() -> None:
-    days = {date(2024, 3, 1): 5, date(2024, 3, 2): 3}
-    at = datetime(2024, 3, 2, 20, tzinfo=UTC)  # 12:00 on 2 March in Los Angeles
-    assert within_collected(days, LA, at, 5)
-    assert within_collected(days, LA, at, 8)
-    assert not within_collected(days, LA, at, 4)  # a star older than 2 March was withdrawn
-    assert not within_collected(days, LA, at, 9)
 
 
 @quick

@@ -237,3 +237,52 @@ def test_a_first_backfill_split_across_a_rollover_and_a_withdrawal_ends_true(sim
     sim.run(GITHUB)
     assert sim.series(GITHUB)[-1][1] == 124
     assert sim.series(GITHUB) == sim.want(GITHUB)
+
+
+def test_a_deep_withdrawal_is_found_without_any_collect(sim: Sim) -> None:
+    """The check needs no collected value: the backfill asks the platform for the stars now."""
+    times = sim.stars(GITHUB, 125, 400)
+    sim.monitor.backfill(GITHUB, now=sim.clock())
+    sim.clock.advance(days=1)
+    sim.repo(GITHUB).withdraw_star(min(t for t in times if t > sim.clock() - timedelta(weeks=40)))
+    sim.monitor.fake.clear_log()
+    sim.monitor.backfill(GITHUB, now=sim.clock())
+    assert sim.series(GITHUB) == sim.want(GITHUB)
+    assert sim.history_requests("github") == ["1", "2"]
+
+
+def test_with_a_token_one_graphql_query_counts_the_stars_of_every_repo(sim: Sim) -> None:
+    """A quiet day with a token: page 1 of each repo (a free 304) and one GraphQL query for the
+    stars of them all, which the stored weeks add up to."""
+    sim.monitor.use_tokens()
+    sim.stars(GITHUB, 125, 400)
+    booster = "github:acme/booster"
+    sim.run(GITHUB, booster)
+    sim.clock.advance(days=1)
+    sim.monitor.fake.clear_log()
+    summary = sim.monitor.backfill(GITHUB, booster, now=sim.clock())
+    assert [o.status for o in summary.outcomes] == ["unchanged", "unchanged"]
+    logged = sim.monitor.fake.requests_for("github")
+    assert sorted(r.status for r in logged if r.path.endswith("/stargazers/history")) == [304, 304]
+    assert [r.path for r in logged if r.method == "POST"] == ["/github/graphql"]
+    assert sim.series(GITHUB) == sim.want(GITHUB)
+
+
+def test_a_gitee_list_that_turns_round_is_seen_from_a_one_star_last_page(sim: Sim) -> None:
+    """401 stars a day later: the last page holds one, whose time cannot tell the order; the stored
+    stars can (it is the oldest of them, so that end is the oldest). Then a quiet day costs one
+    request again, and no stored star is dropped on the way."""
+    sim.stars(GITEE, 400, 300)
+    sim.run(GITEE)
+    sim.monitor.fake.gitee.stargazers_newest_first = True
+    sim.clock.advance(days=1)
+    sim.repo(GITEE).give_star(sim.clock() - timedelta(hours=2))
+    sim.monitor.fake.clear_log()
+    sim.run(GITEE)
+    assert sim.series(GITEE) == sim.want(GITEE)
+    assert len(sim.history_requests("gitee")) <= 2  # the guessed end, then page 1
+    sim.clock.advance(days=1)
+    sim.monitor.fake.clear_log()
+    sim.run(GITEE)
+    assert sim.history_requests("gitee") == ["1"]
+    assert sim.series(GITEE) == sim.want(GITEE)

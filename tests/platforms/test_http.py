@@ -7,6 +7,8 @@ milliseconds and their waits can be asserted.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import ssl
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -16,7 +18,14 @@ import pytest
 import respx
 
 from monitor.errors import RateLimited, Unavailable, Unreachable
-from monitor.platforms.http import UNREACHABLE_AFTER, USER_AGENT, HttpClient, Reply, last_page
+from monitor.platforms.http import (
+    UNREACHABLE_AFTER,
+    USER_AGENT,
+    HttpClient,
+    Reply,
+    last_page,
+    tls_context,
+)
 from tests.fakes import closed_port_url
 
 BASE = "https://api.github.com"
@@ -420,3 +429,28 @@ def test_an_answer_between_connection_failures_starts_the_count_again(clock: Any
         await client.aclose()
 
     run(scenario())
+
+
+def test_clients_share_one_tls_context_and_load_no_ca_bundle(
+    clock: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Loading the CA bundle costs ~30 ms of CPU: once per process, not once per client."""
+    tls_context()  # the process's one load (whichever test comes first pays it)
+    loads: list[object] = []
+    real = ssl.create_default_context
+
+    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        loads.append(args or kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    clients = [make_client(clock), make_client(clock)]
+    assert loads == []
+    for client in clients:
+        run(client.aclose())
+
+
+def test_httpcore_finds_sniffio() -> None:
+    """httpcore imports sniffio on every request; absent, each import searches all of sys.path
+    and fails (15% of a collect's time), so it is a dependency of ours."""
+    assert importlib.util.find_spec("sniffio") is not None

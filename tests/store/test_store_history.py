@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from monitor.ids import RepoId
 from monitor.store import history, series
@@ -81,6 +81,22 @@ def test_weeks_are_kept_by_their_sunday_and_a_later_read_replaces_them(
     again = history.load_week_days(session, paddle)
     assert again[date(2020, 1, 7)] == 2 and again[date(2019, 12, 31)] == 2
     assert history.week_of(date(2020, 1, 11)) == sunday == history.week_of(sunday)
+
+
+def test_a_reread_page_writes_only_the_weeks_whose_counts_changed(
+    session: Session, ids: dict[str, int],
+) -> None:
+    """Re-reading a page that shows what is stored writes nothing (and says so); a page with one
+    week changed rewrites that week alone."""
+    paddle = ids[PADDLE.key]
+    page = {date(2019, 12, 31): 2, date(2020, 1, 5): 1}  # the weeks of 29 Dec and 5 Jan
+    assert history.save_week_days(session, paddle, page, T0) is True
+    assert history.save_week_days(session, paddle, page, days(1)) is False
+    assert history.save_week_days(session, paddle, {**page, date(2020, 1, 7): 4}, days(2)) is True
+    written = session.exec(select(col(StarWeek.week), col(StarWeek.fetched_at))
+                           .where(StarWeek.repo_id == paddle))
+    assert dict(written.all()) == {date(2019, 12, 29): T0, date(2020, 1, 5): days(2)}
+    assert history.load_week_days(session, paddle)[date(2020, 1, 7)] == 4
 
 
 def test_stars_are_kept_by_stargazer_and_deleted_by_id(
