@@ -3,11 +3,15 @@
 A reader (or a kill -9) must never see half a file. Everything goes through a temporary file
 beside the target (``os.replace`` is atomic only within one file system), synced before the
 rename, with the folder synced after it so the rename itself survives a power cut.
+
+A read-modify-write (``track``, ``untrack``) also holds :func:`edit_lock`, so two edits at once
+take turns and the second reads what the first wrote: none is lost.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import stat
 import tempfile
@@ -15,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_file", "write_atomic"]
+__all__ = ["atomic_file", "edit_lock", "write_atomic"]
 
 
 @contextlib.contextmanager
@@ -41,6 +45,26 @@ def atomic_file(path: Path, *, mode: int | None = None) -> Iterator[IO[bytes]]:
             os.unlink(temporary)
         raise
     _sync_folder(path.parent)
+
+
+@contextlib.contextmanager
+def edit_lock(path: Path) -> Iterator[None]:
+    """Hold the edit lock of *path* for a read-modify-write; other editors wait their turn.
+
+    It is an exclusive ``flock`` on the folder holding the file: a lock on the file itself would
+    stay behind on the old copy once the edit replaces it, and a lock file would be one more
+    file in the user's folder. The kernel releases it however the process ends.
+    """
+    try:
+        fd = os.open(path.resolve().parent, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        yield  # no folder, no file to edit: reading it says so
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # and the lock with it
 
 
 def write_atomic(path: Path, content: str | bytes) -> Path:

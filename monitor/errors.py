@@ -7,10 +7,12 @@ platform errors to a per-repo outcome, so callers catch the branch they can act 
     ├── InputError            a bad argument on the command line (exit 2)
     ├── ConfigError           a bad config file; names the file and line (exit 2)
     ├── StorageError          the database cannot be used
-    │   └── SchemaTooNew      written by a newer aoss-monitor; refused, never downgraded
+    │   ├── SchemaTooNew      written by a newer aoss-monitor; refused, never downgraded
+    │   └── NeedsInit         no schema yet, or an older one: `init` migrates it (exit 2)
     ├── NoData                nothing stored to report on for the period asked (exit 1)
     └── PlatformError         a platform answered, but not with data for this repo
-        ├── RateLimited       the budget is spent until ``reset_at``
+        ├── RateLimited       the budget is spent until ``reset_at``: the rest waits a cycle
+        │   └── Unreachable   connections failed several times in a row: the rest waits too
         ├── NotFound          404: deleted, private, or never existed
         ├── Blocked           451 (DMCA) or access blocked by the platform
         ├── EmptyRepository   no commits yet (contributors answer 204/409)
@@ -31,6 +33,7 @@ __all__ = [
     "InputError",
     "MalformedResponse",
     "MonitorError",
+    "NeedsInit",
     "NoData",
     "NotFound",
     "PlatformError",
@@ -39,6 +42,8 @@ __all__ = [
     "StorageError",
     "Unauthorized",
     "Unavailable",
+    "Unreachable",
+    "internal_error",
 ]
 
 
@@ -74,6 +79,11 @@ class SchemaTooNew(StorageError):
     """The database was written by a newer version; downgrading it would lose data."""
 
 
+class NeedsInit(StorageError):
+    """The database has no schema yet, or one older than this version's. Only ``init`` and the
+    daemon holding its lock migrate, so nothing changes a schema under a running daemon."""
+
+
 class NoData(MonitorError):
     """A report was asked for a period in which the store holds no observation of any tracked
     repo: a clear message instead of an empty or misleading report."""
@@ -89,6 +99,13 @@ class RateLimited(PlatformError):
     def __init__(self, message: str, reset_at: datetime | None = None):
         self.reset_at = reset_at
         super().__init__(message)
+
+
+class Unreachable(RateLimited):
+    """The platform's host could not be reached (connection refused, DNS, connect timeout)
+    several times in a row: the network or the host is down. Like a spent budget it stops the
+    platform for the cycle — its remaining repos are deferred, not failed — and the next cycle
+    tries again. HTTP errors (5xx…) never raise it: those came from a host that answered."""
 
 
 class NotFound(PlatformError):
@@ -113,3 +130,9 @@ class MalformedResponse(PlatformError):
 
 class Unavailable(PlatformError):
     """The platform did not answer usefully after every retry."""
+
+
+def internal_error(exc: BaseException) -> PlatformError:
+    """A bug met while asking a platform, as stored and shown: its type only. Its text stays in
+    the (masked) log, since it may quote a URL or a header carrying a token."""
+    return PlatformError(f"internal error: {type(exc).__name__} (see the log)")

@@ -8,13 +8,38 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from monitor.errors import InputError
 
-__all__ = ["PLATFORM_HOSTS", "RepoId"]
+__all__ = ["PLATFORM_HOSTS", "RepoId", "web_base"]
 
 #: Known platforms and the web host their URLs use.
 PLATFORM_HOSTS: dict[str, str] = {"github": "github.com", "gitee": "gitee.com"}
+#: The path under which a platform serves its API beside its web pages, on a host of its own.
+_API_PATHS: dict[str, str] = {"github": "/api/v3", "gitee": "/api/v5"}
+
+
+def web_base(platform: str, api_url: str | None = None) -> str:
+    """Where *platform*'s web pages live (``scheme://host``, no final slash), from its API base,
+    by the platforms' own conventions:
+
+    * ``https://HOST/api/v3`` (GitHub Enterprise Server) or ``https://HOST/api/v5`` (Gitee):
+      the API is a path of the web host, so the pages are at ``https://HOST``;
+    * ``https://api.HOST`` (``api.github.com``; GitHub Enterprise Cloud's
+      ``api.SUBDOMAIN.ghe.com``): the pages are at ``https://HOST``;
+    * anything else (a proxy, a test server) or no URL: the platform's public host.
+    """
+    public = f"https://{PLATFORM_HOSTS[platform]}"
+    parts = urlsplit((api_url or "").rstrip("/"))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return public
+    api_path = _API_PATHS.get(platform)
+    if api_path and parts.path.endswith(api_path):
+        return f"{parts.scheme}://{parts.netloc}{parts.path.removesuffix(api_path)}"
+    if parts.netloc.startswith("api.") and not parts.path:
+        return f"{parts.scheme}://{parts.netloc.removeprefix('api.')}"
+    return public
 
 # GitHub: owners are alphanumeric with single hyphens; names allow letters, digits, '.', '-', '_'.
 # Gitee paths allow the same characters. "." and ".." are never names.
@@ -68,7 +93,12 @@ class RepoId:
 
     @property
     def url(self) -> str:
-        return f"https://{PLATFORM_HOSTS[self.platform]}/{self.full_name}"
+        """The repo's page on its platform's public host (:meth:`web_url` for another)."""
+        return self.web_url(web_base(self.platform))
+
+    def web_url(self, base: str) -> str:
+        """The repo's page under *base*, a :func:`web_base` (an Enterprise host, say)."""
+        return f"{base}/{self.full_name}"
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.owner}/{self.name}"

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import col, select
 
@@ -75,6 +75,8 @@ EXPECTED = {
                           "open_prs": 2, "contributors": 5, "releases": 3},
 }  # fmt: skip
 
+T = TypeVar("T")
+
 _CLASSES: dict[str, Any] = {"github": GitHub, "gitee": Gitee}
 
 
@@ -105,7 +107,8 @@ class Monitor:
     async def _sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
 
-    def _open(self, name: str, settings: Settings, cache: ResponseCache) -> Platform:
+    def open_platform(self, name: str, settings: Settings, cache: ResponseCache) -> Platform:
+        """The platform factory of every run here (its sleeps recorded, not slept)."""
         platform: Platform = _CLASSES[name].from_settings(settings, cache, sleep=self._sleep)
         return platform
 
@@ -117,7 +120,7 @@ class Monitor:
         settings = self.settings()
         return asyncio.run(collect(
             settings, database or self.database, load_repos(settings.repos_path),
-            [RepoId.parse(text) for text in only], platform_factory=self._open,
+            [RepoId.parse(text) for text in only], platform_factory=self.open_platform,
             progress=progress,
         ))
 
@@ -130,7 +133,7 @@ class Monitor:
         return asyncio.run(backfill(
             settings, self.database, load_repos(settings.repos_path),
             [RepoId.parse(text) for text in only], new_only=new_only,
-            platform_factory=self._open,
+            platform_factory=self.open_platform,
         ))
 
     # -- what the store holds --------------------------------------------------------------
@@ -158,3 +161,14 @@ class Monitor:
 
 
 Run = Callable[..., tuple[int, str, str]]
+
+
+def run_alone(job: Coroutine[Any, Any, T]) -> tuple[T, set[asyncio.Task[Any]]]:
+    """Run *job* in a fresh event loop: its result, and the tasks still alive when it returned
+    (a job must leave none behind: they would run on outside its lock, into the next job)."""
+
+    async def main() -> tuple[T, set[asyncio.Task[Any]]]:
+        result = await job
+        return result, {task for task in asyncio.all_tasks() if task is not asyncio.current_task()}
+
+    return asyncio.run(main())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.errors import InputError
-from monitor.ids import RepoId
+from monitor.ids import RepoId, web_base
 
 
 def test_short_form_parses() -> None:
@@ -26,6 +26,26 @@ def test_key_ignores_case() -> None:
 
 def test_url_is_the_web_page() -> None:
     assert RepoId.parse("gitee:a/b").url == "https://gitee.com/a/b"
+
+
+def test_url_is_on_the_web_base_given() -> None:
+    repo = RepoId.parse("github:a/b")
+    assert repo.web_url("https://ghe.example.com") == "https://ghe.example.com/a/b"
+
+
+@pytest.mark.parametrize(("platform", "api", "web"), [
+    ("github", "https://api.github.com", "https://github.com"),
+    ("github", "https://api.github.com/", "https://github.com"),
+    ("github", "https://ghe.example.com/api/v3", "https://ghe.example.com"),  # Enterprise Server
+    ("github", "https://ghe.example.com/api/v3/", "https://ghe.example.com"),
+    ("github", "http://git.corp:8080/api/v3", "http://git.corp:8080"),
+    ("github", "https://api.octo.ghe.com", "https://octo.ghe.com"),  # Enterprise Cloud (GHE.com)
+    ("gitee", "https://gitee.com/api/v5", "https://gitee.com"),
+    ("github", "http://127.0.0.1:8080/github", "https://github.com"),  # a proxy: the public host
+    ("gitee", "http://127.0.0.1:8080/gitee/api/v5", "http://127.0.0.1:8080/gitee"),
+])
+def test_web_base_follows_the_api_base(platform: str, api: str, web: str) -> None:
+    assert web_base(platform, api) == web
 
 
 @pytest.mark.parametrize(

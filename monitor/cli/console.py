@@ -123,7 +123,7 @@ def _when(moment: datetime | None, now: datetime) -> str:
 
 
 def status_lines(status: Status) -> list[str]:
-    """Compact sections for a person: daemon, jobs, failing repos, deferred, budgets."""
+    """Compact sections for a person: daemon, jobs, failing repos, deferred, renamed, budgets."""
     now = status.generated_at
     lines = [f"home      {status.home}" if status.home is not None else "home      -",
              f"database  {status.database}"]
@@ -170,6 +170,9 @@ def status_lines(status: Status) -> list[str]:
         lines += ["", f"deferred repos ({len(status.deferred)})"]
         lines += [f"  {p.repo}: {p.message}; since {_when(p.occurred_at, now)}"
                   for p in status.deferred]
+    if status.renamed:
+        lines += ["", f"renamed repos ({len(status.renamed)})"]
+        lines += [f"  {r.notice}" for r in status.renamed]
     if status.backfill_refused:
         lines += ["", f"backfill refused ({len(status.backfill_refused)})"]
         lines += [f"  {r.repo} {r.metric}: {r.reason}" for r in status.backfill_refused]

@@ -1,7 +1,8 @@
 """The command line: parse arguments, call the functions that do the work, map errors to exits.
 
-Exit statuses (SPEC): 0 success; 2 bad input or configuration, as one line on stderr with no
-traceback; 1 for other failures. Nothing here computes anything a test could not call directly.
+Exit statuses (SPEC): 0 success; 2 bad input or configuration (a database that `init` must
+migrate first included), as one line on stderr with no traceback; 1 for other failures.
+Nothing here computes anything a test could not call directly.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -19,7 +21,7 @@ from rich.table import Table
 
 from monitor import __version__
 from monitor.cli.console import CollectProgress, backfill_lines, status_lines, summary_lines
-from monitor.cli.logs import setup_logging
+from monitor.cli.logs import mask, setup_logging
 from monitor.clock import Clock, system_clock
 from monitor.commands.backfill import backfill
 from monitor.commands.collect import collect
@@ -29,7 +31,7 @@ from monitor.commands.repos import tracked_overview
 from monitor.commands.status import gather_status
 from monitor.config.edit import add_repos, remove_repos
 from monitor.config.settings import Settings, load_settings
-from monitor.errors import ConfigError, InputError, MonitorError
+from monitor.errors import ConfigError, InputError, MonitorError, NeedsInit
 from monitor.ids import RepoId
 from monitor.metrics import METRICS
 from monitor.reports.files import FORMATS as REPORT_FORMATS
@@ -118,6 +120,8 @@ def repos_command(state: _State, as_json: bool) -> None:
     # On a terminal rich fits the screen; piped, nothing is cut (scripts should use --json).
     console = Console() if sys.stdout.isatty() else Console(width=1000)
     console.print(table)
+    for view in (v for project in projects for v in project.repos if v.notice):
+        click.echo(f"note: {view.notice}")
 
 
 @cli.command("collect")
@@ -226,8 +230,14 @@ def _parse_ids(texts: Sequence[str], *, allow_url: bool) -> list[RepoId]:
 
 
 def _fail(message: str, status: int) -> NoReturn:
-    click.echo(f"aoss-monitor: error: {message}", err=True)
+    click.echo(f"aoss-monitor: error: {mask(message)}", err=True)
     sys.exit(status)
+
+
+def _crash() -> NoReturn:
+    """A bug: its traceback for the report, every token masked, then exit 1."""
+    click.echo(mask(traceback.format_exc()), err=True, nl=False)
+    sys.exit(1)
 
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> None:
@@ -247,7 +257,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> N
         sys.exit(exc.exit_code)
     except click.Abort:
         _fail("aborted", 130)
-    except (InputError, ConfigError) as exc:
+    except (InputError, ConfigError, NeedsInit) as exc:
         _fail(str(exc), 2)
     except MonitorError as exc:
         _fail(str(exc), 1)
@@ -255,3 +265,5 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> N
         _fail("interrupted", 130)
     except OSError as exc:
         _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc), 1)
+    except Exception:
+        _crash()

@@ -17,6 +17,10 @@ Why it is shaped like this:
   reaches the last complete day even when nothing changed.
 * A platform that refuses history (404 on GitHub Enterprise, a blocked repo) leaves that repo
   with collected data only and the reason stored for ``status``; nothing else is affected.
+* Failures stay where they happen: a database error fails that repo's backfill (its transaction
+  rolled back whole), a platform that cannot be asked (its ``/rate_limit`` down) fails that
+  platform's repos. The platforms run as tasks of one ``TaskGroup``, so a run returns only when
+  all have ended, and database work runs in worker threads (:mod:`monitor.store.threads`).
 """
 
 from __future__ import annotations
@@ -37,11 +41,19 @@ from monitor.commands.plan import in_config_order, tracked_rows
 from monitor.commands.star_history import Allowance, StarCounts, StarReader
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
-from monitor.errors import MalformedResponse, PlatformError, RateLimited, Unavailable
+from monitor.errors import (
+    MalformedResponse,
+    MonitorError,
+    PlatformError,
+    RateLimited,
+    StorageError,
+    Unavailable,
+    internal_error,
+)
 from monitor.history import count_by_day, daily_series, first_day, first_star_day
 from monitor.ids import RepoId
 from monitor.platforms import PlatformFactory, open_platform
-from monitor.platforms.base import Platform, RepoTarget
+from monitor.platforms.base import Platform, Release, RepoTarget
 from monitor.store.cache import StoreCache
 from monitor.store.db import Database
 from monitor.store.history import (
@@ -53,6 +65,7 @@ from monitor.store.history import (
 )
 from monitor.store.models import Repo
 from monitor.store.series import ReleaseIn, release_times, upsert_releases
+from monitor.store.threads import off_loop
 
 __all__ = ["BackfillSummary", "RepoBackfill", "backfill"]
 
@@ -98,21 +111,29 @@ async def backfill(
         settings = replace(settings, clock=now)
     now = settings.clock
     wanted = tracked.select(only)
-    plan: dict[str, list[tuple[RepoId, Repo]]] = {}
-    with database.session(write=True) as session:
-        for repo_id, row in tracked_rows(session, tracked, wanted, now()):
-            if new_only and get_state(session, _id(row), "stars") is not None:
-                continue
-            plan.setdefault(repo_id.platform, []).append((repo_id, row))
+    plan = await database.write(_plan, tracked, wanted, new_only, now())
     summary = BackfillSummary()
-    cache = StoreCache.load(database)
-    await asyncio.gather(*(
-        _platform_backfill(settings, database, platform_factory(name, settings, cache), cache,
-                           repos, summary, now)
-        for name, repos in plan.items()
-    ))
+    cache = await off_loop(StoreCache.load, database)
+    async with asyncio.TaskGroup() as platforms:
+        for name, repos in plan.items():
+            platforms.create_task(_platform_backfill(
+                settings, database, platform_factory(name, settings, cache), cache, repos,
+                summary, now,
+            ))
     in_config_order(summary.outcomes, wanted)
     return summary
+
+
+def _plan(
+    session: Session, tracked: Tracked, wanted: Sequence[RepoId], new_only: bool, now: datetime,
+) -> dict[str, list[tuple[RepoId, Repo]]]:
+    """The repos to backfill by platform, with their rows (*new_only*: those never started)."""
+    plan: dict[str, list[tuple[RepoId, Repo]]] = {}
+    for repo_id, row in tracked_rows(session, tracked, wanted, now):
+        if new_only and get_state(session, _id(row), "stars") is not None:
+            continue
+        plan.setdefault(repo_id.platform, []).append((repo_id, row))
+    return plan
 
 
 async def _platform_backfill(
@@ -124,6 +145,8 @@ async def _platform_backfill(
     summary: BackfillSummary,
     now: Clock,
 ) -> None:
+    """Backfill one platform's repos; whatever stops it fails (or defers) its repos left,
+    never another platform's."""
     try:
         budget = await platform.refresh_budget()
         if budget.remaining is not None:
@@ -144,12 +167,25 @@ async def _platform_backfill(
                 )
                 break
     except RateLimited as exc:
-        done = {o.repo for o in summary.outcomes}
-        summary.outcomes.extend(RepoBackfill(rid, "deferred", reason=str(exc))
-                                for rid, _ in repos if rid not in done)
+        _the_rest(summary, repos, "deferred", str(exc))
+    except MonitorError as exc:  # the platform cannot be asked (its /rate_limit is down…)
+        log.warning("backfill.platform_failed platform=%s reason=%r", platform.name, str(exc))
+        _the_rest(summary, repos, "failed", str(exc))
+    except Exception as exc:  # a bug in this platform's work must not end the others'
+        log.exception("backfill.platform_error platform=%s", platform.name)
+        _the_rest(summary, repos, "failed", str(internal_error(exc)))
     finally:
         summary.requests[platform.name] = platform.requests_made
         await platform.aclose()
+
+
+def _the_rest(
+    summary: BackfillSummary, repos: list[tuple[RepoId, Repo]], status: Status, reason: str,
+) -> None:
+    """Every repo of *repos* without an outcome yet gets *status* with *reason*."""
+    done = {o.repo for o in summary.outcomes}
+    summary.outcomes.extend(RepoBackfill(rid, status, reason=reason)
+                            for rid, _ in repos if rid not in done)
 
 
 async def _repo_backfill(
@@ -163,33 +199,30 @@ async def _repo_backfill(
     now: Clock,
 ) -> RepoBackfill:
     target = _target(repo_id, row)
-    with database.session() as session:
-        state = get_state(session, _id(row), "stars") or BackfillState.new(_id(row), "stars")
     reader = StarReader(database, platform, cache, target, _id(row), allowance, now, counts)
     try:
+        stored = await database.read(get_state, _id(row), "stars")
+        state = stored or BackfillState.new(_id(row), "stars")
         if not allowance.take():
             return RepoBackfill(repo_id, "deferred", reason="backfill budget share spent")
         first = not state.complete
         state = await reader.run(state)
         if state.complete:
             await _all_releases(database, platform, target, row, allowance, now)
+        if not state.complete:
+            return RepoBackfill(repo_id, "partial", reader.requests,
+                                f"resumes at page {state.next_page} next run")
+        await database.write(_finish, state, cache, now())
+        await database.write(_rebuild, platform, row, now(), reader)
     except RateLimited as exc:
         return RepoBackfill(repo_id, "deferred", reader.requests, str(exc))
-    except (Unavailable, MalformedResponse) as exc:
-        log.warning("backfill.failed repo=%s reason=%s", repo_id, exc)
+    except (Unavailable, MalformedResponse, StorageError) as exc:
+        log.warning("backfill.failed repo=%s reason=%r", repo_id, str(exc))
         return RepoBackfill(repo_id, "failed", reader.requests, str(exc))
     except PlatformError as exc:  # refused: 404 (no such endpoint), 403, 410, 451…
-        with database.session(write=True) as session:
-            refuse(session, _id(row), "stars", str(exc), now())
+        await database.write(refuse, _id(row), "stars", str(exc), now())
         log.info("backfill.refused repo=%s reason=%s", repo_id, exc)
         return RepoBackfill(repo_id, "refused", reader.requests, str(exc))
-    if not state.complete:
-        return RepoBackfill(repo_id, "partial", reader.requests,
-                            f"resumes at page {state.next_page} next run")
-    with database.session(write=True) as session:
-        save_state(session, state, now())
-        cache.flush(session, now())  # the validators of the count and the releases read
-    _rebuild(database, platform, row, now(), reader)
     if reader.changed or first:
         return RepoBackfill(repo_id, "complete" if first else "updated", reader.requests)
     return RepoBackfill(repo_id, "unchanged", reader.requests)
@@ -201,30 +234,39 @@ async def _all_releases(
 ) -> None:
     """Every release, once per repo (each collection then reads the list back to the stored
     tags; the series is rebuilt from the stored releases on every complete run)."""
-    with database.session() as session:
-        if (state := get_state(session, _id(row), "releases")) and state.complete:
-            return
+    if (state := await database.read(get_state, _id(row), "releases")) and state.complete:
+        return
     if not allowance.take():
         return  # next run
     releases = await platform.releases(target)
-    with database.session(write=True) as session:
-        upsert_releases(session, _id(row), [
-            ReleaseIn(r.tag, r.name, r.published_at, r.prerelease, r.url) for r in releases
-        ])
-        done = BackfillState.new(_id(row), "releases")
-        save_state(session, replace(done, complete=True, completed_at=now()), now())
+    await database.write(_store_releases, _id(row), releases, now())
+
+
+def _store_releases(
+    session: Session, repo_id: int, releases: list[Release], now: datetime,
+) -> None:
+    upsert_releases(session, repo_id, [
+        ReleaseIn(r.tag, r.name, r.published_at, r.prerelease, r.url) for r in releases
+    ])
+    done = BackfillState.new(repo_id, "releases")
+    save_state(session, replace(done, complete=True, completed_at=now), now)
+
+
+def _finish(session: Session, state: BackfillState, cache: StoreCache, now: datetime) -> None:
+    save_state(session, state, now)
+    cache.flush(session, now)  # the validators of the count and the releases read
 
 
 def _rebuild(
-    database: Database, platform: Platform, row: Repo, now: datetime, reader: StarReader,
+    session: Session, platform: Platform, row: Repo, now: datetime, reader: StarReader,
 ) -> None:
     """Rewrite the stars and releases series from the stored history (as *reader* holds it)
-    and the stored releases."""
+    and the stored releases, in one transaction (run it in a worker thread: a big repo's
+    series is thousands of rows)."""
     zone = ZoneInfo(platform.history_zone)
-    with database.session(write=True) as session:
-        stars = _rebuild_stars(session, _id(row), reader.stored_days(zone), zone, now)
-        start = row.created_at.astimezone(zone).date() if row.created_at else None
-        _rebuild_releases(session, row, zone, now, start or first_day(stars, zone))
+    stars = _rebuild_stars(session, _id(row), reader.stored_days(zone), zone, now)
+    start = row.created_at.astimezone(zone).date() if row.created_at else None
+    _rebuild_releases(session, row, zone, now, start or first_day(stars, zone))
 
 
 def _rebuild_releases(

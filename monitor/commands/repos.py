@@ -1,7 +1,8 @@
 """What is tracked, joined with what the store knows: the data behind ``repos``.
 
 The config says what is tracked and how it is grouped; the store says what was last seen. A
-repo renamed on its platform is still listed under its configured id, with its current name.
+repo renamed on its platform is still listed under its configured id, with its current name and
+a notice to update ``repos.toml`` (:func:`rename_notice`, which ``status`` shows too).
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from monitor.ids import RepoId
 from monitor.instants import iso_z
 from monitor.store.series import latest_values, sync_projects
 
-__all__ = ["ProjectView", "RepoView", "tracked_overview"]
+__all__ = ["ProjectView", "RepoView", "rename_notice", "tracked_overview"]
+
+
+def rename_notice(configured: str, current: str) -> str:
+    """What ``repos`` and ``status`` say of a repo its platform renamed (or moved): the history
+    follows it, ``repos.toml`` is left as it is for the user to update."""
+    return f"{configured} is now {current}: update config/repos.toml"
 
 
 @dataclass(frozen=True)
@@ -26,10 +33,15 @@ class RepoView:
     last_collected_at: datetime | None
     values: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def notice(self) -> str | None:
+        return rename_notice(str(self.repo), self.current_name) if self.current_name else None
+
     def as_json(self) -> dict[str, Any]:
         return {
             "repo": str(self.repo),
             "current_name": self.current_name,
+            "notice": self.notice,
             "last_collected_at": iso_z(self.last_collected_at),
             "values": dict(self.values),
         }
@@ -64,10 +76,9 @@ def tracked_overview(settings: Settings) -> list[ProjectView]:
             for repo_id in project.repos:
                 row = rows[repo_id.key]
                 seen = latest.get(row.id) if row.id is not None else None
-                current = f"{row.platform}:{row.owner}/{row.name}"
                 repos.append(RepoView(
                     repo=repo_id,
-                    current_name=current if current.lower() != repo_id.key else None,
+                    current_name=row.canonical if row.renamed else None,
                     last_collected_at=seen.last_collected_at if seen else None,
                     values=dict(seen.values) if seen else {},
                 ))

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
 from monitor.clock import Clock
 from monitor.errors import PlatformError
 from monitor.history import (
@@ -138,6 +140,7 @@ class StarReader:
 
     async def run(self, state: BackfillState) -> BackfillState:
         """Read what *state* says is missing or may have changed; returns the new state."""
+        await self._load()
         try:
             if not state.complete:
                 state = await self._first(state)
@@ -152,8 +155,9 @@ class StarReader:
                 state = await self._gitee(state, reread)
         except _Spent:
             log.info("backfill.spent repo=%s", self.target.repo)
-            with self.database.session() as session:  # as far as the pages read got
-                state = get_state(session, self.repo_id, "stars") or state
+            # as far as the pages read got
+            stored = await self.database.read(get_state, self.repo_id, "stars")
+            state = stored or state
         return state
 
     # -- reading and storing ----------------------------------------------------------------
@@ -173,7 +177,15 @@ class StarReader:
             self._total = history.total
         return history
 
-    def _store(self, history: HistoryPage, state: BackfillState | None = None) -> None:
+    async def _load(self) -> None:
+        """The stored history, read once a run (off the event loop) and kept as pages are
+        stored."""
+        if self.platform.history_whole_days:
+            self._days = await self.database.read(load_week_days, self.repo_id)
+        else:
+            self._stars = await self.database.read(load_stars, self.repo_id)
+
+    async def _store(self, history: HistoryPage, state: BackfillState | None = None) -> None:
         """Keep what *history* shows that the store does not hold yet (and *state*, in the same
         transaction); a page that changes nothing (a 304, most days) writes nothing."""
         if self.platform.history_whole_days:
@@ -187,19 +199,28 @@ class StarReader:
             fresh = bool(given)
         if not fresh and state is None:
             return
-        with self.database.session(write=True) as session:
-            if fresh and self.platform.history_whole_days:
-                save_week_days(session, self.repo_id, history.days, self.now())
-                for sunday in {week_of(day) for day in history.days}:  # as now stored
-                    for day in (sunday + timedelta(days=i) for i in range(7)):
-                        days[day] = history.days.get(day, 0)
-            elif fresh:
-                save_stars(session, self.repo_id, given)
-                stars.update(given)
-            if state is not None:
-                save_state(session, state, self.now())
-            self.cache.flush(session, self.now())
+        await self.database.write(self._save, history, given if fresh else None, state)
+        if fresh and self.platform.history_whole_days:
+            for sunday in {week_of(day) for day in history.days}:  # as now stored
+                for day in (sunday + timedelta(days=i) for i in range(7)):
+                    days[day] = history.days.get(day, 0)
+        elif fresh:
+            stars.update(given)
         self.changed = self.changed or fresh
+
+    def _save(
+        self, session: Session, history: HistoryPage, given: list[tuple[int, datetime]] | None,
+        state: BackfillState | None,
+    ) -> None:
+        """One page's writes, in one transaction (in a worker thread): *given* is ``None`` when
+        the page changes nothing."""
+        if given is not None and self.platform.history_whole_days:
+            save_week_days(session, self.repo_id, history.days, self.now())
+        elif given:
+            save_stars(session, self.repo_id, given)
+        if state is not None:
+            save_state(session, state, self.now())
+        self.cache.flush(session, self.now())
 
     def stored_days(self, zone: ZoneInfo) -> dict[date, int]:
         """The stored history as stars per day of *zone* (GitHub's are its days already): what
@@ -214,7 +235,7 @@ class StarReader:
         while True:
             history = await self._read(page)
             state = _advance(state, history, self.now())
-            self._store(history, state)
+            await self._store(history, state)
             self.changed = True
             if history.last:
                 return state
@@ -238,31 +259,26 @@ class StarReader:
 
     async def _github_page(self, page: int) -> bool:
         history = await self._read(page)
-        self._store(history)
+        await self._store(history)
         return history.last
 
     def _week_days(self) -> dict[date, int]:
         """The stored weeks' days, read once a run and kept as pages are stored."""
-        if self._days is None:
-            with self.database.session() as session:
-                self._days = load_week_days(session, self.repo_id)
+        assert self._days is not None, "loaded by run()"
         return self._days
 
     # -- Gitee: stars ----------------------------------------------------------------------
 
     def _stored_stars(self) -> dict[int, datetime]:
         """The stored stars by stargazer id, read once a run and kept as pages are stored."""
-        if self._stars is None:
-            with self.database.session() as session:
-                self._stars = load_stars(session, self.repo_id)
+        assert self._stars is not None, "loaded by run()"
         return self._stars
 
-    def _forget(self, gone: set[int]) -> None:
+    async def _forget(self, gone: set[int]) -> None:
         if not gone:
             return
         self.changed = True
-        with self.database.session(write=True) as session:
-            delete_stars(session, self.repo_id, gone)
+        await self.database.write(delete_stars, self.repo_id, gone)
         for uid in gone:
             del self._stored_stars()[uid]
 
@@ -284,14 +300,14 @@ class StarReader:
         page = walk.pages if walk.pages is not None else math.ceil(total / _GITEE_PER_PAGE)
         while page >= 1 and len(self._stored_stars()) != total:
             if page not in walk.read:
-                self._absorb(await self._read(page), walk, from_newest=not order)
+                await self._absorb(await self._read(page), walk, from_newest=not order)
             page -= 1
         return state
 
     async def _newest_end(self, order: bool | None, walk: _Walk) -> bool | None:
         """Read the newest end of the list, in the order last seen; returns the order now."""
-        with self.database.session() as session:  # the list's length, if collected just before
-            collected = latest_collected(session, self.repo_id, "stars")
+        # the list's length, if collected just before
+        collected = await self.database.read(latest_collected, self.repo_id, "stars")
         length = collected[1] if collected is not None else len(self._stored_stars())
         guess = 1 if order else max(math.ceil(length / _GITEE_PER_PAGE), 1)
         history = await self._read(guess)
@@ -305,18 +321,18 @@ class StarReader:
                 history = await self._read(1)
         if not order and history.pages is not None and history.pages not in (0, history.page):
             history = await self._read(history.pages)  # the list grew or shrank
-        self._absorb(history, walk, from_newest=True)
+        await self._absorb(history, walk, from_newest=True)
         while order and not history.last and not walk.known:
             history = await self._read(history.page + 1)  # more new stars than a page holds
-            self._absorb(history, walk, from_newest=True)
+            await self._absorb(history, walk, from_newest=True)
         return order
 
-    def _absorb(self, history: HistoryPage, walk: _Walk, *, from_newest: bool) -> None:
+    async def _absorb(self, history: HistoryPage, walk: _Walk, *, from_newest: bool) -> None:
         walk.read.add(history.page)
         walk.known |= {s.id for s in history.stars if s.id in self._stored_stars()}
         walk.total = history.total if history.total is not None else walk.total
         walk.pages = history.pages if history.pages is not None else walk.pages
-        self._store(history)
+        await self._store(history)
         walk.seen |= {s.id for s in history.stars}
         times = [s.starred_at for s in history.stars]
         every = range(1, (walk.pages or history.page) + 1)
@@ -326,7 +342,7 @@ class StarReader:
             walk.after = min(times) if walk.after is None else min(walk.after, *times)
         elif times:
             walk.before = max(times) if walk.before is None else max(walk.before, *times)
-        self._forget(gone_stars(self._stored_stars(), walk.seen, walk.after, walk.before))
+        await self._forget(gone_stars(self._stored_stars(), walk.seen, walk.after, walk.before))
 
 
 @dataclass

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from monitor.commands.repos import rename_notice
 from monitor.config.repos import Tracked, load_repos
 from monitor.config.settings import Schedule, Settings
 from monitor.errors import ConfigError
@@ -35,6 +36,7 @@ __all__ = [
     "DaemonStatus",
     "JobStatus",
     "LastRun",
+    "Renamed",
     "RepoProblem",
     "Status",
     "gather_status",
@@ -145,6 +147,22 @@ class RepoProblem:
 
 
 @dataclass(frozen=True)
+class Renamed:
+    """A tracked repo its platform renamed or moved: collected under its new name, listed
+    under the old one in ``repos.toml`` until the user updates it."""
+
+    repo: str  # as repos.toml lists it
+    current_name: str  # platform:Owner/Name as the platform last named it
+
+    @property
+    def notice(self) -> str:
+        return rename_notice(self.repo, self.current_name)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"repo": self.repo, "current_name": self.current_name, "notice": self.notice}
+
+
+@dataclass(frozen=True)
 class BackfillRefusal:
     repo: str
     metric: str
@@ -193,6 +211,7 @@ class Status:
     backfill_refused: tuple[BackfillRefusal, ...]
     budgets: tuple[BudgetStatus, ...]
     config_error: str | None = None  # config/repos.toml cannot be loaded right now
+    renamed: tuple[Renamed, ...] = ()
 
     def job(self, name: str) -> JobStatus:
         return next(job for job in self.jobs if job.name == name)
@@ -208,6 +227,7 @@ class Status:
             "jobs": {job.name: job.as_json() for job in self.jobs},
             "failing": [p.as_json() for p in self.failing],
             "deferred": [p.as_json() for p in self.deferred],
+            "renamed": [r.as_json() for r in self.renamed],
             "backfill_refused": [r.as_json() for r in self.backfill_refused],
             "budgets": {b.platform: b.as_json() for b in self.budgets},
         }
@@ -217,7 +237,7 @@ class Status:
 
 
 def gather_status(settings: Settings, now: datetime | None = None) -> Status:
-    """The status of the home in *settings*; creates or upgrades its database like every command.
+    """The status of the home in *settings*; its database must be at this version's schema.
 
     A ``config/repos.toml`` that does not load is reported (``config_error``) rather than fatal:
     the daemon keeps running on its last good configuration, and ``status`` is where one looks.
@@ -230,7 +250,7 @@ def gather_status(settings: Settings, now: datetime | None = None) -> Status:
     except ConfigError as exc:
         config_error = str(exc)
     with open_database(settings.database_url) as database:
-        database.upgrade()
+        database.check()  # never migrates: only init and the daemon holding its lock do
         status = read_status(database, tracked, now=now or settings.clock(),
                              schedule=settings.schedule,
                              home=settings.home)
@@ -267,6 +287,7 @@ def read_status(
         deferred=deferred,
         backfill_refused=refused,
         budgets=budgets,
+        renamed=_renamed(repos, tracked),
     )
 
 
@@ -336,6 +357,14 @@ def _problems(
 
 def _sorted(problems: list[RepoProblem]) -> tuple[RepoProblem, ...]:
     return tuple(sorted(problems, key=lambda p: p.repo.lower()))
+
+
+def _renamed(repos: dict[int, Repo], tracked: Tracked | None) -> tuple[Renamed, ...]:
+    """The repos their platform renamed, each under the name repos.toml gives it."""
+    listed = {rid.key: str(rid) for rid in tracked.repos()} if tracked is not None else {}
+    found = [Renamed(listed.get(row.config_key, row.config_key), row.canonical)
+             for row in repos.values() if row.renamed and row.config_key is not None]
+    return tuple(sorted(found, key=lambda r: r.repo.lower()))
 
 
 def _refusals(session: Session, repos: dict[int, Repo]) -> tuple[BackfillRefusal, ...]:

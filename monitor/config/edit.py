@@ -8,7 +8,8 @@ and removed as lines — a project's block is its header, its keys, and the comm
 above it — and everything else goes through tomlkit.
 
 Every edit validates the file before and the result after, and writes atomically, so bad input
-leaves the file byte for byte as it was and a crash never leaves half a file.
+leaves the file byte for byte as it was and a crash never leaves half a file. The whole
+read-modify-write holds the file's edit lock, so two ``track`` at once both land.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Array
 
-from monitor.atomic import write_atomic
+from monitor.atomic import edit_lock, write_atomic
 from monitor.config.locate import Span, line_of_item, line_of_key, spans
 from monitor.config.repos import GROUP_KEY, Project, Tracked, parse_repos, read_repos_text
 from monitor.errors import ConfigError, InputError
@@ -36,6 +37,19 @@ def add_repos(
     path: Path, repos: Sequence[RepoId], project: str | None = None, groups: Sequence[str] = ()
 ) -> list[str]:
     """Track *repos* in *project* (default: each repo's NAME); returns lines for the user."""
+    with edit_lock(path):
+        return _add_repos(path, repos, project, groups)
+
+
+def remove_repos(path: Path, repos: Sequence[RepoId]) -> list[str]:
+    """Untrack *repos*, dropping any project left without repos; returns lines for the user."""
+    with edit_lock(path):
+        return _remove_repos(path, repos)
+
+
+def _add_repos(
+    path: Path, repos: Sequence[RepoId], project: str | None, groups: Sequence[str]
+) -> list[str]:
     text, tracked = _read(path)
     _check_given_once(repos)
     for repo in repos:
@@ -82,8 +96,7 @@ def add_repos(
     return messages
 
 
-def remove_repos(path: Path, repos: Sequence[RepoId]) -> list[str]:
-    """Untrack *repos*, dropping any project left without repos; returns lines for the user."""
+def _remove_repos(path: Path, repos: Sequence[RepoId]) -> list[str]:
     text, tracked = _read(path)
     _check_given_once(repos)
     for repo in repos:

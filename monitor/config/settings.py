@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from monitor.clock import Clock, system_clock
 from monitor.config.locate import line_of_key, toml_syntax_error
 from monitor.errors import ConfigError
+from monitor.ids import web_base
 
 __all__ = ["SETTINGS", "Schedule", "Secret", "Settings", "load_settings", "parse_duration"]
 
@@ -271,6 +272,14 @@ class Settings:
     @property
     def reports_dir(self) -> Path:
         return self.storage_dir / "reports"
+
+    @property
+    def web_bases(self) -> dict[str, str]:
+        """Each platform's web pages (``https://HOST``), from its API URL: a GitHub Enterprise
+        API at ``https://HOST/api/v3`` has its pages, and so the reports' links, at
+        ``https://HOST`` (:func:`~monitor.ids.web_base`)."""
+        return {"github": web_base("github", self.github_api_url),
+                "gitee": web_base("gitee", self.gitee_api_url)}
 
 
 def _table(item: Field[Any]) -> type[Any] | None:

@@ -15,42 +15,49 @@ from monitor.commands.collect import collect
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
 from monitor.errors import NoData
+from monitor.platforms import PlatformFactory, open_platform
 from monitor.reports.files import FORMATS, write_report
 from monitor.reports.model import Period
 from monitor.reports.period import PeriodKind, default_end, period_ending
 from monitor.store.db import Database
 from monitor.store.runs import RunPlatformIn, finish_run, start_run
+from monitor.store.threads import off_loop
 
 __all__ = ["backfill_outcome", "run_backfill", "run_collect", "run_report"]
 
 log = logging.getLogger(__name__)
 
 
-async def run_collect(settings: Settings, database: Database, tracked: Tracked) -> None:
+async def run_collect(
+    settings: Settings, database: Database, tracked: Tracked, *,
+    platform_factory: PlatformFactory = open_platform,
+) -> None:
     """One collection cycle, then the first backfill of repos never backfilled (new ones)."""
-    summary = await collect(settings, database, tracked)
+    summary = await collect(settings, database, tracked, platform_factory=platform_factory)
     log.info(
         "collect.done observed_at=%s collected=%d deferred=%d failed=%d requests=%d outcome=%s",
         summary.observed_at.isoformat(), len(summary.having("collected")),
         len(summary.having("deferred")), len(summary.having("failed")),
         sum(summary.requests.values()), summary.outcome,
     )
-    await run_backfill(settings, database, tracked, new_only=True)
+    await run_backfill(settings, database, tracked, new_only=True,
+                       platform_factory=platform_factory)
 
 
 async def run_backfill(
-    settings: Settings, database: Database, tracked: Tracked, *, new_only: bool = False
+    settings: Settings, database: Database, tracked: Tracked, *, new_only: bool = False,
+    platform_factory: PlatformFactory = open_platform,
 ) -> None:
     """A backfill run, recorded as kind ``backfill`` (a *new_only* run only if it did work)."""
     started = settings.clock()
     run_id = None
     if not new_only:
-        with database.session(write=True) as session:
-            run_id = start_run(session, "backfill", started)
+        run_id = await database.write(start_run, "backfill", started)
     summary = BackfillSummary()
     outcome = "interrupted"
     try:
-        summary = await backfill(settings, database, tracked, new_only=new_only)
+        summary = await backfill(settings, database, tracked, new_only=new_only,
+                                 platform_factory=platform_factory)
         outcome = backfill_outcome(summary)
     except asyncio.CancelledError:
         raise
@@ -59,13 +66,12 @@ async def run_backfill(
         raise
     finally:
         if run_id is None and summary.outcomes:
-            with database.session(write=True) as session:
-                run_id = start_run(session, "backfill", started)
+            run_id = await database.write(start_run, "backfill", started)
         if run_id is not None:
-            with database.session(write=True) as session:
-                finish_run(session, run_id, outcome,
-                           [RunPlatformIn(name, count) for name, count in summary.requests.items()],
-                           settings.clock())
+            await database.write(
+                finish_run, run_id, outcome,
+                [RunPlatformIn(name, count) for name, count in summary.requests.items()],
+                settings.clock())
     if summary.outcomes or not new_only:
         log.info(
             "backfill.done new_only=%s repos=%d failed=%d requests=%d outcome=%s",
@@ -99,13 +105,10 @@ async def run_report(
     """
     name = job or ("weekly_report" if kind == "week" else "monthly_report")
     chosen = period or period_ending(kind, default_end(settings.clock()))
-    with database.session(write=True) as session:
-        run_id = start_run(session, name, settings.clock())
+    run_id = await database.write(start_run, name, settings.clock())
     outcome = "interrupted"
     try:
-        written = await asyncio.to_thread(
-            write_report, settings, database, tracked, chosen, FORMATS
-        )
+        written = await off_loop(write_report, settings, database, tracked, chosen, FORMATS)
         outcome = "ok"
         log.info("report.written period=%s files=%d", chosen.key, len(written))
     except NoData as exc:
@@ -117,5 +120,4 @@ async def run_report(
         outcome = "failed"
         raise
     finally:
-        with database.session(write=True) as session:
-            finish_run(session, run_id, outcome, (), settings.clock())
+        await database.write(finish_run, run_id, outcome, (), settings.clock())

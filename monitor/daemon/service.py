@@ -4,9 +4,11 @@ One process per database (:mod:`monitor.daemon.lock`). An APScheduler 3 ``AsyncI
 fires the jobs of ``[schedule]`` (coalesced, one instance each, a little jitter); the jobs
 themselves run one at a time, so they never compete for the database or the API budget.
 
-- Start: ``init`` (a fresh home works), the lock, runs a killed process left open marked
-  interrupted, and catch-up: a collection or backfill missed while the daemon was down runs once
-  now, a report whose period passed meanwhile is rendered (:mod:`monitor.daemon.triggers`).
+- Start: the default files (a fresh home works), the lock, then the schema upgrade (only the
+  daemon holding the lock migrates: a second one is refused first), runs a killed process left
+  open marked interrupted, and catch-up: a collection or backfill missed while the daemon was
+  down runs once now, a report whose period passed meanwhile is rendered
+  (:mod:`monitor.daemon.triggers`).
 - Hot reload: ``config/repos.toml`` and ``config/monitor.toml`` are re-read when they change
   (checked every few seconds and before each job; SIGHUP forces it). A broken edit is logged as
   ``file:line: message``, stored in ``daemon.config_error`` for ``status``, and the daemon keeps
@@ -14,8 +16,13 @@ themselves run one at a time, so they never compete for the database or the API 
 - Time: one clock (:mod:`monitor.clock`), given by the CLI, rides in the settings to every job;
   the daemon's own "now" (catch-up, heartbeats, records) is read from it too. Only durations
   for logs and the heartbeat's spacing are measured with ``time.monotonic``.
-- Stop: SIGTERM/SIGINT stop the scheduler and cancel the running job; a collection cycle lets
-  its in-flight batch transaction finish and records itself interrupted. Exit 0.
+- Stop: SIGTERM/SIGINT stop the scheduler and cancel the running job; its database work runs in
+  worker threads and is interrupted (the transaction in flight rolled back whole, see
+  :mod:`monitor.store.threads`), so the signal is heard at once and the job records itself
+  interrupted. Exit 0.
+- The lock is verified every watch cycle (:meth:`InstanceLock.verify`): a lock lost while the
+  daemon lives (server restart, idle timeout, lock file deleted) is taken back when free; if
+  another daemon took it meanwhile, this one stops and exits 1, so there are never two.
 """
 
 from __future__ import annotations
@@ -36,11 +43,11 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.clock import Clock, system_clock
-from monitor.commands.init import init_home
+from monitor.commands.init import init_files
 from monitor.config.repos import Tracked, load_repos
 from monitor.config.settings import Schedule, Settings, load_settings
 from monitor.daemon.jobs import run_backfill, run_collect, run_report
-from monitor.daemon.lock import InstanceLock
+from monitor.daemon.lock import AlreadyRunning, InstanceLock
 from monitor.daemon.triggers import (
     REPORT_KINDS,
     catch_up,
@@ -99,22 +106,27 @@ class Daemon:
         self._force_reload = False
         self._jobs_written: dict[str, tuple[str, datetime | None]] = {}
         self._early_signals: list[int] = []
+        self._lock: InstanceLock | None = None
+        self._lock_lost = False  # another daemon holds the database now: exit 1
 
     # -- life ------------------------------------------------------------------------------
 
     def run(self) -> int:
-        """Run until SIGTERM or SIGINT; 0 after a clean stop. Errors at start-up raise."""
+        """Run until SIGTERM or SIGINT; 0 after a clean stop, 1 when another daemon took the
+        lock this one lost. Errors at start-up raise."""
         # A stop asked during start-up (migrations, the lock) is honoured once the loop runs.
         early: list[int] = []
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda number, _frame: early.append(number))
         self._early_signals = early
         self.settings = load_settings(self.home, self.environ, clock=self.clock)
-        init_home(self.settings)
+        init_files(self.settings)
         self.tracked = load_repos(self.settings.repos_path)
         self._signature = self._files_signature()
         self.database = open_database(self.settings.database_url)
-        with self.database, InstanceLock(self.database), contextlib.ExitStack() as stack:
+        with self.database, InstanceLock(self.database) as lock, contextlib.ExitStack() as stack:
+            self._lock = lock
+            self.database.upgrade()  # under the lock: a second daemon never migrates
             if self.metrics_port is not None:
                 from monitor.daemon.prometheus import start_exporter
 
@@ -122,7 +134,7 @@ class Daemon:
                                           self.clock)
                 stack.callback(exporter.stop)
             asyncio.run(self._main())
-        return 0
+        return 1 if self._lock_lost else 0
 
     async def _main(self) -> None:
         self._stop, self._wake, self._busy = asyncio.Event(), asyncio.Event(), asyncio.Lock()
@@ -184,6 +196,8 @@ class Daemon:
             if self._stop.is_set():
                 break
             try:
+                if not await self._check_lock():
+                    break
                 force, self._force_reload = self._force_reload, False
                 await self.reload(force=force)
                 await self._write_jobs()
@@ -194,6 +208,22 @@ class Daemon:
                 log.error("daemon.watch_error error=%r", str(exc))
             except Exception:
                 log.exception("daemon.watch_error")
+
+    async def _check_lock(self) -> bool:
+        """Still the one daemon of this database? A lost lock is taken back; False (and a stop)
+        when another daemon holds it now."""
+        assert self._lock is not None
+        try:
+            retaken = await asyncio.to_thread(self._lock.verify)
+        except AlreadyRunning as exc:
+            log.error("daemon.lock_lost error=%r (another daemon took the lock; exiting)",
+                      str(exc))
+            self._lock_lost = True
+            self.stop()
+            return False
+        if retaken:
+            log.warning("daemon.lock_retaken (the single-instance lock was lost; held again)")
+        return True
 
     async def _shutdown(self) -> None:
         started = time.monotonic()
@@ -207,19 +237,15 @@ class Daemon:
             if late:
                 log.warning("daemon.stop_timeout jobs=%d", len(late))
         try:
-            await self._db(record.mark_stopped, self.clock())
+            if not self._lock_lost:  # else the record is the other daemon's
+                await self._db(record.mark_stopped, self.clock())
         except Exception:
             log.exception("daemon.stop_record_failed")
         log.info("daemon.stopped seconds=%.1f", time.monotonic() - started)
 
     async def _db(self, write: Callable[..., Any], *args: Any) -> Any:
         """One bookkeeping transaction, off the event loop (a busy SQLite must not stall it)."""
-
-        def work() -> Any:
-            with self.database.session(write=True) as session:
-                return write(session, *args)
-
-        return await asyncio.to_thread(work)
+        return await self.database.write(write, *args)
 
     # -- schedule --------------------------------------------------------------------------
 

@@ -9,8 +9,8 @@ Rules every implementation keeps:
 * A metric is in ``metrics`` only if the platform said it this time; absent means "no data",
   never 0. ``watchers`` is people watching (GitHub ``subscribers``), ``open_issues`` excludes PRs.
 * One repo's failure is that repo's :class:`RepoResult`, never an exception out of
-  :meth:`Platform.fetch`; only a spent budget stops the platform, and then every repo not yet
-  fetched comes back ``deferred``.
+  :meth:`Platform.fetch`; only a spent budget or an unreachable host stops the platform, and
+  then every repo not yet fetched comes back ``deferred``.
 * Tokens never leave the HTTP layer: not in results, errors, logs or cached keys.
 """
 
@@ -86,7 +86,10 @@ class RepoSnapshot:
 
 @dataclass(frozen=True)
 class RepoResult:
-    """Exactly one of: a snapshot, an error, or deferred (budget spent before its turn)."""
+    """Exactly one of: a snapshot, an error, or deferred — not asked because the platform
+    stopped for the cycle before its turn; ``error`` then says why when known (a spent budget,
+    :class:`~monitor.errors.RateLimited`, or an unreachable host,
+    :class:`~monitor.errors.Unreachable`)."""
 
     target: RepoTarget
     snapshot: RepoSnapshot | None = None

@@ -54,8 +54,9 @@ from monitor.errors import (
     PlatformError,
     RateLimited,
     Unauthorized,
+    Unreachable,
 )
-from monitor.ids import RepoId
+from monitor.ids import RepoId, web_base
 from monitor.platforms import gitee_json
 from monitor.platforms.base import (
     Budget,
@@ -153,19 +154,20 @@ class Gitee(HttpPlatform):
 
     async def fetch(self, targets: Sequence[RepoTarget]) -> list[RepoResult]:
         """Every repo at once: the layer's concurrency bound keeps Gitee from seeing a burst."""
-        stopped = asyncio.Event()  # throttled for good: defer whatever has not started
+        # Throttled for good or unreachable: why; whatever has not started is deferred.
+        stopped: list[RateLimited] = []
         return list(await asyncio.gather(*(self._guarded(t, stopped) for t in targets)))
 
-    async def _guarded(self, target: RepoTarget, stopped: asyncio.Event) -> RepoResult:
-        if stopped.is_set():
-            return RepoResult(target, deferred=True)
+    async def _guarded(self, target: RepoTarget, stopped: list[RateLimited]) -> RepoResult:
+        if stopped:
+            return RepoResult(target, error=stopped[0], deferred=True)
         try:
             return RepoResult(target, snapshot=await self._snapshot(target))
         except RateLimited as exc:
-            if not stopped.is_set():
+            if not stopped and not isinstance(exc, Unreachable):  # that one the layer logged
                 log.warning("gitee throttled, deferring the rest of the cycle: %s", exc)
-            stopped.set()
-            return RepoResult(target, deferred=True)
+            stopped.append(exc)
+            return RepoResult(target, error=stopped[0], deferred=True)
         except PlatformError as exc:
             return RepoResult(target, error=exc)
         except Exception as exc:  # a bug must not cost the other repos their cycle
@@ -375,5 +377,4 @@ class Gitee(HttpPlatform):
         return target.path[len(base.path.rstrip("/")) + 1:]  # the query (maybe a token) is dropped
 
     def _web_url(self, owner: str, name: str) -> str:
-        web = self._api_url.removesuffix("/api/v5")
-        return f"{web}/{owner}/{name}"
+        return RepoId(self.name, owner, name).web_url(web_base(self.name, self._api_url))

@@ -69,10 +69,10 @@ _PACIFIC = "America/Los_Angeles"
 
 @dataclass
 class _Cycle:
-    """One fetch call's shared state: once the budget is spent or the token refused, nothing
-    more is sent (the rest is deferred, or shares the refusal)."""
+    """One fetch call's shared state: once the budget is spent (or the host unreachable) or the
+    token refused, nothing more is sent (the rest is deferred, or shares the refusal)."""
 
-    stopped: bool = False
+    stopped: RateLimited | None = None  # why the rest is deferred
     refused: Unauthorized | None = None
 
 
@@ -137,13 +137,13 @@ class GitHub(HttpPlatform):
 
     async def _guarded(self, target: RepoTarget, cycle: _Cycle) -> RepoResult:
         """One repo over REST; its failure is its result, a spent budget stops the cycle."""
-        if cycle.stopped:
-            return RepoResult(target, deferred=True)
+        if cycle.stopped is not None:
+            return RepoResult(target, error=cycle.stopped, deferred=True)
         try:
             return RepoResult(target, snapshot=await self._rest_snapshot(target))
-        except RateLimited:
-            cycle.stopped = True
-            return RepoResult(target, deferred=True)
+        except RateLimited as exc:
+            cycle.stopped = exc
+            return RepoResult(target, error=exc, deferred=True)
         except PlatformError as exc:
             return RepoResult(target, error=exc)
         except httpx.HTTPError as exc:  # not retryable by the layer (e.g. a broken encoding)
@@ -192,8 +192,9 @@ class GitHub(HttpPlatform):
             if cycle.refused is not None:
                 results.update((i, RepoResult(t, error=cycle.refused)) for i, t in batch)
                 continue
-            if cycle.stopped:
-                results.update((i, RepoResult(t, deferred=True)) for i, t in batch)
+            if cycle.stopped is not None:
+                why = cycle.stopped
+                results.update((i, RepoResult(t, error=why, deferred=True)) for i, t in batch)
                 continue
             outcome = await self._graphql_batch(batch, cycle)
             if outcome is None:  # timed out: halves are cheaper than the same query again
@@ -218,9 +219,9 @@ class GitHub(HttpPlatform):
                 return None
             rest.check_call(reply, "GraphQL")
             body = gql.answer(reply)
-        except RateLimited:
-            cycle.stopped = True
-            return [RepoResult(t, deferred=True) for t in chunk]
+        except RateLimited as exc:
+            cycle.stopped = exc
+            return [RepoResult(t, error=exc, deferred=True) for t in chunk]
         except Unauthorized as exc:
             cycle.refused = exc  # every later batch would be refused the same way
             return [RepoResult(t, error=exc) for t in chunk]
@@ -466,13 +467,13 @@ async def _step(
     snapshot, target = result.snapshot, result.target
     if snapshot is None:
         return result
-    if cycle.stopped:
-        return RepoResult(target, deferred=True)
+    if cycle.stopped is not None:
+        return RepoResult(target, error=cycle.stopped, deferred=True)
     try:
         return replace(result, snapshot=await work(snapshot, target))
-    except RateLimited:
-        cycle.stopped = True
-        return RepoResult(target, deferred=True)
+    except RateLimited as exc:
+        cycle.stopped = exc
+        return RepoResult(target, error=exc, deferred=True)
     except PlatformError as exc:
         return RepoResult(target, error=exc)
     except httpx.HTTPError as exc:

@@ -5,7 +5,8 @@ throttling with or without ``Retry-After``, budgets announced in headers — and
 module should only have to say what its JSON means.
 
 * Connection errors, timeouts and 5xx are retried with exponential backoff and jitter (tenacity),
-  a bounded number of times; then :class:`~monitor.errors.Unavailable`.
+  a bounded number of times; then :class:`~monitor.errors.Unavailable`, or, after
+  :data:`UNREACHABLE_AFTER` connection failures in a row, :class:`~monitor.errors.Unreachable`.
 * Secondary limits (403/429 with ``Retry-After`` or a "secondary rate limit" body) wait as told,
   else at least ``secondary_wait`` seconds, backing off.
 * The primary budget is read from ``x-ratelimit-*`` on every answer. When it is spent the client
@@ -41,16 +42,19 @@ from tenacity import (
 
 from monitor import __version__
 from monitor.clock import Clock, system_clock
-from monitor.errors import MalformedResponse, RateLimited, Unavailable
+from monitor.errors import MalformedResponse, RateLimited, Unavailable, Unreachable
 from monitor.platforms.base import Budget, CachedResponse, ResponseCache
 
 __all__ = [
-    "USER_AGENT", "HttpClient", "HttpPlatform", "Reply", "last_page", "parse_links", "tls_context",
+    "UNREACHABLE_AFTER", "USER_AGENT", "HttpClient", "HttpPlatform", "Reply", "last_page",
+    "parse_links", "tls_context",
 ]
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"aoss-monitor/{__version__} (+https://github.com/aoss-monitor/aoss-monitor)"
+#: Connection failures in a row after which a platform is unreachable for the rest of the cycle.
+UNREACHABLE_AFTER = 3
 _PAGING_HEADERS = ("link", "total_count", "total_page")
 _KEPT_HEADERS = (*_PAGING_HEADERS, "content-type")
 
@@ -144,6 +148,8 @@ class HttpClient:
     def __post_init__(self) -> None:
         self.requests_made = 0
         self._throttled_until: datetime | None = None
+        self._connect_failures = 0  # in a row; any answer starts the count again
+        self._unreachable: str | None = None  # why, once the platform is taken as unreachable
         self.budgets: dict[str, Budget] = {}
         self._gate = asyncio.Semaphore(self.concurrency)
         self._client = httpx.AsyncClient(
@@ -269,10 +275,15 @@ class HttpClient:
             await self._respect_budget(resource, shown)
             self.requests_made += 1
             log.debug("request platform=%s method=%s url=%s", self.platform, method, shown)
-            response = await self._client.request(
-                method, path.lstrip("/") if "://" not in path else path,
-                params=query, json=payload, headers=extra,
-            )
+            try:
+                response = await self._client.request(
+                    method, path.lstrip("/") if "://" not in path else path,
+                    params=query, json=payload, headers=extra,
+                )
+            except httpx.TransportError as exc:
+                self._transport_failed(exc)
+                raise
+            self._connect_failures = 0
         body = response.content
         headers = {k.lower(): v for k, v in response.headers.items()}
         self._read_budget(headers, resource)
@@ -290,6 +301,23 @@ class HttpClient:
         if status >= 500 and status not in give_back:
             raise _Retry(f"HTTP {status}", _retry_after(headers, self.now()))
         return Reply(status, headers, body, shown)
+
+    def _transport_failed(self, error: httpx.TransportError) -> None:
+        """Count connection failures in a row (the host never reached: refused, DNS, connect
+        timeout). At :data:`UNREACHABLE_AFTER` the platform is unreachable for the rest of the
+        cycle: one log line, then :class:`~monitor.errors.Unreachable` and nothing more sent."""
+        if not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+            self._connect_failures = 0  # the host was reached (a read timeout, a reset)
+            return
+        self._connect_failures += 1
+        if self._connect_failures < UNREACHABLE_AFTER:
+            return
+        if self._unreachable is None:
+            failed = f"{type(error).__name__} {self._connect_failures} times in a row"
+            self._unreachable = f"{self.platform} unreachable: {failed}"
+            log.warning("platform.unreachable platform=%s error=%r: nothing more is sent to it "
+                        "this cycle, its remaining repos wait for the next", self.platform, failed)
+        raise Unreachable(self._unreachable) from None
 
     def _is_throttled(self, status: int, headers: Mapping[str, str], body: bytes) -> bool:
         if self.throttled is not None:
@@ -323,6 +351,8 @@ class HttpClient:
             self.budgets[name] = seen
 
     async def _respect_budget(self, resource: str, shown: str) -> None:
+        if self._unreachable is not None:
+            raise Unreachable(self._unreachable)  # sent nothing: the next cycle tries again
         if self._throttled_until is not None and self.now() < self._throttled_until:
             # Throttled without a budget header (Gitee): keep away until the wait is over.
             raise RateLimited(f"{self.platform} is throttling us", self._throttled_until)

@@ -27,12 +27,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
 from monitor.config.repos import Project, Tracked
 from monitor.errors import NoData
-from monitor.ids import PLATFORM_HOSTS, RepoId
+from monitor.ids import RepoId, web_base
 from monitor.metrics import METRICS
 from monitor.reports import model
 from monitor.reports.links import safe_url
@@ -52,10 +53,13 @@ from monitor.store.reports import (
 )
 from monitor.store.series import Point
 
-__all__ = ["HISTORY_WEEKS", "build_report", "load_report"]
+__all__ = ["HISTORY_WEEKS", "PUBLIC_WEB", "build_report", "load_report"]
 
 #: How far back the charts go, in weeks before the period's end.
 HISTORY_WEEKS = 52
+
+#: Each platform's web pages when no Enterprise host is configured (``Settings.web_bases``).
+PUBLIC_WEB: Mapping[str, str] = {platform: web_base(platform) for platform in ("github", "gitee")}
 
 #: Stars of one repo or project at each weekly instant of the charts (no value: no key).
 Series = dict[datetime, int]
@@ -120,8 +124,12 @@ def build_report(
     *,
     mirrors_added: bool = True,
     history_weeks: int = HISTORY_WEEKS,
+    web: Mapping[str, str] = PUBLIC_WEB,
 ) -> model.Report:
     """The report of *period* for the *tracked* projects, from the store behind *session*.
+
+    *web*: where each platform's pages are (``Settings.web_bases``: a GitHub Enterprise host,
+    say); repo links point there, and only a release page there becomes a link.
 
     Raises :class:`~monitor.errors.NoData` when nothing is tracked, or when no tracked repo has
     a value (of any metric) near either boundary of the period.
@@ -130,10 +138,10 @@ def build_report(
         raise NoData("nothing is tracked: add repos to config/repos.toml (aoss-monitor track)")
     bounds = _boundaries(period, history_weeks)
     stored = _read_values(session, tracked, bounds)
-    repos = _repo_rows(stored, bounds)
+    repos = _repo_rows(stored, bounds, web)
     if not _has_any_value(repos):
         raise NoData(_no_data_message(period, stored.boundary))
-    releases = _releases(session, stored, repos, period)
+    releases = _releases(session, stored, repos, period, web)
     issues = _failing(session, tracked, stored, period)
     totals = _project_totals(tracked, repos, bounds, mirrors_added)
     ranks = ranks_of(totals.stars, totals.stars_before)
@@ -157,11 +165,12 @@ def build_report(
 
 
 def load_report(
-    database: Database, tracked: Tracked, period: Period, *, mirrors_added: bool = True
+    database: Database, tracked: Tracked, period: Period, *, mirrors_added: bool = True,
+    web: Mapping[str, str] = PUBLIC_WEB,
 ) -> model.Report:
     """:func:`build_report` in a read-only session of its own."""
     with database.session() as session:
-        return build_report(session, tracked, period, mirrors_added=mirrors_added)
+        return build_report(session, tracked, period, mirrors_added=mirrors_added, web=web)
 
 
 # -- gather the boundaries, read the values --------------------------------------------------
@@ -192,7 +201,7 @@ def _read_values(session: Session, tracked: Tracked, bounds: _Boundaries) -> _St
 # -- per repo --------------------------------------------------------------------------------
 
 
-def _repo_rows(stored: _Stored, bounds: _Boundaries) -> _Repos:
+def _repo_rows(stored: _Stored, bounds: _Boundaries, web: Mapping[str, str]) -> _Repos:
     """Every metric of every repo at the boundaries, its previous stars and its chart series."""
     period, before, judge = bounds.period, bounds.previous, bounds.judge
 
@@ -209,7 +218,7 @@ def _repo_rows(stored: _Stored, bounds: _Boundaries) -> _Repos:
             repo=str(rid),
             current_name=row.canonical if row is not None else str(rid),
             platform=rid.platform,
-            url=_repo_url(rid, row),
+            url=_repo_url(rid, row, web[rid.platform]),
             metrics={m: judged(key, m, period.start, period.end) for m in METRICS},
         )
         previous_stars[key] = judged(key, "stars", before.start, period.start)
@@ -219,10 +228,10 @@ def _repo_rows(stored: _Stored, bounds: _Boundaries) -> _Repos:
     return _Repos(reports, previous_stars, stars_series)
 
 
-def _repo_url(rid: RepoId, row: StoredRepo | None) -> str:
-    if row is None:
-        return rid.url
-    return f"https://{PLATFORM_HOSTS[row.platform]}/{row.owner}/{row.name}"
+def _repo_url(rid: RepoId, row: StoredRepo | None, base: str) -> str:
+    """The repo's page under its platform's web *base*, by the name the platform gave last."""
+    current = rid if row is None else RepoId(row.platform, row.owner, row.name)
+    return current.web_url(base)
 
 
 def _has_any_value(repos: _Repos) -> bool:
@@ -252,7 +261,7 @@ def _no_data_message(period: Period, points: Mapping[tuple[int, str, datetime], 
 
 
 def _releases(
-    session: Session, stored: _Stored, repos: _Repos, period: Period
+    session: Session, stored: _Stored, repos: _Repos, period: Period, web: Mapping[str, str],
 ) -> dict[str, list[model.ReleaseItem]]:
     """The releases published in the period, by repo key, newest first."""
     by_id = stored.by_id()
@@ -267,7 +276,7 @@ def _releases(
                 published_at=release.published_at,
                 prerelease=release.prerelease,
                 # The platform's API gave the URL: only a page on its own web host survives.
-                url=safe_url(release.url, {PLATFORM_HOSTS[rid.platform]}),
+                url=safe_url(release.url, {urlsplit(web[rid.platform]).hostname or ""}),
             )
         )
     return releases

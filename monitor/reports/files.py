@@ -98,18 +98,15 @@ def write_report(
     """
     from monitor.reports.data import load_report
 
-    report = load_report(database, tracked, period)
+    report = load_report(database, tracked, period, web=settings.web_bases)
     return render_all(report, settings.reports_dir, formats, link_hosts=link_hosts(settings),
                       templates=templates_dir(settings))
 
 
 def link_hosts(settings: Settings) -> frozenset[str]:
     """The web hosts a report may link to: the platforms', plus a GitHub Enterprise host."""
-    hosts = set(DEFAULT_LINK_HOSTS)
-    api = urlsplit(settings.github_api_url)
-    if api.path.rstrip("/").endswith("/api/v3") and api.hostname:
-        hosts.add(api.hostname.lower())  # Enterprise serves its pages on the API's host
-    return frozenset(hosts)
+    hosts = {urlsplit(base).hostname for base in settings.web_bases.values()}
+    return DEFAULT_LINK_HOSTS | {host.lower() for host in hosts if host}
 
 
 def templates_dir(settings: Settings) -> Path:

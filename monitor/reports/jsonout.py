@@ -101,7 +101,7 @@ def _release(release: ReleaseItem) -> dict[str, Any]:
 
 
 def _repo_url(repo: RepoReport) -> str:
-    if repo.url.lower().startswith("https://"):
+    if repo.url.lower().startswith(("https://", "http://")):  # an Enterprise host may be http
         return repo.url
     try:
         return RepoId.parse(repo.current_name).url

@@ -11,11 +11,12 @@ test can open their own database side by side.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -27,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DBAPIError,
     InterfaceError,
     NoSuchModuleError,
     OperationalError,
@@ -34,9 +36,21 @@ from sqlalchemy.exc import (
 )
 from sqlmodel import Session
 
-from monitor.errors import SchemaTooNew, StorageError
+from monitor.errors import NeedsInit, SchemaTooNew, StorageError
+from monitor.store.threads import off_loop, release_statements, watch
 
-__all__ = ["MIGRATIONS_DIR", "Database", "atomic", "head_revision", "open_database"]
+__all__ = [
+    "MIGRATIONS_DIR",
+    "SQLITE_MINIMUM",
+    "Database",
+    "atomic",
+    "head_revision",
+    "open_database",
+    "sqlite_library_version",
+]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 #: The Alembic scripts ship inside the package, so an installed copy can migrate too.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -44,6 +58,26 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Arbitrary but fixed: PostgreSQL advisory lock key that serialises concurrent upgrades.
 _PG_MIGRATION_LOCK = 0x616F7373  # "aoss"
 _IMMEDIATE = "aoss_sqlite_immediate"  # execution option read by _sqlite_begin
+
+#: The oldest SQLite library the store's SQL runs on (``INSERT … RETURNING`` came in 3.35).
+SQLITE_MINIMUM = (3, 35, 0)
+
+
+def sqlite_library_version() -> str:
+    """The version of the SQLite library Python is linked against (not of the sqlite3 module)."""
+    return sqlite3.sqlite_version
+
+
+def _check_sqlite_library() -> None:
+    found = sqlite_library_version()
+    parts = tuple(int(part) for part in found.split(".")[:3] if part.isdigit())
+    if parts < SQLITE_MINIMUM:
+        wanted = ".".join(map(str, SQLITE_MINIMUM[:2]))
+        raise StorageError(
+            f"SQLite {found} is too old: aoss-monitor needs SQLite {wanted} or newer "
+            f"(for INSERT … RETURNING); use a Python linked against a newer SQLite, "
+            f"or PostgreSQL through MONITOR_DATABASE_URL"
+        )
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:
@@ -115,23 +149,18 @@ def _sqlite_begin(conn: Connection) -> None:
 def open_database(url: str) -> Database:
     """Create the engine for *url*; nothing is connected until the database is first used.
 
-    SQLite: the file's directory is created, and every connection gets WAL, foreign keys and a
-    5 s busy timeout. PostgreSQL: ``postgresql+psycopg://`` URLs are used as given, with
-    ``pool_pre_ping`` so a restarted server does not break a long-running daemon.
+    SQLite: refused when the library is older than :data:`SQLITE_MINIMUM`; every connection gets
+    WAL, foreign keys and a 5 s busy timeout (the file and its directory are created by
+    :meth:`Database.upgrade`, so opening a missing database changes nothing). PostgreSQL:
+    ``postgresql+psycopg://`` URLs are used as given, with ``pool_pre_ping`` so a restarted
+    server does not break a long-running daemon.
     """
     parsed = _normalise_url(url)
     shown = parsed.render_as_string(hide_password=True)
     options: dict[str, Any] = {}
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            try:
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StorageError(
-                    f"cannot create the directory for database {shown}: {exc.strerror or exc}"
-                ) from exc
+        _check_sqlite_library()
     elif backend == "postgresql":
         options["pool_pre_ping"] = True
         if "connect_timeout" not in parsed.query:
@@ -173,6 +202,7 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        watch(engine)
 
     @property
     def engine(self) -> Engine:
@@ -188,6 +218,16 @@ class Database:
         """``sqlite`` or ``postgresql``: for the few places SQL differs."""
         return self._engine.dialect.name
 
+    @property
+    def path(self) -> Path | None:
+        """The SQLite database file; None for PostgreSQL or an in-memory database."""
+        if self.backend != "sqlite":
+            return None
+        name = self._engine.url.database or ""
+        if not name or name == ":memory:" or name.startswith("file:"):
+            return None
+        return Path(name).expanduser()
+
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
         try:
@@ -197,14 +237,36 @@ class Database:
         except (SQLAlchemyError, CommandError, OSError) as exc:
             raise StorageError(f"cannot {doing} database {self.url}: {_reason(exc)}") from exc
 
+    def own_connection(self) -> Connection:
+        """A connection outside any session, for the caller to keep and close (the daemon's
+        advisory lock lives as long as the connection that took it)."""
+        with self._errors("connect to"):
+            return self._engine.connect()
+
     def current_revision(self) -> str | None:
-        """The schema revision stored in the database; ``None`` for an empty database."""
+        """The schema revision stored in the database; ``None`` for an empty database (or a
+        SQLite file that does not exist, which is then not created)."""
+        if self.path is not None and not self.path.exists():
+            return None
         with self._errors("open"), self._engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def check(self) -> None:
-        """Refuse a database this version cannot use: unreachable, or migrated by a newer one."""
-        self._ensure_known(self.current_revision())
+        """Refuse a database this version cannot use as it is: unreachable, migrated by a newer
+        version (:class:`SchemaTooNew`), or not yet brought to this version's schema
+        (:class:`NeedsInit`: only ``init`` and the daemon holding its lock migrate)."""
+        revision = self.current_revision()
+        self._ensure_known(revision)
+        head = head_revision()
+        if revision is None:
+            raise NeedsInit(
+                f"database {self.url} has no aoss-monitor schema yet; run `aoss-monitor init`"
+            )
+        if revision != head:
+            raise NeedsInit(
+                f"database {self.url} has schema {revision}, older than this aoss-monitor's "
+                f"{head}; run `aoss-monitor init` to upgrade it"
+            )
 
     @staticmethod
     def _ensure_known(revision: str | None) -> None:
@@ -227,6 +289,14 @@ class Database:
         self._ensure_known(current)
         if current == head:
             return
+        if self.path is not None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot create the directory for database {self.url}: "
+                    f"{exc.strerror or exc}"
+                ) from exc
         engine = self._engine.execution_options(**{_IMMEDIATE: True})
         with self._errors("upgrade"), engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
@@ -274,9 +344,40 @@ class Database:
                 except BaseException:
                     session.rollback()
                     raise
+                finally:
+                    release_statements()
         except (OperationalError, InterfaceError) as exc:
             # Locked, full, gone away: conditions of the database, not bugs in the caller.
             raise StorageError(f"cannot use database {self.url}: {_reason(exc)}") from exc
+        except DBAPIError as exc:
+            # Refused by the database (a constraint, a trigger, a statement it rejects): the
+            # caller fails what it was doing with this reason, not the whole run.
+            raise StorageError(
+                f"database {self.url} refused a statement: {_reason(exc)}"
+            ) from exc
+
+    async def read(
+        self, work: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``work(session, …)`` in one transaction, in a worker thread (off the event loop);
+        cancelling the caller interrupts it (:mod:`monitor.store.threads`)."""
+
+        def transaction() -> T:
+            with self.session() as session:
+                return work(session, *args, **kwargs)
+
+        return await off_loop(transaction)
+
+    async def write(
+        self, work: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """:meth:`read` for work that writes (a ``session(write=True)``)."""
+
+        def transaction() -> T:
+            with self.session(write=True) as session:
+                return work(session, *args, **kwargs)
+
+        return await off_loop(transaction)
 
     def dispose(self) -> None:
         """Close pooled connections (SQLite then checkpoints and releases its files)."""

@@ -168,8 +168,12 @@ def load_week_days(session: Session, repo_id: int) -> dict[date, int]:
 
 
 def save_stars(session: Session, repo_id: int, stars: Sequence[tuple[int, datetime]]) -> None:
-    """Store stars as (stargazer id, when); a stargazer stored before gets the new time."""
-    rows = [{"repo_id": repo_id, "user_id": uid, "starred_at": at} for uid, at in stars]
+    """Store stars as (stargazer id, when); a stargazer stored before gets the new time.
+
+    A stargazer given twice is written once, as last given: PostgreSQL refuses an upsert that
+    names one row twice (a list can shift while it is paged)."""
+    rows = [{"repo_id": repo_id, "user_id": uid, "starred_at": at}
+            for uid, at in dict(stars).items()]
     if not rows:
         return
     with atomic(session):

@@ -130,6 +130,11 @@ class Repo(SQLModel, table=True):
         """``platform:Owner/Name`` with the current name, as exports and reports show it."""
         return f"{self.platform}:{self.owner}/{self.name}"
 
+    @property
+    def renamed(self) -> bool:
+        """The platform now calls it by another name than the one ``repos.toml`` lists."""
+        return self.config_key is not None and self.canonical.lower() != self.config_key
+
 
 class Observation(SQLModel, table=True):
     """One metric value of one repo at one instant.

@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from monitor.platforms.http import UNREACHABLE_AFTER
 from monitor.store.history import get_state, states
 from monitor.store.models import Repo
-from tests.fakes import FakeRepo
+from tests.fakes import FakeRepo, closed_port_url
 from tests.harness import Monitor
 
 NOW = datetime.now(UTC)
@@ -197,3 +198,17 @@ def test_export_prefers_a_collected_value_on_the_same_day(monitor: Monitor) -> N
     same_day = [r for r in monitor.rows("github:acme/rocket")
                 if r.metric == "stars" and inside <= r.observed_at <= last_end]
     assert [(r.source, r.observed_at) for r in same_day] == [("collected", inside)]
+
+
+def test_an_unreachable_platform_defers_its_backfill_after_a_few_connection_failures(
+    monitor: Monitor,
+) -> None:
+    monitor.configure(concurrency=1)
+    monitor.environ["MONITOR_GITHUB_API_URL"] = closed_port_url()
+    summary = monitor.backfill("github:acme/rocket", "github:acme/booster", "gitee:acme/rocket")
+    outcomes = {str(o.repo): o for o in summary.outcomes}
+    assert {repo: o.status for repo, o in outcomes.items()} == {
+        "github:acme/rocket": "deferred", "github:acme/booster": "deferred",
+        "gitee:acme/rocket": "complete"}
+    assert "github unreachable" in (outcomes["github:acme/rocket"].reason or "")
+    assert summary.requests["github"] == UNREACHABLE_AFTER

@@ -90,6 +90,50 @@ def test_a_rename_is_shown_by_repos_and_leaves_repos_toml_alone(
     assert repos_toml.read_bytes() == before
 
 
+RENAME_NOTICE = "github:acme/rocket is now github:acme/rocket-ng: update config/repos.toml"
+
+
+def renamed_after_collecting(run: Run, monitor: Monitor) -> None:
+    assert run("collect", *HEALTHY)[0] == 0
+    monitor.fake.github.rename("acme/rocket", "acme", "rocket-ng")
+    assert run("collect", *HEALTHY)[0] == 0
+
+
+def test_repos_shows_a_renamed_repo_with_a_notice_to_update_repos_toml(
+    run: Run, monitor: Monitor
+) -> None:
+    renamed_after_collecting(run, monitor)
+    status, out, _ = run("repos")
+    assert status == 0
+    assert "github:acme/rocket (now github:acme/rocket-ng)" in out
+    assert out.splitlines()[-1] == f"note: {RENAME_NOTICE}"
+    projects = json.loads(run("repos", "--json")[1])
+    rocket, mirror = next(p for p in projects if p["name"] == "Rocket")["repos"]
+    assert (rocket["current_name"], rocket["notice"]) == ("github:acme/rocket-ng", RENAME_NOTICE)
+    assert (mirror["current_name"], mirror["notice"]) == (None, None)
+
+
+def test_status_shows_a_renamed_repo_with_a_notice_to_update_repos_toml(
+    run: Run, monitor: Monitor
+) -> None:
+    renamed_after_collecting(run, monitor)
+    status, out, _ = run("status")
+    assert status == 0
+    lines = out.splitlines()
+    section = lines.index("renamed repos (1)")
+    assert lines[section + 1] == f"  {RENAME_NOTICE}"
+    data = json.loads(run("status", "--json")[1])
+    assert data["renamed"] == [{"repo": "github:acme/rocket",
+                                "current_name": "github:acme/rocket-ng",
+                                "notice": RENAME_NOTICE}]
+
+
+def test_status_lists_no_renamed_repo_when_none_moved(run: Run, monitor: Monitor) -> None:
+    assert run("collect", *HEALTHY)[0] == 0
+    assert "renamed repos" not in run("status")[1]
+    assert json.loads(run("status", "--json")[1])["renamed"] == []
+
+
 def test_tokens_appear_nowhere(
     run: Run, monitor: Monitor, caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,

@@ -3,15 +3,20 @@ repo's, a spent budget defers, and a crash leaves whole batches only."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from monitor.commands.collect import CycleSummary
+from monitor.platforms.github import GitHub
+from monitor.platforms.http import UNREACHABLE_AFTER
 from monitor.store.models import RepoError
 from monitor.store.series import record_repo_error
+from tests.fakes import closed_port_url
 from tests.harness import EXPECTED, HEALTHY, T0, TOKENS, Monitor
 
 ROCKET = r"^/repos/acme/rocket$"
@@ -152,3 +157,49 @@ def test_the_run_after_a_crash_stores_the_rest_once(
     for repo in ("github:acme/rocket", "github:acme/booster"):
         assert [(r.metric, r.value) for r in monitor.rows(repo)] == sorted(EXPECTED[repo].items())
     assert [run.outcome for run in monitor.runs()] == ["interrupted", "ok"]
+
+
+def test_a_platform_bug_stores_no_token_from_its_text(
+    monitor: Monitor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monitor.use_tokens()
+    secret = TOKENS["GITHUB_TOKEN"]
+
+    async def broken(self: GitHub, targets: object) -> None:
+        raise RuntimeError(f"bug with headers {{'Authorization': 'Bearer {secret}'}}")
+
+    monkeypatch.setattr(GitHub, "fetch", broken)
+    summary = monitor.collect("github:acme/rocket")
+    assert statuses(summary) == {"github:acme/rocket": "failed"}
+    message = monitor.errors(RepoError.message)["github:acme/rocket"]
+    assert message.startswith("internal error: RuntimeError")
+    assert secret not in message
+
+
+GITHUB_REPOS = ("github:acme/rocket", "github:acme/booster", "github:acme/gone",
+                "github:acme/secret", "github:acme/banned", "github:acme/empty")
+
+
+def test_an_unreachable_platform_is_deferred_after_a_few_connection_failures(
+    monitor: Monitor, mode: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    monitor.configure(concurrency=1)
+    fake_urls = dict(monitor.environ)
+    offline = closed_port_url()
+    monitor.environ.update(MONITOR_GITHUB_API_URL=offline,
+                           MONITOR_GITHUB_GRAPHQL_URL=f"{offline}/graphql")
+    caplog.set_level(logging.WARNING, logger="monitor")
+    summary = monitor.collect()
+    assert statuses(summary) == {**dict.fromkeys(GITHUB_REPOS, "deferred"),
+                                 "gitee:acme/rocket": "collected"}
+    assert summary.requests["github"] == UNREACHABLE_AFTER  # not 4 tries for each of 6 repos
+    assert set(monitor.errors(RepoError.message).values()) == {
+        f"github unreachable: ConnectError {UNREACHABLE_AFTER} times in a row; "
+        "deferred to the next cycle"}
+    unreachable = [r for r in caplog.records if "unreachable" in r.getMessage()]
+    assert len(unreachable) == 1  # one clear line
+    assert "github" in unreachable[0].getMessage()
+
+    monitor.environ.update(fake_urls)  # the network is back: the next cycle asks again
+    summary = monitor.collect(*HEALTHY, now=T0 + timedelta(hours=6))
+    assert set(statuses(summary).values()) == {"collected"}

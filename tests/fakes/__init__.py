@@ -12,7 +12,7 @@ Usage::
 from .gitee import FakeGitee
 from .github import ADMIN_ONLY_KEYS, FakeGitHub, link_header, star_weeks
 from .github_graphql import github_schema, query_cost
-from .server import FakeServer
+from .server import FakeServer, closed_port_url
 from .state import Budget, FakeRelease, FakeRepo, LoggedRequest, etag_for
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "FakeRepo",
     "FakeServer",
     "LoggedRequest",
+    "closed_port_url",
     "etag_for",
     "github_schema",
     "link_header",

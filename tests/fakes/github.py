@@ -195,6 +195,8 @@ class FakeGitHub(FakePlatform):
         if req.method != "GET":
             return self.error(req, 404, {"message": "Not Found", "documentation_url": DOCS})
         if req.path == "/rate_limit":
+            if (fault := self.take_fault(("5xx",), req.path)) is not None:
+                return self._server_error(req, fault.status)  # answered by GitHub when it is down
             return self._rate_limit(req, token)
         return self._rest(req, token)
 

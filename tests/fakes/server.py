@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +19,16 @@ from .gitee import FakeGitee
 from .github import FakeGitHub
 from .state import LoggedRequest, Request, Response
 
-__all__ = ["FakeServer"]
+__all__ = ["FakeServer", "closed_port_url"]
+
+def closed_port_url() -> str:
+    """``http://127.0.0.1:PORT`` where nothing listens (a port bound, then closed): the network
+    down, as a platform sees it — every connection refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
 
 GITHUB_PREFIX = "/github"
 GITEE_PREFIX = "/gitee/api/v5"

@@ -19,6 +19,7 @@ from monitor.errors import (
     Blocked,
     MalformedResponse,
     NotFound,
+    RateLimited,
     Unauthorized,
     Unavailable,
 )
@@ -277,7 +278,8 @@ def test_spent_rest_budget_defers_the_rest(clock: Any, github_api: Any) -> None:
     with respx.mock(base_url=API) as router:
         route = router.get(url__regex=r".*").mock(return_value=spent)
         results = fetch(platform, [target("a/one"), target("b/two"), target("c/three")])
-    assert all(r.deferred and r.snapshot is None and r.error is None for r in results)
+    assert all(r.deferred and r.snapshot is None and isinstance(r.error, RateLimited)
+               for r in results)  # the error says why: the budget is spent
     assert route.call_count == 1 and platform.requests_made == 1
 
 

@@ -17,8 +17,16 @@ import httpx
 import pytest
 import respx
 
-from monitor.errors import RateLimited, Unavailable
-from monitor.platforms.http import USER_AGENT, HttpClient, Reply, last_page, tls_context
+from monitor.errors import RateLimited, Unavailable, Unreachable
+from monitor.platforms.http import (
+    UNREACHABLE_AFTER,
+    USER_AGENT,
+    HttpClient,
+    Reply,
+    last_page,
+    tls_context,
+)
+from tests.fakes import closed_port_url
 
 BASE = "https://api.github.com"
 T = TypeVar("T")
@@ -375,6 +383,52 @@ def test_reply_links_are_the_link_header_urls_by_rel() -> None:
     assert reply.links == {"next": "https://api.github.com/x?page=2",
                            "last": "https://api.github.com/x?page=9"}
     assert Reply(200, {}, b"", "https://api.github.com/x").links == {}
+
+
+def test_connection_failures_in_a_row_make_the_platform_unreachable(clock: Any) -> None:
+    async def scenario() -> None:
+        client = HttpClient(platform="github", base_url=closed_port_url(), concurrency=1,
+                            sleep=clock.sleep, now=clock.now)
+        with pytest.raises(Unreachable, match="github unreachable"):
+            await client.get("repos/a/b")
+        assert client.requests_made == UNREACHABLE_AFTER  # not every one of the 4 tries
+        with pytest.raises(Unreachable):
+            await client.get("repos/a/c")
+        assert client.requests_made == UNREACHABLE_AFTER  # nothing more is sent
+        await client.aclose()
+
+    run(scenario())
+
+
+def test_http_errors_never_make_a_platform_unreachable(clock: Any) -> None:
+    async def scenario() -> None:
+        client = make_client(clock, attempts=4)
+        with respx.mock(base_url=BASE) as router:
+            router.get("/zen").mock(return_value=httpx.Response(503))
+            for _ in range(2):
+                with pytest.raises(Unavailable) as caught:
+                    await client.get("zen")
+                assert not isinstance(caught.value, Unreachable)
+        assert client.requests_made == 8
+        await client.aclose()
+
+    run(scenario())
+
+
+def test_an_answer_between_connection_failures_starts_the_count_again(clock: Any) -> None:
+    async def scenario() -> None:
+        client = make_client(clock)
+        refused = httpx.ConnectError("refused")
+        with respx.mock(base_url=BASE) as router:
+            router.get("/zen").mock(side_effect=[
+                refused, refused, httpx.Response(200, text="ok"),
+                refused, refused, httpx.Response(200, text="ok"),
+            ])
+            for _ in range(2):
+                assert (await client.get("zen")).body == b"ok"
+        await client.aclose()
+
+    run(scenario())
 
 
 def test_clients_share_one_tls_context_and_load_no_ca_bundle(

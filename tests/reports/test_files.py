@@ -7,6 +7,7 @@ import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from monitor.reports.files import (
     write_index,
 )
 from monitor.reports.period import month
+from monitor.store.series import ReleaseIn, upsert_releases
+from tests.reports.conftest import TORCH
 from tests.reports.sample import sample_report
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -312,3 +315,37 @@ def test_report_command_without_data_fails_cleanly(
     assert status == 1
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert out == ""
+
+
+ENTERPRISE = "https://ghe.example.com"
+
+
+def test_report_links_point_at_the_github_enterprise_host(
+    report_cli: Cli, seeded: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MONITOR_GITHUB_API_URL", f"{ENTERPRISE}/api/v3")
+    release = f"{ENTERPRISE}/pytorch/pytorch/releases/tag/v2.6.1"
+    with seeded.database.session(write=True) as session:
+        upsert_releases(session, seeded.ids[TORCH.key], [
+            ReleaseIn("v2.6.1", None, datetime(2025, 3, 8, 12, tzinfo=UTC), False, release)])
+    home, run = report_cli
+    status, _, err = run("report", "--period", "week", "--end", "2025-03-09")
+    assert status == 0, err
+    folder = home / "storage" / "reports" / "weekly"
+
+    hrefs = _Links((folder / "2025-W10.html").read_text(encoding="utf-8")).hrefs
+    assert {f"{ENTERPRISE}/pytorch/pytorch", f"{ENTERPRISE}/PaddlePaddle/Paddle", release,
+            "https://gitee.com/paddlepaddle/Paddle"} <= set(hrefs)
+    assert not [href for href in hrefs if href.startswith("https://github.com/")]
+
+    markdown = (folder / "2025-W10.md").read_text(encoding="utf-8")
+    assert f"](<{ENTERPRISE}/pytorch/pytorch>)" in markdown and f"](<{release}>)" in markdown
+    assert "](<https://github.com/" not in markdown
+
+    data = json.loads((folder / "2025-W10.json").read_text(encoding="utf-8"))
+    repos = {r["repo"]: r["url"] for p in data["projects"] for r in p["repos"]}
+    assert repos["github:pytorch/pytorch"] == f"{ENTERPRISE}/pytorch/pytorch"
+    assert repos["gitee:paddlepaddle/Paddle"] == "https://gitee.com/paddlepaddle/Paddle"
+    urls = {r["tag"]: r["url"] for p in data["projects"] for r in p["releases"]}
+    assert urls["v2.6.1"] == release
+    assert urls["v3.0"] is None  # a github.com page is not this Enterprise's: no link

@@ -10,6 +10,7 @@ import pytest
 
 from monitor.cli import main
 from monitor.cli.console import status_lines
+from monitor.commands.init import init_home
 from monitor.commands.status import NOT_RUNNING, gather_status
 from monitor.config.settings import Settings, load_settings
 from monitor.ids import RepoId
@@ -35,7 +36,7 @@ repos = ["github:acme/gone", "github:acme/slow", "github:acme/healed"]
 
 #: Every key ``status --json`` promises (README "status --json").
 TOP_KEYS = {"generated_at", "home", "database", "config_error", "daemon", "jobs", "failing",
-            "deferred", "backfill_refused", "budgets"}
+            "deferred", "renamed", "backfill_refused", "budgets"}
 DAEMON_KEYS = {"running", "state", "pid", "host", "started_at", "heartbeat_at", "stopped_at",
                "config_error", "config_error_at"}
 JOB_KEYS = {"schedule", "last_run", "last_success_at", "next_run_at", "next_run_note"}
@@ -117,11 +118,11 @@ def seed(database: Database, *, heartbeat: datetime | None = NOW - timedelta(sec
                                   updated_at=T1))
 
 
-def test_fresh_home_creates_the_database_and_reports_nothing_ran(tmp_path: Path) -> None:
+def test_freshly_initialised_home_reports_nothing_ran(tmp_path: Path) -> None:
     home = make_home(tmp_path / "home")
     settings = settings_for(home, f"sqlite:///{home / 'storage' / 'monitor.db'}")
+    init_home(settings)  # status itself never creates or migrates the database
     status = gather_status(settings)
-    assert (home / "storage" / "monitor.db").exists()
     assert status.daemon.state == "never ran" and not status.daemon.running
     assert [job.name for job in status.jobs] == [
         "collect", "backfill", "weekly_report", "monthly_report"]
@@ -258,12 +259,13 @@ def test_cli_status_text_and_json(
     assert [p["repo"] for p in data["failing"]] == ["github:acme/gone"]
 
 
-def test_cli_status_on_a_fresh_home(
+def test_cli_status_on_a_freshly_initialised_home(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     home = make_home(tmp_path / "home")
-    code, out = run_cli(home, f"sqlite:///{home / 'storage' / 'monitor.db'}", monkeypatch,
-                        capsys, "--json")
+    url = f"sqlite:///{home / 'storage' / 'monitor.db'}"
+    init_home(settings_for(home, url))
+    code, out = run_cli(home, url, monkeypatch, capsys, "--json")
     assert code == 0
     data = json.loads(out)
     assert data["daemon"]["state"] == "never ran"

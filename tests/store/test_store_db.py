@@ -96,13 +96,16 @@ def test_sqlite_directory_is_created(sqlite_url: str) -> None:
     assert path.is_file()
 
 
-def test_foreign_keys_are_enforced(database: Database) -> None:
-    with pytest.raises(IntegrityError), database.session() as session:
+def test_foreign_keys_are_enforced_and_a_refusal_is_a_storage_error(database: Database) -> None:
+    refused = pytest.raises(StorageError, match="refused a statement")
+    with refused as caught, database.session() as session:
         session.add(
             Observation(
                 repo_id=12345, metric="stars", observed_at=_t(), value=1, source="collected"
             )
         )
+    assert isinstance(caught.value.__cause__, IntegrityError)
+    assert "\n" not in str(caught.value)
 
 
 def test_naive_datetimes_are_refused(database: Database) -> None:
@@ -156,7 +159,7 @@ def test_unusable_sqlite_path_is_a_storage_error(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
     with pytest.raises(StorageError, match="cannot create the directory"):
-        open_database(f"sqlite:///{blocker / 'monitor.db'}")
+        open_database(f"sqlite:///{blocker / 'monitor.db'}").upgrade()
 
 
 @pytest.mark.parametrize(

@@ -114,6 +114,16 @@ def test_stars_are_kept_by_stargazer_and_deleted_by_id(
     assert history.load_stars(session, torch) == {1: days(5)}
 
 
+def test_a_stargazer_given_twice_in_one_write_is_stored_once_as_last_given(
+    session: Session, ids: dict[str, int],
+) -> None:
+    """A list that shifts while it is paged can show one stargazer twice; PostgreSQL refuses
+    an upsert naming one row twice (CardinalityViolation)."""
+    paddle = ids[PADDLE.key]
+    history.save_stars(session, paddle, [(1, T0), (2, days(1)), (1, days(3))])
+    assert history.load_stars(session, paddle) == {1: days(3), 2: days(1)}
+
+
 def test_the_latest_collected_value_is_the_newest_collected_row(
     session: Session, ids: dict[str, int],
 ) -> None:
