@@ -22,6 +22,7 @@ from monitor.reports.files import (
     render_all,
     write_index,
 )
+from monitor.reports.model import SCHEMA_VERSION
 from monitor.reports.period import month
 from tests.reports.sample import sample_report
 
@@ -82,7 +83,7 @@ def test_render_all_writes_every_format_index_and_feed(tmp_path: Path) -> None:
         "index.html", "feed.xml",
     ]
     data = json.loads((tmp_path / "weekly" / "2026-W47.json").read_text(encoding="utf-8"))
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == SCHEMA_VERSION
 
 
 def test_render_all_only_the_formats_asked(tmp_path: Path) -> None:
