@@ -266,7 +266,8 @@ class Settings:
     )
     report_top_repos: int = setting(
         "report.top_repos", DEFAULT_TOP_REPOS, _positive_int,
-        "repos of a project a report's tables show, by stars and by growth (JSON: every repo)",
+        "rows a report's tables show per project: top repos by stars and by growth, repos "
+        "created, releases, failing repos (the JSON report has them all)",
     )
     clock: Clock = field(default=system_clock, repr=False, compare=False)
 
