@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from monitor.atomic import write_atomic
+from monitor.config.settings import Settings
 from monitor.errors import InputError
 from monitor.reports.files import (
     FORMATS,
@@ -21,9 +22,11 @@ from monitor.reports.files import (
     parse_formats,
     render_all,
     write_index,
+    write_report,
 )
 from monitor.reports.model import SCHEMA_VERSION
 from monitor.reports.period import month
+from tests.reports.conftest import Seeded
 from tests.reports.sample import sample_report
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -313,3 +316,14 @@ def test_report_command_without_data_fails_cleanly(
     assert status == 1
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert out == ""
+
+
+def test_write_report_takes_top_repos_from_the_settings(
+    seeded: Seeded, database_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(home=tmp_path, database_url=database_url, report_top_repos=1)
+    written = write_report(settings, seeded.database, seeded.tracked, seeded.period, ("json",))
+    data = json.loads(written[0].read_text(encoding="utf-8"))
+    assert data["top_repos"] == 1
+    paddle = next(p for p in data["projects"] if p["name"] == "Paddle")
+    assert paddle["top_repos"]["stars"] == ["github:PaddlePaddle/Paddle"]
