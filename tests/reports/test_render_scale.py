@@ -176,3 +176,15 @@ def test_markdown_tables_of_2000_repos_are_well_formed_and_short(eco_md: str) ->
 def test_small_markdown_has_no_new_sections() -> None:
     markdown = render_markdown(sample_report())
     assert "####" not in markdown and "more repo" not in markdown
+
+
+def test_a_project_without_repos_yet_says_so_instead_of_an_empty_table() -> None:
+    report = sample_report()
+    empty = replace(report.projects[2], repos=())
+    report = replace(report, projects=(*report.projects[:2], empty))
+    html = render_html(report)
+    newcomer = _section(html, "Newcomer")
+    assert "<table>" not in newcomer and "No repos yet" in newcomer
+    markdown = render_markdown(report)
+    assert "No repos yet" in _md_section(markdown, "Newcomer")
+    assert all(len(table) >= 3 for table in _tables(markdown))
