@@ -30,7 +30,15 @@ from monitor.config.locate import line_of_key, toml_syntax_error
 from monitor.errors import ConfigError
 from monitor.ids import web_base
 
-__all__ = ["SETTINGS", "Schedule", "Secret", "Settings", "load_settings", "parse_duration"]
+__all__ = [
+    "DEFAULT_TOP_REPOS",
+    "SETTINGS",
+    "Schedule",
+    "Secret",
+    "Settings",
+    "load_settings",
+    "parse_duration",
+]
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -102,7 +110,10 @@ def _url(text: str) -> str:
 def _positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError(f"expected a positive whole number, got {value!r}")
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"expected a positive whole number, got {value!r}") from None
     if number < 1:
         raise ValueError(f"expected a positive whole number, got {value!r}")
     return number
@@ -186,6 +197,9 @@ def default_graphql_url(rest_url: str) -> str:
 
 _GITHUB_API = "https://api.github.com"
 
+#: Repos of a project a report's tables show by stars and by growth (``report.top_repos``).
+DEFAULT_TOP_REPOS = 10
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -250,6 +264,11 @@ class Settings:
     backfill_max_requests: int = setting(
         "backfill.max_requests", 1000, _positive_int,
         "requests one backfill run may make on a platform that tells no budget (Gitee)",
+    )
+    report_top_repos: int = setting(
+        "report.top_repos", DEFAULT_TOP_REPOS, _positive_int,
+        "rows a report's tables show per project: top repos by stars and by growth, repos "
+        "created, releases, failing repos (the JSON report has them all)",
     )
     clock: Clock = field(default=system_clock, repr=False, compare=False)
 

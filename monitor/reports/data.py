@@ -18,13 +18,15 @@ the releases and the failing repos, total each project's stars, rank the project
 each project (platform split included), then the groups and their shares, and the notable
 sentences.
 
-A project's stars add its repos (``mirrors_added=True``, the default) or count only its first
-listed repo, its home (``False``); the per-platform split always shows every repo.
+A project's repos are those it has now (:mod:`.membership`: today's membership, applied to
+every period); which repos those are is asked of one function, :func:`project_members`. Its
+stars add those repos (``mirrors_added=True``, the default) or count only its first, its home
+(``False``); the per-platform split always shows every repo.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -32,11 +34,13 @@ from urllib.parse import urlsplit
 from sqlmodel import Session
 
 from monitor.config.repos import Project, Tracked
+from monitor.config.settings import DEFAULT_TOP_REPOS
 from monitor.errors import NoData
 from monitor.ids import RepoId, web_base
 from monitor.metrics import METRICS
 from monitor.reports import model
 from monitor.reports.links import safe_url
+from monitor.reports.membership import Member, Membership, configured_members, membership_in
 from monitor.reports.model import Change, Period
 from monitor.reports.notable import notable
 from monitor.reports.period import history_instants, previous
@@ -53,7 +57,7 @@ from monitor.store.reports import (
 )
 from monitor.store.series import Point
 
-__all__ = ["HISTORY_WEEKS", "PUBLIC_WEB", "build_report", "load_report"]
+__all__ = ["HISTORY_WEEKS", "PUBLIC_WEB", "build_report", "load_report", "project_members"]
 
 #: How far back the charts go, in weeks before the period's end.
 HISTORY_WEEKS = 52
@@ -80,7 +84,7 @@ class _Boundaries:
 class _Stored:
     """What the store answered: the tracked repos it knows, and their points at every instant."""
 
-    repo_ids: tuple[RepoId, ...]  # every tracked repo, in configuration order
+    repo_ids: tuple[RepoId, ...]  # every project's repos now, in the membership's order
     rows: dict[str, StoredRepo]  # by configured key; a repo never stored is absent
     boundary: dict[tuple[int, str, datetime], Point]  # every metric at start and end
     history: dict[tuple[int, str, datetime], Point]  # stars at the weekly and previous instants
@@ -125,11 +129,15 @@ def build_report(
     mirrors_added: bool = True,
     history_weeks: int = HISTORY_WEEKS,
     web: Mapping[str, str] = PUBLIC_WEB,
+    top_repos: int = DEFAULT_TOP_REPOS,
+    members: Mapping[str, Sequence[Member]] | None = None,
 ) -> model.Report:
     """The report of *period* for the *tracked* projects, from the store behind *session*.
 
     *web*: where each platform's pages are (``Settings.web_bases``: a GitHub Enterprise host,
     say); repo links point there, and only a release page there becomes a link.
+    *members*: each project's repos by project name (default: :func:`project_members`).
+    *top_repos*: how many repos of a project the HTML and Markdown tables show.
 
     Raises :class:`~monitor.errors.NoData` when nothing is tracked, or when no tracked repo has
     a value (of any metric) near either boundary of the period.
@@ -137,16 +145,19 @@ def build_report(
     if not tracked.projects:
         raise NoData("nothing is tracked: add repos to config/repos.toml (aoss-monitor track)")
     bounds = _boundaries(period, history_weeks)
-    stored = _read_values(session, tracked, bounds)
+    sources = project_members(session, tracked) if members is None else members
+    views = {p.name: membership_in(sources.get(p.name, ()), period) for p in tracked.projects}
+    stored = _read_values(session, views.values(), bounds)
     repos = _repo_rows(stored, bounds, web)
     if not _has_any_value(repos):
         raise NoData(_no_data_message(period, stored.boundary))
     releases = _releases(session, stored, repos, period, web)
-    issues = _failing(session, tracked, stored, period)
-    totals = _project_totals(tracked, repos, bounds, mirrors_added)
+    issues = _failing(session, views, stored, period)
+    totals = _project_totals(tracked, views, repos, bounds, mirrors_added)
     ranks = ranks_of(totals.stars, totals.stars_before)
     projects = sorted(
-        (_project(p, repos, totals, ranks[p.name], releases) for p in tracked.projects),
+        (_project(p, views[p.name], repos, totals, ranks[p.name], releases)
+         for p in tracked.projects),
         key=lambda p: ranking_key(p.rank_stars, p.name),
     )
     return model.Report(
@@ -161,16 +172,35 @@ def build_report(
         total_stars=sum_changes(list(totals.stars.values())),
         stale_after=bounds.judge.stale_after,
         missing_after=bounds.judge.missing_after,
+        top_repos=top_repos,
     )
 
 
 def load_report(
-    database: Database, tracked: Tracked, period: Period, *, mirrors_added: bool = True,
+    database: Database,
+    tracked: Tracked,
+    period: Period,
+    *,
+    mirrors_added: bool = True,
+    top_repos: int = DEFAULT_TOP_REPOS,
     web: Mapping[str, str] = PUBLIC_WEB,
 ) -> model.Report:
     """:func:`build_report` in a read-only session of its own."""
     with database.session() as session:
-        return build_report(session, tracked, period, mirrors_added=mirrors_added, web=web)
+        return build_report(session, tracked, period, mirrors_added=mirrors_added,
+                            top_repos=top_repos, web=web)
+
+
+def project_members(session: Session, tracked: Tracked) -> dict[str, tuple[Member, ...]]:
+    """Each project's repos, with when they joined and left, by project name: the one place a
+    report asks who belongs to a project.
+
+    Today: the repos each project lists in ``repos.toml``, no dates known
+    (:func:`~monitor.reports.membership.configured_members`). A stored membership (the owners'
+    listings, with the dates repos joined and left) replaces this body, reading it through
+    *session*; nothing else in the report changes.
+    """
+    return configured_members(tracked)
 
 
 # -- gather the boundaries, read the values --------------------------------------------------
@@ -186,9 +216,11 @@ def _boundaries(period: Period, history_weeks: int) -> _Boundaries:
     )
 
 
-def _read_values(session: Session, tracked: Tracked, bounds: _Boundaries) -> _Stored:
+def _read_values(
+    session: Session, views: Iterable[Membership], bounds: _Boundaries
+) -> _Stored:
     """Two statements for every value: all metrics at the boundaries, stars at the others."""
-    repo_ids = tracked.repos()
+    repo_ids = list({rid.key: rid for view in views for rid in view.repos}.values())
     rows = repos_by_key(session, [rid.key for rid in repo_ids])
     ids = [row.id for row in rows.values()]
     period = bounds.period
@@ -220,6 +252,7 @@ def _repo_rows(stored: _Stored, bounds: _Boundaries, web: Mapping[str, str]) -> 
             platform=rid.platform,
             url=_repo_url(rid, row, web[rid.platform]),
             metrics={m: judged(key, m, period.start, period.end) for m in METRICS},
+            created_at=row.created_at if row is not None else None,
         )
         previous_stars[key] = judged(key, "stars", before.start, period.start)
         points = {at: bounds.history_judge.value(stored.point(key, "stars", at), at).value
@@ -283,11 +316,11 @@ def _releases(
 
 
 def _failing(
-    session: Session, tracked: Tracked, stored: _Stored, period: Period
+    session: Session, views: Mapping[str, Membership], stored: _Stored, period: Period
 ) -> tuple[model.RepoIssue, ...]:
     """The repos whose last collection before the period's end failed, by name."""
     by_id = stored.by_id()
-    project_of = {rid.key: p.name for p in tracked.projects for rid in p.repos}
+    project_of = {rid.key: name for name, view in views.items() for rid in view.repos}
     issues = (
         model.RepoIssue(
             repo=str(by_id[f.repo_id]),
@@ -305,39 +338,47 @@ def _failing(
 # -- per project -----------------------------------------------------------------------------
 
 
-def _counted(project: Project, mirrors_added: bool) -> tuple[RepoId, ...]:
-    """The repos a project's stars count: all of them, or only its home (the first listed)."""
-    return project.repos if mirrors_added else project.repos[:1]
+def _counted(view: Membership, mirrors_added: bool) -> tuple[RepoId, ...]:
+    """The repos a project's stars count: all of them, or only its home (the first)."""
+    return view.repos if mirrors_added else view.repos[:1]
 
 
 def _project_totals(
-    tracked: Tracked, repos: _Repos, bounds: _Boundaries, mirrors_added: bool
+    tracked: Tracked,
+    views: Mapping[str, Membership],
+    repos: _Repos,
+    bounds: _Boundaries,
+    mirrors_added: bool,
 ) -> _ProjectTotals:
     """Each project's stars now and over the previous period, and its weekly series."""
 
+    def counted(project: Project) -> tuple[RepoId, ...]:
+        return _counted(views[project.name], mirrors_added)
+
     def total(project: Project, by_key: Mapping[str, Change]) -> Change:
-        return sum_changes([by_key[r.key] for r in _counted(project, mirrors_added)])
+        return sum_changes([by_key[r.key] for r in counted(project)])
 
     stars = {key: report.metrics["stars"] for key, report in repos.reports.items()}
     return _ProjectTotals(
         stars={p.name: total(p, stars) for p in tracked.projects},
         stars_before={p.name: total(p, repos.previous_stars) for p in tracked.projects},
         series={
-            p.name: series_total(
-                bounds.history, [repos.stars_series[r.key] for r in _counted(p, mirrors_added)]
-            )
+            p.name: series_total(bounds.history,
+                                 [repos.stars_series[r.key] for r in counted(p)])
             for p in tracked.projects
         },
     )
 
 
-def _platform_split(project: Project, reports: Mapping[str, model.RepoReport]) -> dict[str, Change]:
+def _platform_split(
+    members: Sequence[RepoId], reports: Mapping[str, model.RepoReport]
+) -> dict[str, Change]:
     """Stars per platform, for a project on more than one (else empty)."""
-    platforms = sorted({r.platform for r in project.repos})
+    platforms = sorted({r.platform for r in members})
     if len(platforms) < 2:
         return {}
     return {
-        platform: sum_changes([reports[r.key].metrics["stars"] for r in project.repos
+        platform: sum_changes([reports[r.key].metrics["stars"] for r in members
                                if r.platform == platform])
         for platform in platforms
     }
@@ -345,26 +386,29 @@ def _platform_split(project: Project, reports: Mapping[str, model.RepoReport]) -
 
 def _project(
     project: Project,
+    view: Membership,
     repos: _Repos,
     totals: _ProjectTotals,
     ranks: Ranks,
     releases: Mapping[str, Sequence[model.ReleaseItem]],
 ) -> model.ProjectReport:
     project_releases = sorted(
-        (item for r in project.repos for item in releases.get(r.key, [])),
+        (item for r in view.repos for item in releases.get(r.key, [])),
         key=lambda item: (-item.published_at.timestamp(), item.repo.lower(), item.tag),
     )
     series = totals.series[project.name]
     return model.ProjectReport(
         name=project.name,
         groups=project.groups,
-        repos=tuple(repos.reports[r.key] for r in project.repos),
+        repos=tuple(repos.reports[r.key] for r in view.repos),
         stars=totals.stars[project.name],
-        split=_platform_split(project, repos.reports),
+        split=_platform_split(view.repos, repos.reports),
         rank_stars=ranks.stars,
         rank_growth=ranks.growth,
         rank_stars_previous=ranks.stars_previous,
         rank_growth_previous=ranks.growth_previous,
         releases=tuple(project_releases),
         stars_history=tuple(model.SeriesPoint(at.date(), v) for at, v in series.items()),
+        joined=tuple(str(r) for r in view.joined),
+        left=tuple(str(r) for r in view.left),
     )

@@ -98,7 +98,8 @@ def write_report(
     """
     from monitor.reports.data import load_report
 
-    report = load_report(database, tracked, period, web=settings.web_bases)
+    report = load_report(database, tracked, period, web=settings.web_bases,
+                         top_repos=settings.report_top_repos)
     return render_all(report, settings.reports_dir, formats, link_hosts=link_hosts(settings),
                       templates=templates_dir(settings))
 

@@ -8,6 +8,9 @@ rendering the same period from the same data gives the same bytes.
 Instants are ISO 8601 UTC with a ``Z`` (as in export); days are ``YYYY-MM-DD``; a missing value
 is ``null``, never 0; ``relative`` is the change over the start value (0.05 = +5%), ``null``
 when the start is missing or 0.
+
+Every repo of every project is here, however many: the HTML and Markdown show a large project
+by its top repos (``top_repos`` of each, :mod:`.tops`), whose ids this file names too.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from monitor.reports.model import (
     Report,
     SeriesPoint,
 )
+from monitor.reports.tops import created_in, top_by_growth, top_by_stars
 
 __all__ = ["as_json", "render"]
 
@@ -115,12 +119,17 @@ def _repo(repo: RepoReport) -> dict[str, Any]:
         "current_name": repo.current_name,
         "platform": repo.platform,
         "url": _repo_url(repo),
+        "created_at": _instant(repo.created_at),
         "metrics": {metric: change_json(repo.metrics[metric]) for metric in METRICS
                     if metric in repo.metrics},
     }
 
 
-def _project(project: ProjectReport) -> dict[str, Any]:
+def _ids(repos: tuple[RepoReport, ...]) -> list[str]:
+    return [repo.repo for repo in repos]
+
+
+def _project(project: ProjectReport, period: Period, top: int) -> dict[str, Any]:
     return {
         "name": project.name,
         "groups": list(project.groups),
@@ -134,6 +143,14 @@ def _project(project: ProjectReport) -> dict[str, Any]:
         },
         "releases": [_release(r) for r in project.releases],
         "stars_history": _series(project.stars_history),
+        "repo_count": len(project.repos),
+        "repos_joined": list(project.joined),
+        "repos_left": list(project.left),
+        "repos_created": _ids(created_in(project.repos, period, len(project.repos)).items),
+        "top_repos": {
+            "stars": _ids(top_by_stars(project.repos, top).items),
+            "growth": _ids(top_by_growth(project.repos, top).items),
+        },
         "repos": [_repo(r) for r in project.repos],
     }
 
@@ -173,7 +190,9 @@ def as_json(report: Report) -> dict[str, Any]:
         "missing_after_seconds": _seconds(report.missing_after),
         "metrics": list(METRICS),
         "total_stars": None if report.total_stars is None else change_json(report.total_stars),
-        "projects": [_project(p) for p in report.projects],
+        "membership_rule": report.membership_rule,
+        "top_repos": report.top_repos,
+        "projects": [_project(p, report.period, report.top_repos) for p in report.projects],
         "groups": [_group(g) for g in report.groups],
         "issues": [_issue(i) for i in report.issues],
         "notable": list(report.notable),

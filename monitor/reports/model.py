@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from monitor.config.settings import DEFAULT_TOP_REPOS
+
 __all__ = [
+    "MEMBERSHIP_RULE",
     "Change",
     "GroupTotal",
     "Period",
@@ -23,7 +26,13 @@ __all__ = [
 ]
 
 #: Bumped whenever the JSON report changes shape (documented in docs/report-schema.json).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+#: How a report reads a project whose repos change (SPEC, "Whole owners"), stated in every report.
+MEMBERSHIP_RULE = (
+    "A project's history is the history of the repos it has now: today's membership, "
+    "applied to every period."
+)
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,7 @@ class RepoReport:
     platform: str
     url: str  # https://github.com/... or https://gitee.com/...
     metrics: dict[str, Change]  # every metric of monitor.metrics.METRICS
+    created_at: datetime | None = None  # when the platform says the repo was created
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,11 @@ class ProjectReport:
     #: Last 12 months, one point per week (the value at period.end and every 7 days before),
     #: for charts; a week where no counted repo has a value near the instant has no point.
     stars_history: tuple[SeriesPoint, ...]
+    #: Repos (ids) that joined or left the project during the period. ``repos`` are those it
+    #: has now, whose history stands for every period (MEMBERSHIP_RULE): one that left is in
+    #: no sum and no table, only named here.
+    joined: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,3 +183,7 @@ class Report:
     stale_after: timedelta = timedelta(days=2)
     #: ... and older than this it is missing (None).
     missing_after: timedelta = timedelta(days=7)
+    #: How many repos of a project the HTML and Markdown tables show (by stars, by growth);
+    #: a project with more shows those and says how many more (the JSON has every repo).
+    top_repos: int = DEFAULT_TOP_REPOS
+    membership_rule: str = MEMBERSHIP_RULE

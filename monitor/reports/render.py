@@ -43,6 +43,7 @@ from monitor.reports.links import DEFAULT_LINK_HOSTS, safe_url
 from monitor.reports.model import Change, Period, Report
 from monitor.reports.period import FOLDERS, report_path
 from monitor.reports.ranks import rank_move
+from monitor.reports.tops import ProjectView, cap_per_group, project_view
 
 if TYPE_CHECKING:
     from monitor.reports.charts import Charts
@@ -241,7 +242,37 @@ def _make_environment(kind: str, loader: BaseLoader) -> Environment:
         duration=_duration, platform=_platform, stale=_stale, period_title=period_title,
     )
     env.globals.update(rank_move=rank_move, metrics=METRICS, metric_titles=METRIC_TITLES)
+    if kind == "md":
+        # A macro's output was escaped as it was written: ``{{ macro()|written }}`` keeps it so.
+        env.filters["written"] = MarkdownText
     return env
+
+
+def _scale(report: Report) -> dict[str, Any]:
+    """What the tables show of each project (:mod:`.tops`): a large project by its top repos,
+    a project's newest releases and failing repos up to ``report.top_repos`` each, and how
+    many more; shared by HTML and Markdown, so the two cannot disagree."""
+    top = report.top_repos
+    views: dict[str, ProjectView] = {
+        p.name: project_view(p, report.period, top) for p in report.projects
+    }
+    releases = sorted(
+        ((project, release) for project in report.projects for release in project.releases),
+        key=lambda pair: (-pair[1].published_at.timestamp(), pair[0].name, pair[1].repo,
+                          pair[1].tag),
+    )
+    shown_releases, releases_more = cap_per_group(releases, lambda pair: pair[0].name, top)
+    issues, issues_more = cap_per_group(report.issues, lambda issue: issue.project, top)
+    return {
+        "views": views,
+        "any_large": any(v.large for v in views.values()),
+        # The ranking gets a column of repo counts once a project is an ecosystem.
+        "show_counts": any(v.large or v.joined.total or v.left.total for v in views.values()),
+        "releases": shown_releases,
+        "releases_more": releases_more,
+        "issues": issues,
+        "issues_more": issues_more,
+    }
 
 
 def _context(report: Report, hosts: Iterable[str]) -> dict[str, Any]:
@@ -254,17 +285,12 @@ def _context(report: Report, hosts: Iterable[str]) -> dict[str, Any]:
             reasons.append("a sum leaving out parts without data")
         return "; ".join(reasons)
 
-    releases = sorted(
-        ((project, release) for project in report.projects for release in project.releases),
-        key=lambda pair: (-pair[1].published_at.timestamp(), pair[0].name, pair[1].repo,
-                          pair[1].tag),
-    )
     return {
         "report": report,
         "title": IndexEntry(report.period, ()).title,
         "period_span": _span(report.period.first_day, report.period.last_day),
         "previous_span": _span(report.previous.first_day, report.previous.last_day),
-        "releases": releases,
+        **_scale(report),
         **_flags(report),
         "stale_after": stale_after,
         "flag_titles": flag_titles,

@@ -60,6 +60,7 @@ class StoredRepo:
     platform: str
     owner: str
     name: str
+    created_at: datetime | None = None  # when the platform says the repo was created
 
     @property
     def canonical(self) -> str:
@@ -74,7 +75,9 @@ def repos_by_key(session: Session, keys: Collection[str]) -> dict[str, StoredRep
     r = table(Repo)
     found: dict[str, StoredRepo] = {}
     for chunk in chunked(sorted(set(keys))):
-        stmt = core_select(r.c.config_key, r.c.id, r.c.platform, r.c.owner, r.c.name).where(
+        stmt = core_select(
+            r.c.config_key, r.c.id, r.c.platform, r.c.owner, r.c.name, r.c.created_at
+        ).where(
             r.c.config_key.in_(chunk)
         )
         for key, *rest in session.connection().execute(stmt):

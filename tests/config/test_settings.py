@@ -210,3 +210,18 @@ def test_the_clock_rides_in_the_settings_but_is_no_setting(tmp_path: Path) -> No
     assert settings.clock is clock and settings.clock() == datetime(2021, 1, 4, tzinfo=UTC)
     assert "clock=" not in repr(settings) and "ManualClock" not in repr(settings)
     assert not any("clock" in spec.name for spec in SETTINGS)
+
+
+def test_report_top_repos_defaults_to_ten(tmp_path: Path) -> None:
+    assert load_settings(tmp_path, {}).report_top_repos == 10
+
+
+def test_report_top_repos_is_read_from_the_report_table(tmp_path: Path) -> None:
+    home = home_with(tmp_path, "[report]\ntop_repos = 25\n")
+    assert load_settings(home, {}).report_top_repos == 25
+
+
+@pytest.mark.parametrize("bad", ["0", "-3", '"ten"', "2.5", "true"])
+def test_bad_report_top_repos_has_line(tmp_path: Path, bad: str) -> None:
+    message = settings_error(tmp_path, f"[report]\n\ntop_repos = {bad}\n")
+    assert message.startswith(where(tmp_path, 3) + "report.top_repos: ")

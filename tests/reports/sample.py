@@ -5,6 +5,7 @@ The untrusted fields (names, release titles, failure messages) carry hostile tex
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from monitor.metrics import METRICS
@@ -19,6 +20,9 @@ from monitor.reports.model import (
     Report,
     SeriesPoint,
 )
+from monitor.reports.notable import notable
+from monitor.reports.ranks import ranking_key, ranks_of
+from monitor.reports.totals import sum_changes
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE = '"><img src=x onerror=alert(1)>'
@@ -132,4 +136,98 @@ def sample_report(key: str = "2026-W47") -> Report:
                           period.end - timedelta(days=1), project="Newcomer"),),
         total_stars=Change(101_000, 101_430, partial=True),
         notable=("PaddlePaddle released v3.0.0 " + SCRIPT, "PyTorch crossed 80,000 stars"),
+    )
+
+
+# -- ecosystems: projects of hundreds of repos -------------------------------------------------
+
+#: Repos per project of a 2,000-repo tracked list of whole organisations (the last one a single
+#: repo, like Alink), largest first.
+ECOSYSTEMS: tuple[tuple[str, tuple[str, ...], int], ...] = (
+    ("PaddlePaddle", ("china",), 400), ("MindSpore", ("china",), 300),
+    ("TensorFlow", ("us",), 250), ("PyTorch", ("us",), 200), ("Keras", ("us",), 200),
+    ("MegEngine", ("china",), 150), ("OneFlow", ("china",), 150), ("Jittor", ("china",), 130),
+    ("Angel", ("china",), 120), ("Bazel", ("us",), 99), ("Alink", ("china",), 1),
+)
+
+
+def _ecosystem_repo(name: str, index: int, period: Period, created: bool) -> RepoReport:
+    platform = "gitee" if index % 4 == 3 else "github"
+    ident = f"{platform}:{name}/{name}-example-module-{index:04d}"
+    end = 90_000 // (index + 1) + (index * 37) % 400
+    delta = (index * 53) % 300 - 40
+    stars = (Change(None, None) if index % 50 == 49
+             else Change(end - delta, end, end_stale=index % 60 == 59))
+    metrics = {metric: Change(end // 10 + i, end // 10 + i + index % 7)
+               for i, metric in enumerate(METRICS)}
+    metrics["stars"] = stars
+    return RepoReport(
+        repo=ident, current_name=ident, platform=platform,
+        url=f"https://{platform}.com/{name}/{name}-example-module-{index:04d}",
+        metrics=metrics,
+        created_at=period.start + timedelta(days=index % 7, hours=index % 24) if created
+        else period.start - timedelta(days=400 + index),
+    )
+
+
+def ecosystem_project(
+    name: str,
+    repos: int,
+    period: Period,
+    *,
+    groups: tuple[str, ...] = ("china",),
+    joined: int = 0,
+    left: int = 0,
+    created: int = 0,
+    releases: bool = False,
+) -> ProjectReport:
+    """A project of *repos* repos (the last *created* of them created in the period), *joined*
+    of them new in it and *left* others gone; a release of every repo in the period."""
+    members = tuple(_ecosystem_repo(name, i, period, i >= repos - created) for i in range(repos))
+    stars = sum_changes([r.metrics["stars"] for r in members])
+    platforms = sorted({r.platform for r in members})
+    split = {} if len(platforms) < 2 else {
+        p: sum_changes([r.metrics["stars"] for r in members if r.platform == p])
+        for p in platforms}
+    return ProjectReport(
+        name=name, groups=groups, repos=members, stars=stars, split=split,
+        rank_stars=None, rank_growth=None, rank_stars_previous=None, rank_growth_previous=None,
+        releases=tuple(
+            ReleaseItem(r.repo, f"v{i}.0", f"{r.repo} {i}.0",
+                        period.end - timedelta(hours=1 + i), i % 9 == 0,
+                        f"{r.url}/releases/tag/v{i}.0")
+            for i, r in enumerate(members)) if releases else (),
+        stars_history=_history(stars.end or 0, max((stars.delta or 0) // 7, 1), period.last_day),
+        joined=tuple(r.repo for r in members[:joined]),
+        left=tuple(f"github:{name}/retired-{k}" for k in range(left)),
+    )
+
+
+def ecosystem_report(key: str = "2026-W47") -> Report:
+    """2,000 repos in eleven projects, every repo with a release in the period, 53 failing."""
+    period = week(key)
+    made = [ecosystem_project(name, size, period, groups=groups, joined=size // 20,
+                              left=size // 50, created=size // 40, releases=True)
+            for name, groups, size in ECOSYSTEMS]
+    before = {p.name: Change(p.stars.start, p.stars.start) for p in made}
+    ranks = ranks_of({p.name: p.stars for p in made}, before)
+    projects = sorted(
+        (replace(p, rank_stars=ranks[p.name].stars, rank_growth=ranks[p.name].growth,
+                  rank_stars_previous=ranks[p.name].stars_previous) for p in made),
+        key=lambda p: ranking_key(p.rank_stars, p.name))
+    issues = tuple(
+        RepoIssue(r.repo, "unavailable", "HTTP 502", period.end - timedelta(days=1),
+                  project=p.name)
+        for p in projects for i, r in enumerate(p.repos) if i % 40 == 7)
+    total = sum_changes([p.stars for p in projects])
+    groups = tuple(
+        GroupTotal(g, g.upper(), sum_changes([p.stars for p in projects if g in p.groups]),
+                   0.5, 0.5, projects=sum(1 for p in projects if g in p.groups))
+        for g in ("china", "us"))
+    return Report(
+        period=period, previous=Period("week", "prev", period.start - timedelta(days=7),
+                                       period.start),
+        generated_from=period.end - timedelta(hours=1), mirrors_added=True,
+        projects=tuple(projects), groups=groups, issues=issues,
+        notable=notable(projects, issues), total_stars=total,
     )

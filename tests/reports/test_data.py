@@ -9,12 +9,14 @@ import pytest
 from monitor.config.repos import Tracked
 from monitor.errors import MonitorError, NoData
 from monitor.metrics import METRICS
-from monitor.reports.data import load_report
+from monitor.reports.data import build_report, load_report, project_members
+from monitor.reports.membership import Member, configured_members
 from monitor.reports.model import Change, Report
 from monitor.reports.period import month, week
 from monitor.reports.ranks import competition_ranks as _ranks
+from monitor.store.models import Repo
 from monitor.store.reports import points_at
-from monitor.store.series import values_at
+from monitor.store.series import record_identity, values_at
 from tests.reports.conftest import (
     BROKEN,
     MIND,
@@ -228,3 +230,50 @@ def test_boundary_queries_seek_the_index(seeded: Seeded) -> None:
     scans = [step for step in plan if step.startswith("SCAN") and "observation" in step
              and "USING" not in step]
     assert not scans, plan
+
+
+# -- ecosystems: membership, creation dates, the top-repos setting ---------------------------
+
+
+def test_every_repo_keeps_its_creation_time_from_the_platform(seeded: Seeded) -> None:
+    created = datetime(2025, 3, 5, 9, tzinfo=UTC)
+    with seeded.database.session(write=True) as session:
+        row = session.get(Repo, seeded.ids[TORCH.key])
+        assert row is not None
+        record_identity(session, row, 1234, "pytorch", "pytorch", created)
+    report = load_report(seeded.database, seeded.tracked, seeded.period)
+    assert project(report, "Torch").repos[0].created_at == created
+    assert project(report, "Paddle").repos[0].created_at is None  # not known: None
+
+
+def test_the_report_carries_how_many_repos_a_table_shows(seeded: Seeded) -> None:
+    assert load_report(seeded.database, seeded.tracked, seeded.period).top_repos == 10
+    report = load_report(seeded.database, seeded.tracked, seeded.period, top_repos=3)
+    assert report.top_repos == 3
+    assert report.membership_rule.startswith("A project's history is the history of the repos")
+
+
+def test_today_membership_is_the_configured_repos(seeded: Seeded, report: Report) -> None:
+    with seeded.database.session() as session:
+        assert project_members(session, seeded.tracked) == configured_members(seeded.tracked)
+    assert all(p.joined == () and p.left == () for p in report.projects)
+
+
+def test_a_membership_source_decides_the_repos_read_and_names_the_moves(seeded: Seeded) -> None:
+    start = seeded.period.start
+    members = configured_members(seeded.tracked)
+    members["Paddle"] = (Member(PADDLE_GH),
+                         Member(PADDLE_GE, left_at=start + timedelta(days=2)))
+    members["Torch"] = (Member(TORCH, joined_at=start + timedelta(days=1)),)
+    with seeded.database.session() as session:
+        report = build_report(session, seeded.tracked, seeded.period, members=members)
+    paddle = project(report, "Paddle")
+    # Gitee's repo left: its history is no longer the project's, in this period or any other.
+    assert [r.repo for r in paddle.repos] == [str(PADDLE_GH)]
+    assert (paddle.stars.start, paddle.stars.end) == (24_260, 24_330)
+    assert paddle.split == {} and paddle.left == (str(PADDLE_GE),) and paddle.joined == ()
+    assert paddle.stars_history[-1].value == 24_330
+    torch = project(report, "Torch")
+    assert torch.joined == (str(TORCH),) and torch.stars.end == 100_300
+    # The releases of a repo that left are not the project's any more.
+    assert [r.tag for r in paddle.releases] == ["v3.0"]

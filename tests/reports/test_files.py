@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from monitor.atomic import write_atomic
+from monitor.config.settings import Settings
 from monitor.errors import InputError
 from monitor.reports.files import (
     FORMATS,
@@ -22,10 +23,12 @@ from monitor.reports.files import (
     parse_formats,
     render_all,
     write_index,
+    write_report,
 )
+from monitor.reports.model import SCHEMA_VERSION
 from monitor.reports.period import month
 from monitor.store.series import ReleaseIn, upsert_releases
-from tests.reports.conftest import TORCH
+from tests.reports.conftest import TORCH, Seeded
 from tests.reports.sample import sample_report
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -85,7 +88,7 @@ def test_render_all_writes_every_format_index_and_feed(tmp_path: Path) -> None:
         "index.html", "feed.xml",
     ]
     data = json.loads((tmp_path / "weekly" / "2026-W47.json").read_text(encoding="utf-8"))
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == SCHEMA_VERSION
 
 
 def test_render_all_only_the_formats_asked(tmp_path: Path) -> None:
@@ -349,3 +352,14 @@ def test_report_links_point_at_the_github_enterprise_host(
     urls = {r["tag"]: r["url"] for p in data["projects"] for r in p["releases"]}
     assert urls["v2.6.1"] == release
     assert urls["v3.0"] is None  # a github.com page is not this Enterprise's: no link
+
+
+def test_write_report_takes_top_repos_from_the_settings(
+    seeded: Seeded, database_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(home=tmp_path, database_url=database_url, report_top_repos=1)
+    written = write_report(settings, seeded.database, seeded.tracked, seeded.period, ("json",))
+    data = json.loads(written[0].read_text(encoding="utf-8"))
+    assert data["top_repos"] == 1
+    paddle = next(p for p in data["projects"] if p["name"] == "Paddle")
+    assert paddle["top_repos"]["stars"] == ["github:PaddlePaddle/Paddle"]

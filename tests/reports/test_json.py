@@ -13,9 +13,10 @@ import pytest
 from monitor.metrics import METRICS
 from monitor.reports.data import load_report
 from monitor.reports.jsonout import as_json, render
-from monitor.reports.model import SCHEMA_VERSION
+from monitor.reports.model import MEMBERSHIP_RULE, SCHEMA_VERSION
 from monitor.reports.period import previous
 from tests.reports.conftest import Seeded
+from tests.reports.sample import ecosystem_report, week
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "report-schema.json"
 
@@ -104,3 +105,35 @@ def test_hand_built_report_validates(validator: jsonschema.Draft202012Validator)
     urls = [r["url"] for p in data["projects"] for r in p["releases"]]
     urls += [r["url"] for p in data["projects"] for r in p["repos"]]
     assert not any(u and u.lower().startswith("javascript:") for u in urls)
+
+
+def test_seeded_report_states_membership_and_top_repos(
+    seeded: Seeded, validator: jsonschema.Draft202012Validator
+) -> None:
+    data = as_json(load_report(seeded.database, seeded.tracked, seeded.period, top_repos=1))
+    validator.validate(data)
+    assert data["top_repos"] == 1
+    assert data["membership_rule"] == MEMBERSHIP_RULE
+    paddle = next(p for p in data["projects"] if p["name"] == "Paddle")
+    assert paddle["repo_count"] == 2
+    assert (paddle["repos_joined"], paddle["repos_left"], paddle["repos_created"]) == ([], [], [])
+    assert paddle["top_repos"] == {"stars": ["github:PaddlePaddle/Paddle"],
+                                   "growth": ["gitee:paddlepaddle/Paddle"]}
+    assert all(r["created_at"] is None for p in data["projects"] for r in p["repos"])
+
+
+def test_ecosystem_report_keeps_every_repo(validator: jsonschema.Draft202012Validator) -> None:
+    report = dataclasses.replace(ecosystem_report(), previous=previous(week("2026-W47")))
+    data = as_json(report)
+    validator.validate(data)
+    projects = {p["name"]: p for p in data["projects"]}
+    assert sum(len(p["repos"]) for p in data["projects"]) == 2_000
+    assert sum(len(p["releases"]) for p in data["projects"]) == 2_000
+    assert len(data["issues"]) == len(report.issues) == 53
+    paddle = projects["PaddlePaddle"]
+    assert paddle["repo_count"] == len(paddle["repos"]) == 400
+    assert len(paddle["repos_joined"]) == 20 and len(paddle["repos_left"]) == 8
+    assert len(paddle["repos_created"]) == 10  # every one, however many a table shows
+    assert len(paddle["top_repos"]["stars"]) == len(paddle["top_repos"]["growth"]) == 10
+    created = {r["repo"]: r["created_at"] for r in paddle["repos"]}
+    assert all(created[repo].startswith("2026-11-") for repo in paddle["repos_created"])
