@@ -106,7 +106,7 @@ async def backfill(
                 continue
             plan.setdefault(repo_id.platform, []).append((repo_id, row))
     summary = BackfillSummary()
-    cache = StoreCache.load(database)
+    cache = StoreCache(database)
     await asyncio.gather(*(
         _platform_backfill(settings, database, platform_factory(name, settings, cache), cache,
                            repos, summary, now)

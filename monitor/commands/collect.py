@@ -31,6 +31,7 @@ from monitor.ids import RepoId
 from monitor.platforms import PlatformFactory, open_platform
 from monitor.platforms.base import Budget, Platform, RepoResult, RepoTarget
 from monitor.store.cache import StoreCache
+from monitor.store.cache import prune as prune_cache
 from monitor.store.db import Database
 from monitor.store.models import Repo
 from monitor.store.series import (
@@ -127,7 +128,7 @@ async def collect(
                             known_releases.get(row.id, frozenset()))
         plan.setdefault(repo_id.platform, []).append((target, row))
 
-    cache = StoreCache.load(database)
+    cache = StoreCache(database)
     opened: dict[str, Platform] = {}
     completed = False  # a cycle cut short (crash, Ctrl-C, cancel) is recorded as interrupted
     try:
@@ -152,6 +153,8 @@ async def collect(
                               budget.limit, budget.reset_at)
                 for name, budget in summary.budgets.items()
             ], now())
+            if completed:  # the cache keeps what the tracked repos' requests still ask for
+                prune_cache(session, [repo_id.key for repo_id in tracked.repos()], now())
     in_config_order(summary.outcomes, wanted)
     return summary
 

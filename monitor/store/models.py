@@ -42,6 +42,7 @@ __all__ = [
     "DaemonRecord",
     "HttpCacheEntry",
     "Observation",
+    "PlatformBudget",
     "Project",
     "Release",
     "Repo",
@@ -178,6 +179,7 @@ class CollectionRun(SQLModel, table=True):
     __table_args__ = (
         PrimaryKeyConstraint("id", name="pk_collection_run"),
         Index("ix_collection_run_kind_started_at", "kind", "started_at"),
+        Index("ix_collection_run_kind_finished_at", "kind", "finished_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -228,23 +230,48 @@ class RepoError(SQLModel, table=True):
     message: str = Field(default="", sa_type=Text)
 
 
+class PlatformBudget(SQLModel, table=True):
+    """Each platform's newest rate-limit budget: the ``run_platform`` figures of the run that
+    ended last among those that saw one, kept up to date by ``finish_run`` so that ``status``
+    and a scrape read one row per platform instead of every run ever made."""
+
+    __tablename__ = "platform_budget"
+    __table_args__ = (PrimaryKeyConstraint("platform", name="pk_platform_budget"),)
+
+    platform: str = Field(primary_key=True, max_length=32)
+    run_id: int
+    budget_remaining: int
+    budget_limit: int | None = None
+    budget_reset_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    as_of: datetime = Field(sa_type=UTCDateTime)  # when that run ended
+
+
 class HttpCacheEntry(SQLModel, table=True):
     """An earlier answer and its validators, so a conditional request survives restarts.
 
     ``key`` is the request URL with every credential removed (the HTTP layer redacts it); a 304
-    — which GitHub does not charge — is turned back into this body.
+    — which GitHub does not charge — is turned back into this body. ``repo`` is the config key of
+    the repo the request was about: an untracked repo's entries are deleted by it. ``used_at``
+    is when a request last asked for the entry: one no request asked for in a while (a page
+    past the end of a shrunken list, a URL of a repo's old name) is deleted by it.
     """
 
     __tablename__ = "http_cache"
-    __table_args__ = (PrimaryKeyConstraint("key", name="pk_http_cache"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("key", name="pk_http_cache"),
+        Index("ix_http_cache_repo", "repo"),
+        Index("ix_http_cache_used_at", "used_at"),
+    )
 
     key: str = Field(sa_type=Text, primary_key=True)
+    repo: str | None = Field(default=None, max_length=450)
     etag: str | None = Field(default=None, sa_type=Text)
     last_modified: str | None = Field(default=None, sa_type=Text)
     status: int = 200
     headers: str = Field(default="{}", sa_type=Text)  # JSON object of the headers parsing needs
     body: bytes = Field(default=b"", sa_type=LargeBinary)
     stored_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
+    used_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
 
 
 class StarWeek(SQLModel, table=True):

@@ -22,6 +22,7 @@ TABLES = {
     "daemon_job",
     "http_cache",
     "observation",
+    "platform_budget",
     "project",
     "repo",
     "repo_error",
