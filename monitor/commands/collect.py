@@ -33,6 +33,7 @@ from monitor.platforms.base import Budget, Platform, RepoResult, RepoTarget
 from monitor.store.cache import StoreCache
 from monitor.store.cache import prune as prune_cache
 from monitor.store.db import Database
+from monitor.store.failing import prune_errors
 from monitor.store.models import Repo
 from monitor.store.series import (
     ObservationIn,
@@ -153,8 +154,9 @@ async def collect(
                               budget.limit, budget.reset_at)
                 for name, budget in summary.budgets.items()
             ], now())
-            if completed:  # the cache keeps what the tracked repos' requests still ask for
+            if completed:  # keep only what later cycles, status and reports still need
                 prune_cache(session, [repo_id.key for repo_id in tracked.repos()], now())
+                prune_errors(session, now())
     in_config_order(summary.outcomes, wanted)
     return summary
 

@@ -1,5 +1,6 @@
-"""The HTTP cache over many cycles: a cycle reads only the answers it asks for, and the table
-keeps only what the tracked repos' requests still ask for."""
+"""What cycles keep over months: a cycle reads only the cached answers it asks for; the HTTP
+cache keeps only what the tracked repos' requests still ask for, and the errors table only what
+``status`` and the reports still need."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from monitor.config.repos import load_repos
 from monitor.config.settings import Settings
 from monitor.platforms.base import Platform, ResponseCache
 from monitor.store.cache import KEEP_UNUSED, StoreCache
+from monitor.store.failing import KEEP_ERRORS
 from monitor.store.models import HttpCacheEntry
+from tests.fakes import FakeRepo
 from tests.harness import HEALTHY, REPOS_TOML, T0, Monitor
 
 ANSWER = CachedResponse('"x"', None, 200, {}, b"{}")
@@ -87,3 +90,14 @@ def test_a_page_past_the_end_of_a_shrunken_list_is_gone_once_unused(monitor: Mon
              if r.path.endswith("/stargazers")}
     assert asked and asked <= stargazer_pages(monitor)
     assert 3 not in stargazer_pages(monitor)
+
+
+def test_an_error_a_collection_superseded_long_ago_is_gone_after_a_cycle(
+    monitor: Monitor,
+) -> None:
+    monitor.collect("github:acme/gone")  # 404
+    monitor.fake.github.add(FakeRepo(id=106, owner="acme", name="gone", stars=1))
+    monitor.collect("github:acme/gone", now=T0 + timedelta(hours=1))
+    assert "github:acme/gone" in monitor.errors()  # history: needed by reports for a while
+    monitor.collect("github:acme/gone", now=T0 + KEEP_ERRORS + timedelta(hours=2))
+    assert "github:acme/gone" not in monitor.errors()
