@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from monitor.metrics import METRICS
 from monitor.store.db import atomic
-from monitor.store.latest import newest_collected
+from monitor.store.latest import last_collected_at, newest_collected
 from monitor.store.models import CollectionRun, Observation, Repo, RepoError, UTCDateTime
 from monitor.store.sql import chunked, literal_rows, table
 
@@ -132,8 +132,11 @@ def _statement(repo_ids: list[int], as_of: datetime | None, metric: str | None) 
 
 
 def _last_collected(repo_id: Any, as_of: datetime | None, metric: str | None) -> Any:
-    """The newest collected observation time of the repo: a descending seek of the observation
-    key for *metric*, or the newest of one such seek per metric when *metric* is ``None``."""
+    """The newest collected observation time of the repo: now, from ``latest_value``; as of a
+    past instant, a descending seek of the observation key for *metric*, or the newest of one
+    such seek per metric when *metric* is ``None``."""
+    if as_of is None:
+        return last_collected_at(repo_id, metric)
     if metric is not None:
         return newest_collected(repo_id, metric, as_of)
     metrics = literal_rows(list(METRICS), "metric", String())

@@ -41,6 +41,7 @@ __all__ = [
     "DaemonJob",
     "DaemonRecord",
     "HttpCacheEntry",
+    "LatestValue",
     "Observation",
     "PlatformBudget",
     "Project",
@@ -152,6 +153,26 @@ class Observation(SQLModel, table=True):
     metric: str = Field(primary_key=True, max_length=32)
     observed_at: datetime = Field(primary_key=True, sa_type=UTCDateTime)
     source: str = Field(primary_key=True, max_length=16)
+    value: int = Field(sa_type=BigInteger)
+
+
+class LatestValue(SQLModel, table=True):
+    """The newest collected value of each repo's metric: the ``observation`` row with the
+    greatest ``observed_at`` among the collected ones, kept up to date as observations are
+    written (:mod:`monitor.store.latest`), so that a scrape, ``status`` and ``repos`` read one
+    row per repo and metric however much history is stored. Goes with the repo row."""
+
+    __tablename__ = "latest_value"
+    __table_args__ = (
+        PrimaryKeyConstraint("repo_id", "metric", name="pk_latest_value"),
+        ForeignKeyConstraint(
+            ["repo_id"], ["repo.id"], name="fk_latest_value_repo_id", ondelete="CASCADE"
+        ),
+    )
+
+    repo_id: int = Field(primary_key=True)
+    metric: str = Field(primary_key=True, max_length=32)
+    observed_at: datetime = Field(sa_type=UTCDateTime)
     value: int = Field(sa_type=BigInteger)
 
 

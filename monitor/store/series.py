@@ -26,7 +26,13 @@ from monitor.ids import RepoId
 from monitor.store.db import atomic, dialect_insert
 from monitor.store.export import ExportRow, export_rows
 from monitor.store.history import effective_observations
-from monitor.store.latest import LatestValues, last_observed_by_repo, latest_values
+from monitor.store.latest import (
+    LatestValues,
+    keep_latest,
+    last_observed_by_repo,
+    latest_values,
+    move_latest,
+)
 from monitor.store.models import METRICS, SOURCES, Observation, Project, Release, Repo, RepoError
 from monitor.store.runs import (
     RunPlatformIn,
@@ -213,6 +219,7 @@ def _move_history(session: Session, source_id: int, target_id: int) -> None:
         conn.execute(
             update(holder).where(holder.c.repo_id == source_id).values(repo_id=target_id)
         )
+    move_latest(session, source_id, target_id)
 
 
 # -- observations -------------------------------------------------------------------------------
@@ -226,10 +233,12 @@ def write_observations(session: Session, rows: Iterable[ObservationIn]) -> int:
     """
     inserted = 0
     with atomic(session):
-        for chunk in chunked((asdict(row) for row in rows), ROWS_PER_INSERT):
-            stmt = dialect_insert(session, Observation).values(chunk).on_conflict_do_nothing()
-            stmt = stmt.returning(table(Observation).c.repo_id)
+        for chunk in chunked(rows, ROWS_PER_INSERT):
+            stmt = dialect_insert(session, Observation).values([asdict(row) for row in chunk])
+            stmt = stmt.on_conflict_do_nothing().returning(table(Observation).c.repo_id)
             inserted += len(session.exec(stmt).all())
+            keep_latest(session, [(row.repo_id, row.metric, row.observed_at, row.value)
+                                  for row in chunk if row.source == "collected"])
     return inserted
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from alembic import command
 from sqlalchemy import inspect, text
 
+from monitor.store import series
 from monitor.store import status as store
 from monitor.store.db import Database, _alembic_config, open_database
 
@@ -43,6 +44,18 @@ def _database_at_0005(url: str) -> Database:
                      "budget_limit, budget_reset_at) VALUES (:r, :p, 1, :left, 5000, :reset)"),
                 {"r": run_id, "p": platform, "left": remaining, "reset": _at(T0 + 10 * HOUR)},
             )
+        conn.execute(text("INSERT INTO repo (id, platform, platform_id, owner, name, added_at) "
+                          "VALUES (1, 'github', 7, 'o', 'n', :at)"), {"at": _at(T0)})
+        observations = [  # the newest collected stars is 12 at T0 + 2h; forks never collected
+            ("stars", T0, 10, "collected"), ("stars", T0 + 2 * HOUR, 12, "collected"),
+            ("stars", T0 + 5 * HOUR, 99, "backfill"), ("forks", T0, 3, "backfill"),
+        ]
+        for metric, at, value, source in observations:
+            conn.execute(
+                text("INSERT INTO observation (repo_id, metric, observed_at, source, value) "
+                     "VALUES (1, :m, :at, :s, :v)"),
+                {"m": metric, "at": _at(at), "s": source, "v": value},
+            )
         conn.execute(
             text("INSERT INTO http_cache (key, etag, last_modified, status, headers, body, "
                  "stored_at) VALUES ('https://api.github.com/repos/a/b', '\"e\"', NULL, 200, "
@@ -75,3 +88,13 @@ def test_upgrading_indexes_the_runs_by_their_end(database_url: str) -> None:
         database.upgrade()
         indexes = {i["name"] for i in inspect(database.engine).get_indexes("collection_run")}
     assert "ix_collection_run_kind_finished_at" in indexes
+
+
+def test_upgrading_keeps_each_repos_newest_collected_values(database_url: str) -> None:
+    with _database_at_0005(database_url) as database:
+        database.upgrade()
+        with database.session() as session:
+            latest = series.latest_values(session)
+    assert [(r, v.last_collected_at, dict(v.values)) for r, v in latest.items()] == [
+        (1, T0 + 2 * HOUR, {"stars": 12})
+    ]

@@ -21,6 +21,7 @@ TABLES = {
     "daemon",
     "daemon_job",
     "http_cache",
+    "latest_value",
     "observation",
     "platform_budget",
     "project",

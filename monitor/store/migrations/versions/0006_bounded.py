@@ -4,8 +4,10 @@
   and ``used_at`` (when a request last asked for it: entries nobody asks for any more are
   deleted). Its rows are not converted, they are dropped: which repo a URL belongs to is the
   platforms' knowledge, not the store's. The next cycle asks once without validators.
-* ``platform_budget`` keeps each platform's newest budget (one row each), filled here from
-  ``run_platform`` as ``status`` read it until now.
+* ``latest_value`` keeps each repo's newest collected value of each metric, filled here from
+  ``observation`` (a scan of the table, once); ``platform_budget`` keeps each platform's newest
+  budget, filled from ``run_platform`` as ``status`` read it until now. A scrape and ``status``
+  read these instead of the history.
 * ``ix_collection_run_kind_finished_at``: each job's newest success is an index seek.
 
 Revision ID: 0006
@@ -39,6 +41,21 @@ SELECT platform, run_id, budget_remaining, budget_limit, budget_reset_at, as_of 
     WHERE p.budget_remaining IS NOT NULL
 ) ranked
 WHERE newest = 1
+"""
+
+
+_LATEST_VALUES = """
+INSERT INTO latest_value (repo_id, metric, observed_at, value)
+SELECT o.repo_id, o.metric, o.observed_at, o.value
+FROM observation o
+JOIN (
+    SELECT repo_id, metric, MAX(observed_at) AS observed_at
+    FROM observation
+    WHERE source = 'collected'
+    GROUP BY repo_id, metric
+) newest
+ON o.repo_id = newest.repo_id AND o.metric = newest.metric
+    AND o.observed_at = newest.observed_at AND o.source = 'collected'
 """
 
 
@@ -76,6 +93,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("platform", name="pk_platform_budget"),
     )
     op.execute(_NEWEST_BUDGETS)
+    op.create_table(
+        "latest_value",
+        sa.Column("repo_id", sa.Integer(), nullable=False),
+        sa.Column("metric", sa.String(32), nullable=False),
+        sa.Column("observed_at", sa.DateTime(), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("repo_id", "metric", name="pk_latest_value"),
+        sa.ForeignKeyConstraint(
+            ["repo_id"], ["repo.id"], name="fk_latest_value_repo_id", ondelete="CASCADE"
+        ),
+    )
+    op.execute(_LATEST_VALUES)
     op.create_index(
         "ix_collection_run_kind_finished_at", "collection_run", ["kind", "finished_at"]
     )
@@ -83,6 +112,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_collection_run_kind_finished_at", table_name="collection_run")
+    op.drop_table("latest_value")
     op.drop_table("platform_budget")
     op.drop_table("http_cache")
     _http_cache()
