@@ -58,3 +58,15 @@ def test_the_revisions_read_from_file_names_are_alembics() -> None:
     script = ScriptDirectory.from_config(_alembic_config())
     assert _known_revisions() == {rev.revision for rev in script.walk_revisions()}
     assert head_revision() == script.get_current_head()
+
+
+def test_the_daemon_loads_no_migrations_or_renderer_before_it_needs_them() -> None:
+    """An idle daemon's memory is what it loaded: Alembic only migrates (``init`` does, before
+    ``run``), Jinja2 and matplotlib only render reports."""
+    code = ("import sys\nimport monitor.daemon.service\n"
+            "sys.stdout.write(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    loaded = set(done.stdout.split())
+    assert "apscheduler" in loaded
+    assert not loaded & {"alembic", "mako", "jinja2", "matplotlib", "markupsafe"}
