@@ -11,14 +11,17 @@ import logging
 import sys
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-
-from monitor.commands.backfill import BackfillSummary
-from monitor.commands.collect import CycleSummary
-from monitor.commands.status import Status
 from monitor.instants import iso_z
+
+if TYPE_CHECKING:  # what each command shows is imported by that command, not at start
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    from monitor.commands.backfill import BackfillSummary
+    from monitor.commands.collect import CycleSummary
+    from monitor.commands.status import Status
 
 __all__ = ["CollectProgress", "backfill_lines", "status_lines", "summary_lines"]
 
@@ -29,6 +32,8 @@ class CollectProgress:
     """A progress bar per platform on a terminal (stderr); plain log lines when piped."""
 
     def __init__(self, console: Console | None = None) -> None:
+        from rich.console import Console
+
         self._console = console or Console(stderr=True)
         self._live = self._console.is_terminal and sys.stderr.isatty()
         self._progress: Progress | None = None
@@ -36,6 +41,8 @@ class CollectProgress:
 
     def __enter__(self) -> CollectProgress:
         if self._live:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
             self._progress = Progress(
                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                 console=self._console, transient=True,

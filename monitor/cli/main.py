@@ -3,40 +3,32 @@
 Exit statuses (SPEC): 0 success; 2 bad input or configuration (a database that `init` must
 migrate first included), as one line on stderr with no traceback; 1 for other failures.
 Nothing here computes anything a test could not call directly.
+
+Each command imports what it runs when it is invoked: ``--help`` or ``status`` must not pay for
+HTTP clients, templates and the scheduler (``benchmarks/daemon.py`` measures the start-up).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from monitor import __version__
-from monitor.cli.console import CollectProgress, backfill_lines, status_lines, summary_lines
 from monitor.cli.logs import mask, setup_logging
 from monitor.clock import Clock, system_clock
-from monitor.commands.backfill import backfill
-from monitor.commands.collect import collect
-from monitor.commands.export import FORMATS, export, parse_bound, write_output
-from monitor.commands.init import init_home, open_home_database
-from monitor.commands.repos import tracked_overview
-from monitor.commands.status import gather_status
-from monitor.config.edit import add_repos, remove_repos
-from monitor.config.settings import Settings, load_settings
+from monitor.commands.export import FORMATS
 from monitor.errors import ConfigError, InputError, MonitorError, NeedsInit
 from monitor.ids import RepoId
-from monitor.metrics import METRICS
-from monitor.reports.files import FORMATS as REPORT_FORMATS
-from monitor.reports.files import parse_formats, write_report
-from monitor.reports.period import resolve_period
+from monitor.reports.formats import FORMATS as REPORT_FORMATS
+
+if TYPE_CHECKING:
+    from monitor.config.settings import Settings
 
 __all__ = ["cli", "main"]
 
@@ -48,6 +40,8 @@ class _State:
         self.clock = clock
 
     def settings(self) -> Settings:
+        from monitor.config.settings import load_settings
+
         return load_settings(self.home, clock=self.clock)
 
 
@@ -69,6 +63,8 @@ def cli(ctx: click.Context, home: Path | None, verbose: int) -> None:
 @click.pass_obj
 def init(state: _State) -> None:
     """Create config/ with the defaults (never overwriting) and create or upgrade the database."""
+    from monitor.commands.init import init_home
+
     report = init_home(state.settings())
     for path in report.created:
         click.echo(f"created {path}")
@@ -84,6 +80,8 @@ def init(state: _State) -> None:
 @click.pass_obj
 def track(state: _State, repos: Sequence[str], project: str | None, groups: Sequence[str]) -> None:
     """Add repos to config/repos.toml, keeping its comments and layout."""
+    from monitor.config.edit import add_repos
+
     ids = _parse_ids(repos, allow_url=True)
     for line in add_repos(state.settings().repos_path, ids, project=project, groups=groups):
         click.echo(line)
@@ -94,6 +92,8 @@ def track(state: _State, repos: Sequence[str], project: str | None, groups: Sequ
 @click.pass_obj
 def untrack(state: _State, repos: Sequence[str]) -> None:
     """Remove repos from config/repos.toml; their stored history is kept."""
+    from monitor.config.edit import remove_repos
+
     ids = _parse_ids(repos, allow_url=True)
     for line in remove_repos(state.settings().repos_path, ids):
         click.echo(line)
@@ -104,6 +104,12 @@ def untrack(state: _State, repos: Sequence[str]) -> None:
 @click.pass_obj
 def repos_command(state: _State, as_json: bool) -> None:
     """Tracked projects and repos, with the last collection time and latest values."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from monitor.commands.repos import tracked_overview
+    from monitor.metrics import METRICS
+
     projects = tracked_overview(state.settings())
     if as_json:
         click.echo(json.dumps([p.as_json() for p in projects], indent=2))
@@ -129,6 +135,12 @@ def repos_command(state: _State, as_json: bool) -> None:
 @click.pass_obj
 def collect_command(state: _State, repos: Sequence[str]) -> None:
     """One collection cycle now, for every tracked repo or those named; exit 1 if any failed."""
+    import asyncio
+
+    from monitor.cli.console import CollectProgress, summary_lines
+    from monitor.commands.collect import collect
+    from monitor.commands.init import open_home_database
+
     settings = state.settings()
     ids = _parse_ids(repos, allow_url=True)
     with open_home_database(settings) as (database, tracked), CollectProgress() as progress:
@@ -144,6 +156,12 @@ def collect_command(state: _State, repos: Sequence[str]) -> None:
 @click.pass_obj
 def backfill_command(state: _State, repos: Sequence[str]) -> None:
     """Rebuild star and release history from the platforms' timestamps; exit 1 if any failed."""
+    import asyncio
+
+    from monitor.cli.console import backfill_lines
+    from monitor.commands.backfill import backfill
+    from monitor.commands.init import open_home_database
+
     settings = state.settings()
     ids = _parse_ids(repos, allow_url=True)
     with open_home_database(settings) as (database, tracked):
@@ -168,6 +186,9 @@ def export_command(
     since: str | None, until: str | None, output: Path | None,
 ) -> None:
     """The stored time series, long format (repo,metric,observed_at,value,source)."""
+    from monitor.commands.export import export, parse_bound, write_output
+    from monitor.commands.init import open_home_database
+
     settings = state.settings()
     window = {
         "since": parse_bound(since, end=False) if since else None,
@@ -192,6 +213,11 @@ def export_command(
 @click.pass_obj
 def report_command(state: _State, kind: str, end: str | None, formats: str) -> None:
     """Render the comparison report for a period; prints each path written."""
+    from monitor.commands.init import open_home_database
+    from monitor.reports.files import write_report
+    from monitor.reports.formats import parse_formats
+    from monitor.reports.period import resolve_period
+
     settings = state.settings()
     period = resolve_period(kind, end, settings.clock())
     chosen = parse_formats(formats)
@@ -206,6 +232,9 @@ def report_command(state: _State, kind: str, end: str | None, formats: str) -> N
 @click.pass_obj
 def status_command(state: _State, as_json: bool) -> None:
     """Last and next run of each job, repos failing and why, API budget left per platform."""
+    from monitor.cli.console import status_lines
+    from monitor.commands.status import gather_status
+
     status = gather_status(state.settings())
     if as_json:
         click.echo(json.dumps(status.as_json(), indent=2))

@@ -65,7 +65,6 @@ from monitor.store.history import (
 )
 from monitor.store.models import Repo
 from monitor.store.series import ReleaseIn, release_times, upsert_releases
-from monitor.store.threads import off_loop
 
 __all__ = ["BackfillSummary", "RepoBackfill", "backfill"]
 
@@ -113,7 +112,7 @@ async def backfill(
     wanted = tracked.select(only)
     plan = await database.write(_plan, tracked, wanted, new_only, now())
     summary = BackfillSummary()
-    cache = await off_loop(StoreCache.load, database)
+    cache = StoreCache(database)
     async with asyncio.TaskGroup() as platforms:
         for name, repos in plan.items():
             platforms.create_task(_platform_backfill(

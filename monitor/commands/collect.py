@@ -45,7 +45,9 @@ from monitor.ids import RepoId
 from monitor.platforms import PlatformFactory, open_platform
 from monitor.platforms.base import Budget, Platform, RepoResult, RepoTarget
 from monitor.store.cache import StoreCache
+from monitor.store.cache import prune as prune_cache
 from monitor.store.db import Database
+from monitor.store.failing import prune_errors
 from monitor.store.models import Repo
 from monitor.store.series import (
     ObservationIn,
@@ -60,7 +62,6 @@ from monitor.store.series import (
     upsert_release_rows,
     write_observations,
 )
-from monitor.store.threads import off_loop
 
 __all__ = ["CycleSummary", "Outcome", "ProgressCallback", "collect", "error_kind"]
 
@@ -146,7 +147,7 @@ async def collect(
                             known_releases.get(row.id, frozenset()))
         plan.setdefault(repo_id.platform, []).append((target, row))
 
-    cache = await off_loop(StoreCache.load, database)
+    cache = StoreCache(database)
     opened: dict[str, Platform] = {}
     completed = False  # a cycle cut short (crash, Ctrl-C, cancel) is recorded as interrupted
     try:
@@ -165,13 +166,25 @@ async def collect(
             summary.budgets[name] = platform.budget
             await platform.aclose()
         await database.write(
-            finish_run, run_id, summary.outcome if completed else "interrupted", [
+            _finish, run_id, summary.outcome if completed else "interrupted", [
                 RunPlatformIn(name, summary.requests.get(name, 0), budget.remaining,
                               budget.limit, budget.reset_at)
                 for name, budget in summary.budgets.items()
-            ], now())
+            ], now(), [repo_id.key for repo_id in tracked.repos()] if completed else None)
     in_config_order(summary.outcomes, wanted)
     return summary
+
+
+def _finish(
+    session: Session, run_id: int, outcome: str, platforms: list[RunPlatformIn],
+    at: datetime, tracked_keys: list[str] | None,
+) -> None:
+    """Record the run's end; after a whole cycle (*tracked_keys* given), keep only what later
+    cycles, status and reports still need."""
+    finish_run(session, run_id, outcome, platforms, at)
+    if tracked_keys is not None:
+        prune_cache(session, tracked_keys, at)
+        prune_errors(session, at)
 
 
 def _begin(

@@ -14,15 +14,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from monitor.atomic import atomic_file
 from monitor.errors import InputError
 from monitor.ids import RepoId
 from monitor.instants import iso_z
 from monitor.metrics import METRICS
-from monitor.store.db import Database
-from monitor.store.export import ExportRow, export_rows, unknown_repos
+
+if TYPE_CHECKING:  # the store loads when an export runs, not when the CLI starts
+    from monitor.store.db import Database
+    from monitor.store.export import ExportRow
 
 __all__ = ["FORMATS", "export", "parse_bound", "write_output"]
 
@@ -55,6 +57,8 @@ def _check(database: Database, repos: Sequence[str], metrics: Sequence[str]) -> 
     keys = [str(RepoId.parse(text, allow_url=True)).lower() for text in repos]
     if not keys:
         return keys
+    from monitor.store.export import unknown_repos
+
     with database.session() as session:
         missing = unknown_repos(session, keys)
     if missing:
@@ -77,6 +81,8 @@ def export(
         raise InputError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     if since is not None and until is not None and since >= until:
         raise InputError("--since must be before --until")
+    from monitor.store.export import export_rows
+
     keys = _check(database, repos, metrics)
     with database.session() as session:
         rows = export_rows(session, keys or None, list(metrics) or None, since, until)

@@ -16,7 +16,6 @@ from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
 from monitor.errors import NoData
 from monitor.platforms import PlatformFactory, open_platform
-from monitor.reports.files import FORMATS, write_report
 from monitor.reports.model import Period
 from monitor.reports.period import PeriodKind, default_end, period_ending
 from monitor.store.db import Database
@@ -103,6 +102,10 @@ async def run_report(
     logged and counts as done: there is simply nothing to report yet. "Now" is the settings'
     clock, as everywhere below the daemon.
     """
+    # Templates, charts and the report queries load with the first report, not at start:
+    # a daemon that only collects between reports stays small.
+    from monitor.reports.files import FORMATS, write_report
+
     name = job or ("weekly_report" if kind == "week" else "monthly_report")
     chosen = period or period_ending(kind, default_end(settings.clock()))
     run_id = await database.write(start_run, name, settings.clock())

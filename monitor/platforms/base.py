@@ -137,10 +137,12 @@ class Budget:
 class ResponseCache(Protocol):
     """Validators and bodies of earlier answers, keyed by URL without credentials.
 
-    The store implements it so that ETags survive restarts; tests use a dict.
+    The store implements it so that ETags survive restarts (reading an entry only when it is
+    asked for, hence ``get`` is awaited); tests use a dict. Answers put while a platform works
+    for one repo (:func:`monitor.cached.owned_by`) belong to that repo.
     """
 
-    def get(self, key: str) -> CachedResponse | None: ...
+    async def get(self, key: str) -> CachedResponse | None: ...
 
     def put(self, key: str, response: CachedResponse) -> None: ...
 

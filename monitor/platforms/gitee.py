@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from monitor.cached import owned_by
 from monitor.clock import Clock, system_clock
 from monitor.config.settings import Secret, Settings
 from monitor.errors import (
@@ -162,7 +163,8 @@ class Gitee(HttpPlatform):
         if stopped:
             return RepoResult(target, error=stopped[0], deferred=True)
         try:
-            return RepoResult(target, snapshot=await self._snapshot(target))
+            with owned_by(target.repo.key):
+                return RepoResult(target, snapshot=await self._snapshot(target))
         except RateLimited as exc:
             if not stopped and not isinstance(exc, Unreachable):  # that one the layer logged
                 log.warning("gitee throttled, deferring the rest of the cycle: %s", exc)
@@ -177,7 +179,8 @@ class Gitee(HttpPlatform):
 
     async def releases(self, repo: RepoTarget) -> list[Release]:
         base = gitee_json.repo_path(repo.repo.owner, repo.repo.name)
-        items = await self._list_all(f"{base}/releases", {"direction": "desc"})
+        with owned_by(repo.repo.key):
+            items = await self._list_all(f"{base}/releases", {"direction": "desc"})
         web = self._web_url(repo.repo.owner, repo.repo.name)
         return by_publication(gitee_json.release(item, web) for item in items)
 
@@ -195,12 +198,15 @@ class Gitee(HttpPlatform):
             raise ValueError(f"pages start at 1, not {page}")
         path = f"{gitee_json.repo_path(repo.repo.owner, repo.repo.name)}/stargazers"
         params = {"page": page, "per_page": PER_PAGE}
-        reply = await self._get(path, params)
-        if reply.status in _REDIRECTS:
-            moved = self._api_path(reply.headers.get("location"))
-            if moved is None:
-                raise MalformedResponse(f"{reply.url}: redirected ({reply.status}) off the API")
-            reply = await self._get(moved, params)
+        with owned_by(repo.repo.key):
+            reply = await self._get(path, params)
+            if reply.status in _REDIRECTS:
+                moved = self._api_path(reply.headers.get("location"))
+                if moved is None:
+                    raise MalformedResponse(
+                        f"{reply.url}: redirected ({reply.status}) off the API"
+                    )
+                reply = await self._get(moved, params)
         self._check(reply)
         items = gitee_json.items(reply)
         stars = tuple(gitee_json.stargazer(item, str(reply.url)) for item in items)

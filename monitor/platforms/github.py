@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from monitor.cached import owned_by
 from monitor.clock import Clock, system_clock
 from monitor.config.settings import Secret, Settings
 from monitor.errors import (
@@ -153,7 +154,8 @@ class GitHub(HttpPlatform):
         reply = await self._get(target, _repo_path(target))
         snapshot = rest.repository(target, rest.repo_object(reply, target))
         if target.platform_id is None:
-            self._file_by_id(reply, snapshot.platform_id)
+            with owned_by(target.repo.key):
+                await self._file_by_id(reply, snapshot.platform_id)
         full = f"{snapshot.owner}/{snapshot.name}"
         prs, releases, contributors = await _settle(
             self._get(target, f"repos/{full}/pulls", {"state": "open", "per_page": 1}),
@@ -172,12 +174,12 @@ class GitHub(HttpPlatform):
                                 self._release_pages(target, f"repos/{full}/releases"))
         return replace(snapshot, metrics=metrics, releases=found)
 
-    def _file_by_id(self, reply: Reply, platform_id: int) -> None:
+    async def _file_by_id(self, reply: Reply, platform_id: int) -> None:
         """From the next cycle on the repo is asked for by id (a rename cannot lose it); file the
         validators just earned by name under that URL too, or its first answer there would be a
         charged 200 instead of a free 304 (the body, and so GitHub's ETag, is the same)."""
         cache = self._http.cache
-        entry = cache.get(reply.url) if cache is not None else None
+        entry = await cache.get(reply.url) if cache is not None else None
         if cache is not None and entry is not None:
             cache.put(self._http.redact(f"repositories/{platform_id}"), entry)
 
@@ -306,9 +308,10 @@ class GitHub(HttpPlatform):
         broken repo."""
         if not target.want_contributors:
             return None
-        reply = await self._http.get(
-            f"repos/{full_name}/contributors", {"per_page": 1, "anon": 1}, conditional=True,
-        )
+        with owned_by(target.repo.key):
+            reply = await self._http.get(
+                f"repos/{full_name}/contributors", {"per_page": 1, "anon": 1}, conditional=True,
+            )
         if reply.status == 204:  # an empty repository (no commits): nobody contributed yet
             return 0
         if reply.status == 403 and b"too large" in reply.body:
@@ -422,18 +425,19 @@ class GitHub(HttpPlatform):
         *, conditional: bool = True, headers: Mapping[str, str] | None = None,
     ) -> Reply:
         """GET, following one 301 (a renamed or transferred repo) on this API only; the
-        status is the caller's to judge."""
-        reply = await self._http.get(path, params, conditional=conditional, headers=headers)
-        if reply.status == 301:
-            location = reply.headers.get("location", "")
-            moved = _REPOSITORY_ID.search(urlparse(location).path)
-            if moved is None:
-                raise MalformedResponse(f"{target.repo}: moved to an unexpected place")
-            log.info("repo moved repo=%s to=repositories/%s", target.repo, moved[1])
-            reply = await self._http.get(
-                f"repositories/{moved[1]}{moved[2] or ''}", params, conditional=conditional,
-                headers=headers,
-            )
+        status is the caller's to judge. What it caches belongs to *target*."""
+        with owned_by(target.repo.key):
+            reply = await self._http.get(path, params, conditional=conditional, headers=headers)
+            if reply.status == 301:
+                location = reply.headers.get("location", "")
+                moved = _REPOSITORY_ID.search(urlparse(location).path)
+                if moved is None:
+                    raise MalformedResponse(f"{target.repo}: moved to an unexpected place")
+                log.info("repo moved repo=%s to=repositories/%s", target.repo, moved[1])
+                reply = await self._http.get(
+                    f"repositories/{moved[1]}{moved[2] or ''}", params, conditional=conditional,
+                    headers=headers,
+                )
         return reply
 
     def _relative(self, url: str) -> str:

@@ -182,7 +182,7 @@ class HttpClient:
         cached = None
         key = self.redact(path, params)
         if conditional and self.cache is not None:
-            cached = self.cache.get(key)
+            cached = await self.cache.get(key)
         extra: dict[str, str] = dict(headers or {})
         if cached is not None:
             if cached.etag:

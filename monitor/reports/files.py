@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 from monitor.atomic import write_atomic
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
-from monitor.errors import InputError, MonitorError
+from monitor.errors import MonitorError
+from monitor.reports.formats import FORMATS, parse_formats
 from monitor.reports.jsonout import render as render_json
 from monitor.reports.links import DEFAULT_LINK_HOSTS
 from monitor.reports.model import Period, Report
@@ -41,22 +42,9 @@ __all__ = [
     "write_report",
 ]
 
-#: The formats a report is written in, in the order they are written and listed.
-FORMATS: tuple[str, ...] = ("html", "md", "json")
-
 # Two reports rendered at once (the daemon's weekly and monthly jobs) must not race on the
 # index: each rebuild reads the folder, so they take turns.
 _LOCK = threading.Lock()
-
-
-def parse_formats(text: str) -> tuple[str, ...]:
-    """``"html,md"`` → ``("html", "md")`` in canonical order; unknown names are an InputError."""
-    names = [part.strip().lower() for part in text.split(",") if part.strip()]
-    unknown = sorted(set(names) - set(FORMATS))
-    if unknown or not names:
-        shown = ", ".join(unknown) if unknown else repr(text)
-        raise InputError(f"bad --format {shown}: expected a comma list of {', '.join(FORMATS)}")
-    return tuple(fmt for fmt in FORMATS if fmt in names)
 
 
 def render_all(

@@ -14,7 +14,8 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from monitor.store.db import atomic
-from monitor.store.models import CollectionRun, DaemonJob, DaemonRecord, Observation
+from monitor.store.latest import first_observation_at
+from monitor.store.models import CollectionRun, DaemonJob, DaemonRecord
 
 __all__ = [
     "first_observation_at",
@@ -107,10 +108,3 @@ def last_run_started(session: Session, kind: str) -> datetime | None:
         select(func.max(CollectionRun.started_at)).where(CollectionRun.kind == kind)
     ).one()
     return found
-
-
-def first_observation_at(session: Session) -> datetime | None:
-    """The earliest instant the store holds any observation for, or None when it holds none."""
-    found: datetime | None = session.exec(select(func.min(Observation.observed_at))).one()
-    return found
-

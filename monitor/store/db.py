@@ -7,6 +7,10 @@ on a SQLAlchemy traceback. The original exception stays chained for ``--debug`` 
 
 There is no module-level engine: each :class:`Database` owns one, so the daemon, the CLI and every
 test can open their own database side by side.
+
+Alembic loads only when a migration runs: the revisions this version knows are read from the
+migration files' names (``NNNN_what.py`` is revision ``NNNN``; a test holds them to Alembic's own
+reading), and the database's from ``alembic_version``, so ``status`` and the CLI start fast.
 """
 
 from __future__ import annotations
@@ -16,15 +20,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -38,6 +36,9 @@ from sqlmodel import Session
 
 from monitor.errors import NeedsInit, SchemaTooNew, StorageError
 from monitor.store.threads import off_loop, release_statements, watch
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -82,6 +83,8 @@ def _check_sqlite_library() -> None:
 
 def _alembic_config(connection: Connection | None = None) -> Config:
     """Alembic without an alembic.ini: the script location is the package's own directory."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     config.set_main_option("path_separator", "os")
@@ -92,14 +95,15 @@ def _alembic_config(connection: Connection | None = None) -> Config:
 
 def head_revision() -> str:
     """The newest schema revision this version of aoss-monitor knows."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    assert head is not None, "the package ships at least one migration"
-    return head
+    return max(_known_revisions())
 
 
 def _known_revisions() -> set[str]:
-    script = ScriptDirectory.from_config(_alembic_config())
-    return {rev.revision for rev in script.walk_revisions()}
+    """The revisions shipped, from the migration files' names (``0006_bounded.py``: 0006)."""
+    found = {path.name.split("_", 1)[0] for path in (MIGRATIONS_DIR / "versions").glob("*_*.py")
+             if path.name[0].isdigit()}
+    assert found, "the package ships at least one migration"
+    return found
 
 
 def _reason(exc: BaseException) -> str:
@@ -234,7 +238,7 @@ class Database:
             yield
         except StorageError:
             raise
-        except (SQLAlchemyError, CommandError, OSError) as exc:
+        except (SQLAlchemyError, OSError) as exc:
             raise StorageError(f"cannot {doing} database {self.url}: {_reason(exc)}") from exc
 
     def own_connection(self) -> Connection:
@@ -249,7 +253,7 @@ class Database:
         if self.path is not None and not self.path.exists():
             return None
         with self._errors("open"), self._engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            return _stored_revision(conn)
 
     def check(self) -> None:
         """Refuse a database this version cannot use as it is: unreachable, migrated by a newer
@@ -310,10 +314,10 @@ class Database:
                     conn.execute(
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
                     )
-                current = MigrationContext.configure(conn).get_current_revision()
+                current = _stored_revision(conn)
                 self._ensure_known(current)
                 if current != head:
-                    command.upgrade(_alembic_config(conn), "head")
+                    self._migrate(conn)
                 if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
                     raise StorageError(
                         f"cannot upgrade database {self.url}: the migration broke foreign keys"
@@ -325,6 +329,15 @@ class Database:
             finally:
                 if raw is not None:
                     raw.execute("PRAGMA foreign_keys=ON")
+
+    def _migrate(self, conn: Connection) -> None:
+        from alembic import command
+        from alembic.util.exc import CommandError
+
+        try:
+            command.upgrade(_alembic_config(conn), "head")
+        except CommandError as exc:
+            raise StorageError(f"cannot upgrade database {self.url}: {_reason(exc)}") from exc
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
@@ -398,12 +411,23 @@ class Database:
         return f"Database({self.url!r})"
 
 
+def _stored_revision(conn: Connection) -> str | None:
+    """What Alembic recorded in ``alembic_version`` (one row: there are no branches)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    found: str | None = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return found
+
+
 def dialect_insert(session: Session, model: Any) -> Any:
     """The dialect's INSERT, which (unlike the generic one) knows ON CONFLICT."""
     dialect = session.get_bind().dialect.name
-    module = {"postgresql": postgresql, "sqlite": sqlite}.get(dialect)
-    if module is None:
-        raise NotImplementedError(
-            f"aoss-monitor stores data in SQLite or PostgreSQL, not {dialect}"
-        )
-    return module.insert(model.__table__)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(model.__table__)
+    if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(model.__table__)
+    raise NotImplementedError(f"aoss-monitor stores data in SQLite or PostgreSQL, not {dialect}")

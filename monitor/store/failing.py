@@ -7,25 +7,36 @@ when its newest error is newer than its newest collected observation (or it was 
 a fault); a report shows those failing at the end of its period.
 
 Every lookup is a seek on ``ix_repo_error_repo_id_occurred_at`` or on the observation key, so
-the cost grows with the number of repos asked about, not with the history stored.
+the cost grows with the number of repos asked about, not with the history stored; and
+:func:`prune_errors` deletes the errors no answer for the last :data:`KEEP_ERRORS` needs, so the
+table does not grow with it either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, func
+from sqlalchemy import ColumnElement, Select, String, and_, delete, func, literal
 from sqlalchemy import select as core_select
 from sqlmodel import Session
 
 from monitor.metrics import METRICS
-from monitor.store.models import CollectionRun, Observation, Repo, RepoError
+from monitor.store.db import atomic
+from monitor.store.latest import last_collected_at, newest_collected
+from monitor.store.models import CollectionRun, Observation, Repo, RepoError, UTCDateTime
 from monitor.store.sql import chunked, literal_rows, table
 
-__all__ = ["FailingRepo", "failing_repos"]
+__all__ = ["KEEP_ERRORS", "FailingRepo", "failing_repos", "prune_errors"]
+
+#: Errors are kept whole for this long: every answer of the rule for an instant in this window
+#: (``status`` now, a report of a period that ended in it) stays the same after pruning. More
+#: than the year of reports the daemon catches up on.
+KEEP_ERRORS = timedelta(days=400)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # before any error: "never collected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +81,10 @@ def _statement(repo_ids: list[int], as_of: datetime | None, metric: str | None) 
         core_select(
             r.c.id.label("repo_id"),
             _last_collected(r.c.id, as_of, metric).label("collected_at"),
-            core_select(func.max(e.c.occurred_at))
+            core_select(e.c.occurred_at)
             .where(e.c.repo_id == r.c.id, *_until(e.c.occurred_at, as_of))
+            .order_by(e.c.occurred_at.desc())
+            .limit(1)
             .scalar_subquery()
             .label("error_at"),
         )
@@ -87,12 +100,15 @@ def _statement(repo_ids: list[int], as_of: datetime | None, metric: str | None) 
         .subquery("failing")
     )
     since = (
-        core_select(func.min(e.c.occurred_at))
+        core_select(e.c.occurred_at)
         .where(
             e.c.repo_id == failing.c.repo_id,
             *_until(e.c.occurred_at, as_of),
-            failing.c.collected_at.is_(None) | (e.c.occurred_at > failing.c.collected_at),
+            # a range of the index (coalesce, not OR: an OR would read from the oldest error)
+            e.c.occurred_at > func.coalesce(failing.c.collected_at, literal(_EPOCH, UTCDateTime)),
         )
+        .order_by(e.c.occurred_at)
+        .limit(1)
         .scalar_subquery()
     )
     latest, run = e.alias("latest"), table(CollectionRun)
@@ -116,31 +132,47 @@ def _statement(repo_ids: list[int], as_of: datetime | None, metric: str | None) 
 
 
 def _last_collected(repo_id: Any, as_of: datetime | None, metric: str | None) -> Any:
-    """The newest collected observation time of the repo: a descending seek of the observation
-    key for *metric*, or the newest of one such seek per metric when *metric* is ``None``."""
+    """The newest collected observation time of the repo: now, from ``latest_value``; as of a
+    past instant, a descending seek of the observation key for *metric*, or the newest of one
+    such seek per metric when *metric* is ``None``."""
+    if as_of is None:
+        return last_collected_at(repo_id, metric)
     if metric is not None:
-        return _newest_collected(repo_id, metric, as_of)
+        return newest_collected(repo_id, metric, as_of)
     metrics = literal_rows(list(METRICS), "metric", String())
-    newest = _newest_collected(repo_id, metrics.c.metric, as_of)
+    newest = newest_collected(repo_id, metrics.c.metric, as_of)
     return core_select(func.max(newest)).select_from(metrics).scalar_subquery()
-
-
-def _newest_collected(repo_id: Any, metric: Any, as_of: datetime | None) -> Any:
-    o = table(Observation)
-    return (
-        core_select(o.c.observed_at)
-        .where(
-            o.c.repo_id == repo_id,
-            o.c.metric == metric,
-            *_until(o.c.observed_at, as_of),
-            o.c.source == "collected",
-        )
-        .order_by(o.c.observed_at.desc())
-        .limit(1)
-        .correlate_except(o)  # the repo (and metric) two levels up, too
-        .scalar_subquery()
-    )
 
 
 def _until(column: Any, as_of: datetime | None) -> list[ColumnElement[bool]]:
     return [] if as_of is None else [column <= as_of]
+
+
+def prune_errors(session: Session, now: datetime) -> int:
+    """Delete the errors that a collected observation superseded before ``now - KEEP_ERRORS``;
+    returns how many went.
+
+    For an instant *t* in the kept window, the rule reads the newest error at or before *t* and
+    the first one after the newest collection at or before *t*; an error older than a
+    collection that is itself older than *t* can be neither. A repo failing since before the
+    window keeps every error since its last collection (``since`` is the first of them).
+    """
+    e, o = table(RepoError), table(Observation)
+    horizon = now - KEEP_ERRORS
+    superseded = (
+        core_select(o.c.observed_at)
+        .where(
+            o.c.repo_id == e.c.repo_id,
+            o.c.metric == "stars",  # a stars value comes with every collected repo
+            o.c.observed_at > e.c.occurred_at,
+            o.c.observed_at <= horizon,
+            o.c.source == "collected",
+        )
+        .exists()
+    )
+    with atomic(session):
+        result = session.connection().execute(
+            delete(e).where(e.c.occurred_at < horizon, superseded)
+        )
+    count: int = getattr(result, "rowcount", 0)
+    return count

@@ -41,7 +41,9 @@ __all__ = [
     "DaemonJob",
     "DaemonRecord",
     "HttpCacheEntry",
+    "LatestValue",
     "Observation",
+    "PlatformBudget",
     "Project",
     "Release",
     "Repo",
@@ -159,6 +161,26 @@ class Observation(SQLModel, table=True):
     value: int = Field(sa_type=BigInteger)
 
 
+class LatestValue(SQLModel, table=True):
+    """The newest collected value of each repo's metric: the ``observation`` row with the
+    greatest ``observed_at`` among the collected ones, kept up to date as observations are
+    written (:mod:`monitor.store.latest`), so that a scrape, ``status`` and ``repos`` read one
+    row per repo and metric however much history is stored. Goes with the repo row."""
+
+    __tablename__ = "latest_value"
+    __table_args__ = (
+        PrimaryKeyConstraint("repo_id", "metric", name="pk_latest_value"),
+        ForeignKeyConstraint(
+            ["repo_id"], ["repo.id"], name="fk_latest_value_repo_id", ondelete="CASCADE"
+        ),
+    )
+
+    repo_id: int = Field(primary_key=True)
+    metric: str = Field(primary_key=True, max_length=32)
+    observed_at: datetime = Field(sa_type=UTCDateTime)
+    value: int = Field(sa_type=BigInteger)
+
+
 class Release(SQLModel, table=True):
     """A published release (drafts never reach the store)."""
 
@@ -183,6 +205,7 @@ class CollectionRun(SQLModel, table=True):
     __table_args__ = (
         PrimaryKeyConstraint("id", name="pk_collection_run"),
         Index("ix_collection_run_kind_started_at", "kind", "started_at"),
+        Index("ix_collection_run_kind_finished_at", "kind", "finished_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -233,23 +256,48 @@ class RepoError(SQLModel, table=True):
     message: str = Field(default="", sa_type=Text)
 
 
+class PlatformBudget(SQLModel, table=True):
+    """Each platform's newest rate-limit budget: the ``run_platform`` figures of the run that
+    ended last among those that saw one, kept up to date by ``finish_run`` so that ``status``
+    and a scrape read one row per platform instead of every run ever made."""
+
+    __tablename__ = "platform_budget"
+    __table_args__ = (PrimaryKeyConstraint("platform", name="pk_platform_budget"),)
+
+    platform: str = Field(primary_key=True, max_length=32)
+    run_id: int
+    budget_remaining: int
+    budget_limit: int | None = None
+    budget_reset_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    as_of: datetime = Field(sa_type=UTCDateTime)  # when that run ended
+
+
 class HttpCacheEntry(SQLModel, table=True):
     """An earlier answer and its validators, so a conditional request survives restarts.
 
     ``key`` is the request URL with every credential removed (the HTTP layer redacts it); a 304
-    — which GitHub does not charge — is turned back into this body.
+    — which GitHub does not charge — is turned back into this body. ``repo`` is the config key of
+    the repo the request was about: an untracked repo's entries are deleted by it. ``used_at``
+    is when a request last asked for the entry: one no request asked for in a while (a page
+    past the end of a shrunken list, a URL of a repo's old name) is deleted by it.
     """
 
     __tablename__ = "http_cache"
-    __table_args__ = (PrimaryKeyConstraint("key", name="pk_http_cache"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("key", name="pk_http_cache"),
+        Index("ix_http_cache_repo", "repo"),
+        Index("ix_http_cache_used_at", "used_at"),
+    )
 
     key: str = Field(sa_type=Text, primary_key=True)
+    repo: str | None = Field(default=None, max_length=450)
     etag: str | None = Field(default=None, sa_type=Text)
     last_modified: str | None = Field(default=None, sa_type=Text)
     status: int = 200
     headers: str = Field(default="{}", sa_type=Text)  # JSON object of the headers parsing needs
     body: bytes = Field(default=b"", sa_type=LargeBinary)
     stored_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
+    used_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
 
 
 class StarWeek(SQLModel, table=True):

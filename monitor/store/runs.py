@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from monitor.store.db import atomic
-from monitor.store.models import OUTCOMES, CollectionRun, RepoError, RunPlatform
+from monitor.store.models import OUTCOMES, CollectionRun, PlatformBudget, RepoError, RunPlatform
 
 __all__ = [
     "JOBS",
@@ -83,6 +83,27 @@ def finish_run(
             row.budget_limit = spent.budget_limit
             row.budget_reset_at = spent.budget_reset_at
             session.add(row)
+            _keep_newest_budget(session, run_id, spent, finished_at)
+
+
+def _keep_newest_budget(
+    session: Session, run_id: int, spent: RunPlatformIn, finished_at: datetime
+) -> None:
+    """The platform's row of ``platform_budget`` takes this run's budget, unless a run that
+    ended later already told one (runs can overlap: a CLI ``collect`` beside the daemon's)."""
+    if spent.budget_remaining is None:
+        return  # nothing told: the figure an earlier run saw still stands
+    row = session.get(PlatformBudget, spent.platform)
+    if row is not None and (row.as_of, row.run_id) > (finished_at, run_id):
+        return
+    row = row or PlatformBudget(platform=spent.platform, run_id=run_id,
+                                budget_remaining=spent.budget_remaining, as_of=finished_at)
+    row.run_id = run_id
+    row.budget_remaining = spent.budget_remaining
+    row.budget_limit = spent.budget_limit
+    row.budget_reset_at = spent.budget_reset_at
+    row.as_of = finished_at
+    session.add(row)
 
 
 def interrupt_unfinished_runs(session: Session, now: datetime) -> int:

@@ -14,11 +14,11 @@ Times in and out are aware UTC datetimes (see :mod:`monitor.store.models`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, update
+from sqlalchemy import delete, exists, func, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -26,6 +26,13 @@ from monitor.ids import RepoId
 from monitor.store.db import atomic, dialect_insert
 from monitor.store.export import ExportRow, export_rows
 from monitor.store.history import effective_observations
+from monitor.store.latest import (
+    LatestValues,
+    keep_latest,
+    last_observed_by_repo,
+    latest_values,
+    move_latest,
+)
 from monitor.store.models import METRICS, SOURCES, Observation, Project, Release, Repo, RepoError
 from monitor.store.runs import (
     RunPlatformIn,
@@ -87,14 +94,6 @@ class ReleaseIn:
     published_at: datetime | None = None
     prerelease: bool = False
     url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LatestValues:
-    """The latest *collected* values of one repo (backfill rows are history, not the present)."""
-
-    last_collected_at: datetime | None
-    values: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +219,7 @@ def _move_history(session: Session, source_id: int, target_id: int) -> None:
         conn.execute(
             update(holder).where(holder.c.repo_id == source_id).values(repo_id=target_id)
         )
+    move_latest(session, source_id, target_id)
 
 
 # -- observations -------------------------------------------------------------------------------
@@ -233,57 +233,13 @@ def write_observations(session: Session, rows: Iterable[ObservationIn]) -> int:
     """
     inserted = 0
     with atomic(session):
-        for chunk in chunked((asdict(row) for row in rows), ROWS_PER_INSERT):
-            stmt = dialect_insert(session, Observation).values(chunk).on_conflict_do_nothing()
-            stmt = stmt.returning(table(Observation).c.repo_id)
+        for chunk in chunked(rows, ROWS_PER_INSERT):
+            stmt = dialect_insert(session, Observation).values([asdict(row) for row in chunk])
+            stmt = stmt.on_conflict_do_nothing().returning(table(Observation).c.repo_id)
             inserted += len(session.exec(stmt).all())
+            keep_latest(session, [(row.repo_id, row.metric, row.observed_at, row.value)
+                                  for row in chunk if row.source == "collected"])
     return inserted
-
-
-def last_observed_by_repo(
-    session: Session, metric: str, source: str = "collected"
-) -> dict[int, datetime]:
-    """Every repo's newest observation time of *metric* (what a collector skips while fresh)."""
-    o = table(Observation)
-    stmt = (
-        core_select(o.c.repo_id, func.max(o.c.observed_at))
-        .where(o.c.metric == metric, o.c.source == source)
-        .group_by(o.c.repo_id)
-    )
-    return {repo_id: at for repo_id, at in session.connection().execute(stmt)}
-
-
-def latest_values(
-    session: Session, repo_ids: Collection[int] | None = None
-) -> dict[int, LatestValues]:
-    """Each repo's latest collected value of each metric, and when it was last collected.
-
-    A repo never collected is absent from the result. Backfill rows are ignored: they are
-    history rebuilt later, not what the platform said at the last collection.
-    """
-    o = table(Observation)
-    newest = core_select(
-        o.c.repo_id, o.c.metric, func.max(o.c.observed_at).label("observed_at")
-    ).where(o.c.source == "collected")
-    if repo_ids is not None:
-        newest = newest.where(o.c.repo_id.in_(list(repo_ids)))
-    newest_sq = newest.group_by(o.c.repo_id, o.c.metric).subquery()
-    stmt = core_select(o.c.repo_id, o.c.metric, o.c.observed_at, o.c.value).join(
-        newest_sq,
-        and_(
-            o.c.repo_id == newest_sq.c.repo_id,
-            o.c.metric == newest_sq.c.metric,
-            o.c.observed_at == newest_sq.c.observed_at,
-            o.c.source == "collected",
-        ),
-    )
-    times: dict[int, datetime] = {}
-    values: dict[int, dict[str, int]] = {}
-    for repo_id, metric, observed_at, value in session.connection().execute(stmt):
-        values.setdefault(repo_id, {})[metric] = value
-        if repo_id not in times or observed_at > times[repo_id]:
-            times[repo_id] = observed_at
-    return {rid: LatestValues(times[rid], values[rid]) for rid in values}
 
 
 def values_at(

@@ -17,7 +17,14 @@ from sqlmodel import Session, col, select
 
 from monitor.metrics import METRICS
 from monitor.store.history import BackfillState, states
-from monitor.store.models import CollectionRun, DaemonJob, DaemonRecord, Repo, RunPlatform
+from monitor.store.models import (
+    CollectionRun,
+    DaemonJob,
+    DaemonRecord,
+    PlatformBudget,
+    Repo,
+    RunPlatform,
+)
 from monitor.store.runs import SUCCESS_OUTCOMES
 from monitor.store.sql import chunked, table
 
@@ -67,35 +74,46 @@ def scheduled_jobs(session: Session) -> dict[str, DaemonJob]:
 
 
 def last_runs(session: Session, kinds: Sequence[str]) -> dict[str, RunRecord]:
-    """The newest run of each of *kinds* that ever ran, with the requests it made."""
+    """The newest run of each of *kinds* that ever ran, with the requests it made: one seek of
+    ``ix_collection_run_kind_started_at`` per kind."""
     r, p = table(CollectionRun), table(RunPlatform)
-    newest = func.row_number().over(
-        partition_by=r.c.kind, order_by=(r.c.started_at.desc(), r.c.id.desc())
-    )
-    ranked = core_select(r, newest.label("rank")).where(r.c.kind.in_(kinds)).subquery()
     requests = (
         core_select(func.coalesce(func.sum(p.c.requests), 0))
-        .where(p.c.run_id == ranked.c.id)
+        .where(p.c.run_id == r.c.id)
         .scalar_subquery()
     )
-    stmt = core_select(
-        ranked.c.kind, ranked.c.started_at, ranked.c.finished_at, ranked.c.outcome, requests
-    ).where(ranked.c.rank == 1)
-    return {
-        kind: RunRecord(kind, started_at, finished_at, outcome, int(spent))
-        for kind, started_at, finished_at, outcome, spent in session.connection().execute(stmt)
-    }
+    found: dict[str, RunRecord] = {}
+    for kind in kinds:
+        stmt = (
+            core_select(r.c.started_at, r.c.finished_at, r.c.outcome, requests)
+            .where(r.c.kind == kind)
+            .order_by(r.c.started_at.desc(), r.c.id.desc())
+            .limit(1)
+        )
+        row = session.connection().execute(stmt).first()
+        if row is not None:
+            started_at, finished_at, outcome, spent = row
+            found[kind] = RunRecord(kind, started_at, finished_at, outcome, int(spent))
+    return found
 
 
 def last_successes(session: Session, kinds: Sequence[str]) -> dict[str, datetime]:
-    """When the newest successful (``ok`` or ``partial``) run of each of *kinds* finished."""
+    """When the newest successful (``ok`` or ``partial``) run of each of *kinds* finished: one
+    descending seek of ``ix_collection_run_kind_finished_at`` per kind."""
     r = table(CollectionRun)
-    stmt = (
-        core_select(r.c.kind, func.max(r.c.finished_at))
-        .where(r.c.kind.in_(kinds), r.c.outcome.in_(SUCCESS_OUTCOMES))
-        .group_by(r.c.kind)
-    )
-    return {kind: at for kind, at in session.connection().execute(stmt)}
+    found: dict[str, datetime] = {}
+    for kind in kinds:
+        stmt = (
+            core_select(r.c.finished_at)
+            .where(r.c.kind == kind, r.c.finished_at.is_not(None),
+                   r.c.outcome.in_(SUCCESS_OUTCOMES))
+            .order_by(r.c.finished_at.desc())
+            .limit(1)
+        )
+        finished_at = session.connection().execute(stmt).scalar()
+        if finished_at is not None:
+            found[kind] = finished_at
+    return found
 
 
 def repos_by_id(session: Session, keys: Collection[str] | None = None) -> dict[int, Repo]:
@@ -122,23 +140,10 @@ def refusals(session: Session, repo_ids: Collection[int]) -> list[BackfillState]
 
 
 def budgets(session: Session) -> list[BudgetRecord]:
-    """Each platform's budget as the newest run that reported one saw it, by platform name."""
-    p, r = table(RunPlatform), table(CollectionRun)
-    as_of = func.coalesce(r.c.finished_at, r.c.started_at)
-    newest = func.row_number().over(
-        partition_by=p.c.platform, order_by=(as_of.desc(), p.c.run_id.desc())
-    )
-    ranked = (
-        core_select(p.c.platform, p.c.budget_remaining, p.c.budget_limit, p.c.budget_reset_at,
-                    as_of.label("as_of"), newest.label("rank"))
-        .join(r, r.c.id == p.c.run_id)
-        .where(p.c.budget_remaining.is_not(None))
-        .subquery()
-    )
-    stmt = (
-        core_select(ranked.c.platform, ranked.c.budget_remaining, ranked.c.budget_limit,
-                    ranked.c.budget_reset_at, ranked.c.as_of)
-        .where(ranked.c.rank == 1)
-        .order_by(ranked.c.platform)
-    )
+    """Each platform's budget as the run that ended last among those that reported one saw it
+    (``platform_budget``, kept by :func:`~monitor.store.runs.finish_run`), by platform name."""
+    b = table(PlatformBudget)
+    stmt = core_select(
+        b.c.platform, b.c.budget_remaining, b.c.budget_limit, b.c.budget_reset_at, b.c.as_of
+    ).order_by(b.c.platform)
     return [BudgetRecord(*row) for row in session.connection().execute(stmt)]

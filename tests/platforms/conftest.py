@@ -109,7 +109,7 @@ class DictCache:
     def __init__(self) -> None:
         self.items: dict[str, Any] = {}
 
-    def get(self, key: str) -> Any:
+    async def get(self, key: str) -> Any:
         return self.items.get(key)
 
     def put(self, key: str, response: Any) -> None:

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from monitor.ids import RepoId
 from monitor.store import series
 from monitor.store.db import Database
-from monitor.store.failing import failing_repos
+from monitor.store.failing import KEEP_ERRORS, failing_repos, prune_errors
+from monitor.store.models import RepoError
 from monitor.store.series import ObservationIn
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
@@ -80,3 +81,51 @@ def test_the_times_computed_in_sql_come_back_aware_utc(session: Session, repo_id
     [found] = failing_repos(session, [repo_id], metric=None)
     for at in (found.since, found.last_error_at, found.last_collected_at):
         assert at is not None and at.utcoffset() == timedelta(0)
+
+
+# -- pruning: errors no answer of the rule needs any more go ---------------------------------
+
+
+def _errors(session: Session, repo_id: int) -> list[datetime]:
+    return sorted(e.occurred_at for e in session.exec(
+        select(RepoError).where(RepoError.repo_id == repo_id)))
+
+
+def test_an_error_a_collection_superseded_before_the_kept_window_is_pruned(
+    session: Session, repo_id: int
+) -> None:
+    _fail(session, repo_id, T0)
+    _collect(session, repo_id, T0 + HOUR)
+    _fail(session, repo_id, T0 + 2 * HOUR)
+    assert prune_errors(session, T0 + KEEP_ERRORS + HOUR) == 1
+    assert _errors(session, repo_id) == [T0 + 2 * HOUR]
+    [found] = failing_repos(session, [repo_id])
+    assert (found.since, found.last_error_at) == (T0 + 2 * HOUR, T0 + 2 * HOUR)
+
+
+def test_a_repo_still_failing_keeps_every_error_since_its_last_collection(
+    session: Session, repo_id: int
+) -> None:
+    _collect(session, repo_id, T0)
+    for day in range(1, 30):
+        _fail(session, repo_id, T0 + timedelta(days=day))
+    assert prune_errors(session, T0 + KEEP_ERRORS + timedelta(days=60)) == 0
+    assert len(_errors(session, repo_id)) == 29
+
+
+def test_pruning_changes_no_answer_for_the_kept_window(session: Session, repo_id: int) -> None:
+    """Fail and recover in turns for two years; every day of the last KEEP_ERRORS answers the
+    same after pruning (what a report of any period ending then shows)."""
+    start = T0
+    for day in range(730):
+        at = start + timedelta(days=day, hours=6)
+        if day % 7 in (2, 3, 4) or day % 90 < 20:
+            _fail(session, repo_id, at, "unavailable" if day % 2 else "not_found")
+        else:
+            _collect(session, repo_id, at)
+    now = start + timedelta(days=730)
+    window = [now - timedelta(days=d, hours=h) for d in range(KEEP_ERRORS.days) for h in (0, 9)]
+    before = {at: failing_repos(session, [repo_id], at) for at in window}
+    assert prune_errors(session, now) > 0
+    assert {at: failing_repos(session, [repo_id], at) for at in window} == before
+    assert min(_errors(session, repo_id)) > now - KEEP_ERRORS - timedelta(days=30)

@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
+from monitor.ids import RepoId
 from monitor.store import daemon, series
 from monitor.store import status as store
 from monitor.store.db import Database
 from monitor.store.runs import JOBS
-from monitor.store.series import RunPlatformIn
+from monitor.store.series import ObservationIn, RunPlatformIn
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -51,3 +52,38 @@ def test_a_budget_comes_back_with_aware_times(session: Session) -> None:
 
 def test_the_latest_run_start_comes_back_aware(session: Session) -> None:
     assert _aware(daemon.last_run_started(session, "collect"))
+
+
+def test_the_budget_shown_is_the_one_of_the_run_that_ended_last(database: Database) -> None:
+    with database.session() as session:
+        long = series.start_run(session, "collect", started_at=T0)
+        short = series.start_run(session, "collect", started_at=T0 + HOUR)  # beside it (CLI)
+        series.finish_run(session, short, "ok", [RunPlatformIn("github", 1, 300, 5000)],
+                          finished_at=T0 + 2 * HOUR)
+        series.finish_run(session, long, "ok", [RunPlatformIn("github", 9, 200, 5000)],
+                          finished_at=T0 + 3 * HOUR)
+        [budget] = store.budgets(session)
+    assert (budget.remaining, budget.as_of) == (200, T0 + 3 * HOUR)
+
+
+def test_a_run_that_saw_no_budget_leaves_the_one_before(session: Session) -> None:
+    later = series.start_run(session, "backfill", started_at=T0 + 2 * HOUR)
+    series.finish_run(session, later, "ok", [RunPlatformIn("github", 2)],
+                      finished_at=T0 + 3 * HOUR)
+    [budget] = store.budgets(session)
+    assert (budget.remaining, budget.as_of) == (10, T0 + HOUR)
+
+
+def test_the_first_observation_is_the_oldest_of_any_repo_metric_and_source(
+    database: Database,
+) -> None:
+    with database.session() as session:
+        assert daemon.first_observation_at(session) is None
+        rows = series.sync_projects(session, [("p", [RepoId("github", "o", "a"),
+                                                     RepoId("gitee", "o", "b")])], T0)
+        a, b = (rows[key].id or 0 for key in ("github:o/a", "gitee:o/b"))
+        series.write_observations(session, [
+            ObservationIn(a, "stars", T0, 1), ObservationIn(a, "forks", T0 - HOUR, 1),
+            ObservationIn(b, "stars", T0 - 2 * HOUR, 1, "backfill"),
+        ])
+        assert daemon.first_observation_at(session) == T0 - 2 * HOUR
