@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import monitor.commands.status as status_command
 from monitor.cli import main
 from monitor.cli.logs import setup_logging
 
@@ -134,7 +135,7 @@ def test_a_crash_of_the_cli_prints_no_token(
     def crash(*_args: object, **_kwargs: object) -> None:
         _fetch()
 
-    monkeypatch.setattr(sys.modules["monitor.cli.main"], "gather_status", crash)
+    monkeypatch.setattr(status_command, "gather_status", crash)
     with pytest.raises(SystemExit) as exited:
         main(["--home", str(tmp_path), "status"])
     assert exited.value.code == 1

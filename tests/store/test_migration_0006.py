@@ -22,6 +22,8 @@ def _at(moment: datetime) -> str:
 
 def _database_at_0005(url: str) -> Database:
     database = open_database(url)
+    if database.path is not None:  # a SQLite file: its folder is made by the upgrade, as here
+        database.path.parent.mkdir(parents=True, exist_ok=True)
     with database.engine.begin() as conn:
         command.upgrade(_alembic_config(conn), "0005")
     with database.engine.begin() as conn:
