@@ -12,10 +12,14 @@ a few failing repos: 1,000 repos x 5 years is ~14.6 M observation rows. Database
 once with bulk inserts on the raw sqlite3 connection and cached under ``--cache`` (default
 ``/tmp/aoss-report-bench``); delete the folder to rebuild.
 
-Each measurement runs in a fresh subprocess, so the peak RSS (``ru_maxrss``) is the report's
-own, not the generator's: the time to build the report data (``load_report``), to render JSON,
-and — when the HTML/Markdown renderer (``monitor.reports.files.render_all``) is present — all
-three formats plus index and feed, on a cold process (the OS page cache is warm).
+Each measurement runs in a fresh subprocess: the time to build the report data
+(``load_report``), to render JSON, and — when the HTML/Markdown renderer
+(``monitor.reports.files.render_all``) is present — all three formats plus index and feed, on a
+cold process (the OS page cache is warm). Its peak memory is ``VmHWM`` from
+``/proc/self/status``, the high-water mark of the measuring process's own memory. Not
+``ru_maxrss``: Linux carries the high-water mark of the process that ran ``exec`` over into the
+new program's ``ru_maxrss``, so a measurement spawned right after the generator built a store
+reported the generator's ~570 MiB instead of the report's ~190 MiB.
 
 Target (issue): 1,000 repos x 5 years, one monthly report in all three formats in under 5 s and
 300 MB on SQLite. The growth rows vary the repos tracked (250/500/1,000 of the 5-year store)
@@ -26,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -83,12 +86,22 @@ def tracked_for(repos: int) -> Tracked:
     )
 
 
-def _stamp(day: date, hour: int) -> str:
+def stamp(day: date, hour: int) -> str:
     return f"{day.isoformat()} {hour:02d}:00:00.000000"  # SQLAlchemy's SQLite DateTime text
 
 
-def build(path: Path, repos: int, years: int) -> None:
-    """Create the synthetic store at *path* (migrated schema, then raw bulk inserts)."""
+def peak_mib() -> float:
+    """This process's own peak resident memory (``VmHWM``), in MiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def build(path: Path, repos: int, years: int = 0, *, days: int | None = None) -> None:
+    """Create the synthetic store at *path* (migrated schema, then raw bulk inserts) with
+    *years* of 365 days, or *days*."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
@@ -96,10 +109,11 @@ def build(path: Path, repos: int, years: int) -> None:
     database = open_database(f"sqlite:///{tmp}")
     database.upgrade()
     database.dispose()
-    first = LAST_DAY - timedelta(days=365 * years - 1)
-    days = [first + timedelta(days=i) for i in range(365 * years)]
-    collected = [_stamp(d, 12) for d in days]
-    backfilled = [_stamp(d, 8) for d in days]
+    count = days if days is not None else 365 * years
+    first = LAST_DAY - timedelta(days=count - 1)
+    dates = [first + timedelta(days=i) for i in range(count)]
+    collected = [stamp(d, 12) for d in dates]
+    backfilled = [stamp(d, 8) for d in dates]
     conn = sqlite3.connect(tmp)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
@@ -115,33 +129,40 @@ def build(path: Path, repos: int, years: int) -> None:
                     "INSERT INTO repo (id, platform, platform_id, owner, name, config_key, "
                     "project_id, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (repo_id, rid.platform, repo_id, rid.owner, rid.name, rid.key, p + 1,
-                     _stamp(days[0], 0)),
+                     stamp(dates[0], 0)),
                 )
                 _observations(conn, repo_id, collected, backfilled)
                 conn.executemany(
                     "INSERT INTO repo_release (repo_id, tag, name, published_at, prerelease, url)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     [
-                        (repo_id, f"v{k}.0", f"Release {k}", _stamp(days[i], 15), False,
+                        (repo_id, f"v{k}.0", f"Release {k}", stamp(dates[i], 15), False,
                          f"https://{'github.com' if rid.platform == 'github' else 'gitee.com'}"
                          f"/{rid.owner}/{rid.name}/releases/v{k}.0")
-                        for k, i in enumerate(range(repo_id % 30, len(days), 30))
+                        for k, i in enumerate(range(repo_id % 30, len(dates), 30))
                     ],
                 )
         conn.execute(
             "INSERT INTO collection_run (id, kind, started_at, finished_at, outcome) "
             "VALUES (1, 'collect', ?, ?, 'partial')",
-            (_stamp(LAST_DAY, 18), _stamp(LAST_DAY, 19)),
+            (stamp(LAST_DAY, 18), stamp(LAST_DAY, 19)),
         )
         conn.executemany(
             "INSERT INTO repo_error (run_id, repo_id, occurred_at, kind, message) "
             "VALUES (1, ?, ?, 'not_found', 'HTTP 404')",
-            [(r, _stamp(LAST_DAY, 18)) for r in range(7, repo_id + 1, 97)],
+            [(r, stamp(LAST_DAY, 18)) for r in range(7, repo_id + 1, 97)],
+        )
+        # What write_observations keeps as it writes: each repo's newest collected values.
+        conn.execute(
+            "INSERT INTO latest_value (repo_id, metric, observed_at, value) "
+            "SELECT repo_id, metric, observed_at, value FROM observation "
+            "WHERE source = 'collected' AND observed_at = ?", (collected[-1],),
         )
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     tmp.rename(path)
-    print(f"  built {path.name}: {repos} repos x {years} y in {time.perf_counter() - started:.0f} s"
+    took = time.perf_counter() - started
+    print(f"  built {path.name}: {repos} repos x {count} days in {took:.0f} s"
           f" ({path.stat().st_size / 1e9:.1f} GB)", flush=True)
 
 
@@ -195,7 +216,7 @@ def measure(path: Path, repos: int, render: bool) -> dict[str, float]:
             formats = "html,md,json"
     finished = time.perf_counter()
     database.dispose()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB (Linux)
+    peak = peak_mib()
     return {
         "data_s": built - started,
         "json_s": rendered_json - built,
@@ -220,9 +241,10 @@ def _run(path: Path, repos: int, render: bool = True) -> dict[str, float]:
 def _baseline() -> float:
     """Peak RSS of a process that only imports what a measurement imports (for context)."""
     code = (
-        "import resource, monitor.reports.data, monitor.reports.jsonout\n"
+        "import monitor.reports.data, monitor.reports.jsonout\n"
         "try:\n    import monitor.reports.files\nexcept ImportError:\n    pass\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        "from benchmarks.report import peak_mib\n"
+        "print(peak_mib())"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True, cwd=ROOT)
