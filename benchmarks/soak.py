@@ -59,19 +59,29 @@ class FakeProcess:
         self._proc = context.Process(target=_serve_fakes, args=(repos, self._now, child),
                                      daemon=True)
         self._proc.start()
-        self.home_toml: str = self._conn.recv()
-        self.env: dict[str, str] = self._conn.recv()
+        self.home_toml: str = self._answer()
+        self.env: dict[str, str] = self._answer()
+
+    def _answer(self) -> Any:
+        """The child's next message; an error, not a wait for ever, if it died."""
+        while not self._conn.poll(1):
+            if not self._proc.is_alive():
+                raise RuntimeError(f"the fakes' process exited ({self._proc.exitcode})")
+        return self._conn.recv()
 
     def set(self, now: datetime) -> None:
         self._now.value = now.timestamp()
 
     def stir(self) -> None:
         self._conn.send("stir")
-        self._conn.recv()
+        self._answer()
 
     def close(self) -> None:
-        self._conn.send("stop")
+        if self._proc.is_alive():
+            self._conn.send("stop")
         self._proc.join(timeout=10)
+        if self._proc.is_alive():
+            self._proc.kill()
 
 
 def _serve_fakes(repos: int, now: Any, conn: Any) -> None:
