@@ -1,26 +1,32 @@
-"""Daemon benchmark: resident memory over many collection cycles, and CPU while idle.
+"""Daemon benchmark: what a year unattended costs — memory over many cycles, the HTTP cache's
+size, a scrape against the history stored, the command line's start-up, the idle daemon.
 
 Run from the repository root::
 
-    python benchmarks/daemon.py [--repos 200] [--cycles 1000] [--max-seconds 900]
+    python benchmarks/daemon.py [--repos 100] [--cycles 1000] [--parts soak,scrape,startup,idle]
 
-It serves fake GitHub and Gitee (tests/fakes: zero latency, budgets that never run out, GitHub
-with a token so collection uses GraphQL), writes a home tracking ``--repos`` repos (half on each
-platform) with ``[schedule] collect = "1s"`` (the shortest interval the configuration accepts),
-and starts ``python -m monitor --home H run`` as a subprocess, as a user would.
+Each part prints its figures and a PASS/FAIL line against its target:
 
-* Memory: VmRSS from ``/proc/PID/status`` after the first cycle, after ``--warmup`` cycles,
-  every ``--sample-every`` seconds, and at the end. Growth is measured from the warm-up sample
-  (imports, caches and connection pools are in place by then), and from the first cycle too.
-  Cycles are counted as finished ``collect`` runs in the home's SQLite database. When
-  ``--cycles`` cycles do not fit in ``--max-seconds`` (at 1 s intervals plus the cycle's own
-  time and APScheduler's jitter, 1,000 cycles take ~20 minutes), it stops there and says so.
-* Idle CPU: the schedule is then edited to ``collect = "1h"`` (the daemon reloads the file on
-  its own), and ``utime + stime`` from ``/proc/PID/stat`` is read across ``--idle-seconds``
-  with no job due: what the daemon costs between cycles (its configuration watch and heartbeat).
-* Finally SIGTERM, and the exit status (the SPEC: 0).
+* ``soak`` (``benchmarks/soak.py``): the daemon's own collect job (``run_collect``: a cycle,
+  then the first backfill of new repos) and a daily ``run_backfill``, driven in this process on
+  a manual clock six hours apart — no sleeping; the fakes served over HTTP on 127.0.0.1 by a
+  child process (GitHub over GraphQL, Gitee with stargazer pages), so the memory measured is
+  the monitor's. Stars are given and withdrawn as cycles go, and half-way a tenth of the repos
+  are untracked. Prints VmRSS, the ``http_cache`` rows and bytes, and the ``repo_error`` rows;
+  target: growth after the warm-up under 10 MB, and a cache no bigger at the end than at the
+  warm-up.
+* ``scrape``: one Prometheus scrape (``MonitorCollector.collect``, which includes ``status``)
+  on SQLite stores of 1,000 repos with 1 day and with 5 years of daily observations, runs and
+  errors (built once under ``--cache``, with ``benchmarks/report.py``'s generator); target: 5
+  years at most twice 1 day.
+* ``startup``: ``aoss-monitor --help`` and ``status`` (a fresh home) against ``python -c
+  "import httpx, sqlalchemy, click"``, best of ``--repeat`` runs in wall and CPU time; target
+  1.5x.
+* ``idle``: ``aoss-monitor init`` then ``run`` as the README starts them (subprocesses) on a
+  home tracking the shipped list's size against the fakes; the daemon's VmRSS once its first
+  cycle is done, then its CPU over ``--idle-seconds``; targets: under 80 MB before its first
+  report, CPU near zero; SIGTERM exits 0.
 
-Targets: growth under 10 MB; idle CPU near zero (< 0.5 % of one core here).
 Linux only (``/proc``).
 """
 
@@ -28,102 +34,160 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.fakes import FakeGitee, FakeGitHub, FakeRepo, FakeServer, github_schema  # noqa: E402
+from benchmarks import report as stores  # noqa: E402
+from benchmarks.fakehome import (  # noqa: E402
+    cpu_ticks,
+    fake_server,
+    mb,
+    repos_toml,
+    rss_kb,
+    verdict,
+    write_home,
+)
+from benchmarks.soak import soak  # noqa: E402
+from monitor.config.repos import load_repos  # noqa: E402
+from monitor.daemon.prometheus import MonitorCollector  # noqa: E402
+from monitor.store.db import open_database  # noqa: E402
 
-TOKEN = "bench-token"
-UNLIMITED = 10**9
-CREATED = datetime(2022, 1, 1, tzinfo=UTC)
 TICKS = os.sysconf("SC_CLK_TCK")
-GROWTH_TARGET_MB = 10.0
-IDLE_TARGET_PCT = 0.5
+PARTS = ("soak", "scrape", "startup", "idle")
 
 
-def fake_repos(n: int, first_id: int) -> list[FakeRepo]:
-    return [
-        FakeRepo(
-            id=first_id + i, owner=f"org{i % 10}", name=f"project-{i:04d}", created_at=CREATED,
-            stars=10 * i + 7, forks=i % 97, watchers=i % 31, open_issues=i % 13, open_prs=i % 7,
-            contributors=5 + i % 40,
-        )
-        for i in range(n)
-    ]
+# -- scrape against history -------------------------------------------------------------------
 
 
-def repos_toml(github: Sequence[FakeRepo], gitee: Sequence[FakeRepo]) -> str:
-    blocks = [f'[[projects]]\nname = "gh {r.full_name}"\nrepos = ["github:{r.full_name}"]\n'
-              for r in github]
-    blocks += [f'[[projects]]\nname = "ge {r.full_name}"\nrepos = ["gitee:{r.full_name}"]\n'
-               for r in gitee]
-    return "\n".join(blocks)
+def history_store(cache: Path, days: int) -> Path:
+    """1,000 repos with *days* of daily observations (report.py's generator), plus four
+    collect runs a day with both platforms' budgets, a daily backfill run, and a failing repo
+    in a hundred at every run — what status and a scrape read."""
+    path = cache / f"daemon-1000x{days}d.db"
+    if path.exists():
+        return path
+    tmp = cache / f"daemon-1000x{days}d.build.db"
+    same = cache / f"report-1000x{days // 365}y.db"  # report.py's store of as many days
+    if days % 365 == 0 and same.exists():
+        shutil.copyfile(same, tmp)
+    else:
+        stores.build(tmp, 1000, days=days)
+    first = stores.LAST_DAY - timedelta(days=days - 1)
+    conn = sqlite3.connect(tmp)
+    with conn:
+        conn.execute("DELETE FROM repo_error")
+        conn.execute("DELETE FROM collection_run")
+        run = 0
+        for day in range(days):
+            date = first + timedelta(days=day)
+            for hour, kind in ((0, "collect"), (6, "collect"), (12, "collect"), (18, "collect"),
+                               (3, "backfill")):
+                run += 1
+                at = stores.stamp(date, hour)
+                conn.execute("INSERT INTO collection_run (id, kind, started_at, finished_at, "
+                             "outcome) VALUES (?, ?, ?, ?, 'partial')", (run, kind, at, at))
+                conn.executemany(
+                    "INSERT INTO run_platform (run_id, platform, requests, budget_remaining, "
+                    "budget_limit, budget_reset_at) VALUES (?, ?, 40, ?, 5000, ?)",
+                    [(run, p, 4000 - day % 100, at) for p in ("github", "gitee")])
+                if kind == "collect":
+                    conn.executemany(
+                        "INSERT INTO repo_error (run_id, repo_id, occurred_at, kind, message) "
+                        "VALUES (?, ?, ?, 'unavailable', 'HTTP 502')",
+                        [(run, r, at) for r in range(1 + day % 100, 1001, 100)])
+        conn.execute("INSERT INTO platform_budget SELECT platform, run_id, budget_remaining, "
+                      "budget_limit, budget_reset_at, budget_reset_at FROM run_platform "
+                      "WHERE run_id = ?", (run,))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all in the file before it moves
+    conn.close()
+    tmp.rename(path)
+    return path
 
 
-def monitor_toml(collect: str) -> str:
-    # Backfill and reports far away: the benchmark is about the collection cycle.
-    return (f'[schedule]\ncollect = "{collect}"\nbackfill = "30d"\n'
-            'weekly_report = "0 8 * * mon"\nmonthly_report = "0 8 1 * *"\n')
+def scrape(args: argparse.Namespace) -> bool:
+    args.cache.mkdir(parents=True, exist_ok=True)
+    tracked = stores.tracked_for(1000)
+    now = datetime.combine(stores.LAST_DAY, datetime.min.time(), UTC) + timedelta(hours=20)
+    print("scrape: 1,000 repos on SQLite, one Prometheus scrape (status included), warm, "
+          f"median of {args.repeat} (CPU time: other processes on the machine do not count)")
+    times = {}
+    for label, days in (("1 day", 1), ("5 years", 5 * 365)):
+        path = history_store(args.cache, days)
+        with open_database(f"sqlite:///{path}") as database:
+            collector = MonitorCollector(database, lambda: tracked, lambda: now)
+            samples = sum(len(f.samples) for f in collector.collect())  # warm
+            runs = []
+            for _ in range(args.repeat):
+                started = time.process_time()
+                list(collector.collect())
+                runs.append(time.process_time() - started)
+        times[label] = statistics.median(runs)
+        print(f"  {label:>8}: {times[label] * 1000:7.1f} ms  ({samples} samples, "
+              f"{path.stat().st_size / 1e9:.2f} GB)")
+    ratio = times["5 years"] / times["1 day"]
+    print(f"  5 years / 1 day = {ratio:.2f}  -> {verdict(ratio <= 2)} (at most 2)")
+    return ratio <= 2
 
 
-def rss_kb(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+# -- start-up ----------------------------------------------------------------------------------
 
 
-def cpu_ticks(pid: int) -> int:
-    with open(f"/proc/{pid}/stat") as handle:
-        text = handle.read()
-    fields = text[text.rindex(")") + 2:].split()  # after "pid (comm) "
-    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+def timed(command: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one run of *command*."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {status}")
+    return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
 
 
-class Runs:
-    """Counts the daemon's finished collect runs in the home's SQLite database."""
+def startup(args: argparse.Namespace) -> bool:
+    script = Path(sys.executable).parent / "aoss-monitor"
+    cli = [str(script)] if script.exists() else [sys.executable, "-m", "monitor"]
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+        subprocess.run([*cli, "--home", tmp, "init"], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+        commands: dict[str, list[str]] = {
+            "import httpx, sqlalchemy, click": [sys.executable, "-c",
+                                               "import httpx, sqlalchemy, click"],
+            "aoss-monitor --help": [*cli, "--help"],
+            "aoss-monitor status": [*cli, "--home", tmp, "status"],
+        }
+        best: dict[str, tuple[float, float]] = {}
+        for _ in range(args.repeat):  # interleaved, so a busy moment hits every command
+            for label, command in commands.items():
+                wall, cpu = timed(command, env)
+                old = best.get(label, (wall, cpu))
+                best[label] = (min(old[0], wall), min(old[1], cpu))
+    base_wall, base_cpu = best["import httpx, sqlalchemy, click"]
+    print(f"startup: best of {args.repeat}, wall and CPU (user+sys) seconds")
+    ok = True
+    for label, (wall, cpu) in best.items():
+        ratio = wall / base_wall
+        line = f"  {label:<32} {wall:6.3f} s wall  {cpu:6.3f} s CPU  {ratio:5.2f}x"
+        if label != "import httpx, sqlalchemy, click":
+            ok &= ratio <= 1.5
+            line += f" (CPU {cpu / base_cpu:.2f}x)  -> {verdict(ratio <= 1.5)} (1.5x)"
+        print(line)
+    return ok
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
 
-    def _query(self, sql: str) -> list[tuple[object, ...]]:
-        if not self.path.exists():
-            return []
-        try:
-            with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5) as conn:
-                return list(conn.execute(sql))
-        except sqlite3.OperationalError:  # schema not created yet
-            return []
-
-    def finished(self) -> int:
-        rows = self._query("SELECT count(*) FROM collection_run "
-                           "WHERE kind = 'collect' AND finished_at IS NOT NULL")
-        return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
-
-    def outcomes(self) -> dict[str, int]:
-        rows = self._query("SELECT outcome, count(*) FROM collection_run "
-                           "WHERE kind = 'collect' GROUP BY outcome")
-        return {str(outcome): int(count) for outcome, count in rows}  # type: ignore[call-overload]
-
-    def schedule(self, job: str) -> str | None:
-        rows = self._query(f"SELECT schedule FROM daemon_job WHERE name = '{job}'")
-        return str(rows[0][0]) if rows else None
-
-
-def mb(kb: float) -> str:
-    return f"{kb / 1024:.1f} MB"
+# -- the idle daemon ---------------------------------------------------------------------------
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str,
@@ -137,127 +201,83 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str,
         time.sleep(0.2)
 
 
-def run(args: argparse.Namespace) -> int:
-    github_schema()  # the fake parses GitHub's schema once, before the clock matters
-    half = args.repos // 2
-    github = fake_repos(args.repos - half, 100_000)
-    gitee = fake_repos(half, 500_000)
-    server = FakeServer(
-        github=FakeGitHub(github, anon_limit=UNLIMITED, token_limit=UNLIMITED,
-                          graphql_limit=UNLIMITED),
-        gitee=FakeGitee(gitee, anon_limit=UNLIMITED, token_limit=UNLIMITED),
-    )
-    with tempfile.TemporaryDirectory(prefix="bench-daemon-") as tmp, server:
+def finished_collects(path: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
+            return int(conn.execute("SELECT count(*) FROM collection_run WHERE kind = 'collect' "
+                                    "AND finished_at IS NOT NULL").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def idle(args: argparse.Namespace) -> bool:
+    shipped = len(load_repos(ROOT / "config" / "repos.toml").repos())
+    with tempfile.TemporaryDirectory(prefix="bench-idle-") as tmp, \
+            fake_server(shipped) as server:
         home = Path(tmp)
-        (home / "config").mkdir()
-        (home / "config" / "repos.toml").write_text(repos_toml(github, gitee))
-        (home / "config" / "monitor.toml").write_text(monitor_toml("1s"))
-        env = {key: value for key, value in os.environ.items()
-               if key not in ("MONITOR_HOME", "MONITOR_DATABASE_URL")}
-        env.update(server.env(), GITHUB_TOKEN=TOKEN, GITEE_TOKEN=TOKEN)
-        runs = Runs(home / "storage" / "monitor.db")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+        env.update(write_home(home, repos_toml(server.github.repos, server.gitee.repos),
+                              server.env()))
+        # As the README starts it: `init` (which migrates), then `run`.
+        command = [sys.executable, "-m", "monitor", "--home", str(home)]
+        subprocess.run([*command, "init"], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        command.append("run")
         log_path = home / "daemon.log"
-        command = [sys.executable, "-m", "monitor", "--home", str(home), "run"]
-        print(f"{args.repos} repos ({len(github)} GitHub over GraphQL, {len(gitee)} Gitee), "
-              f"collect every 1s, up to {args.cycles} cycles or {args.max_seconds:.0f} s")
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         try:
-            return measure(args, proc, runs, home)
+            db_path = home / "storage" / "monitor.db"
+            wait_for(lambda: finished_collects(db_path) >= 1, 120, "the first cycle", proc)
+            time.sleep(3)  # the new repos' first backfill, which follows the cycle
+            after = rss_kb(proc.pid)
+            before_ticks, before = cpu_ticks(proc.pid), time.monotonic()
+            time.sleep(args.idle_seconds)
+            ticks, window = cpu_ticks(proc.pid) - before_ticks, time.monotonic() - before
+            idle_rss = rss_kb(proc.pid)
+            proc.send_signal(signal.SIGTERM)
+            code = proc.wait(timeout=30)
         except Exception:
-            print(f"--- daemon log (last lines) ---\n{tail(log_path)}", file=sys.stderr)
+            print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
             raise
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], runs: Runs,
-            home: Path) -> int:
-    pid = proc.pid
-    started = time.monotonic()
-    wait_for(lambda: runs.finished() >= 1, 120, "the first cycle", proc)
-    first_rss, first_cycles = rss_kb(pid), runs.finished()
-    print(f"after cycle {first_cycles}: RSS {mb(first_rss)} "
-          f"({time.monotonic() - started:.1f} s after start)")
-    wait_for(lambda: runs.finished() >= args.warmup, 120, "the warm-up", proc)
-    warm_rss, warm_cycles, warm_at = rss_kb(pid), runs.finished(), time.monotonic()
-    print(f"after warm-up, cycle {warm_cycles}: RSS {mb(warm_rss)}")
-
-    samples: list[tuple[int, int]] = [(warm_cycles, warm_rss)]
-    next_sample = time.monotonic() + args.sample_every
-    deadline = started + args.max_seconds
-    cycles = warm_cycles
-    while cycles < args.cycles and time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the daemon exited ({proc.returncode}) during the run")
-        time.sleep(0.5)
-        cycles = runs.finished()
-        if time.monotonic() >= next_sample:
-            samples.append((cycles, rss_kb(pid)))
-            print(f"  cycle {cycles:>5}: RSS {mb(samples[-1][1])}", flush=True)
-            next_sample += args.sample_every
-    end_rss, elapsed = rss_kb(pid), time.monotonic() - warm_at
-    samples.append((cycles, end_rss))
-    peak = max(kb for _, kb in samples)
-    growth = end_rss - warm_rss
-    print(f"end, cycle {cycles}: RSS {mb(end_rss)} (peak sampled {mb(peak)})")
-    if cycles < args.cycles:
-        print(f"NOTE: stopped at {cycles} cycles, not {args.cycles}: --max-seconds "
-              f"{args.max_seconds:.0f} reached ({elapsed / max(cycles - warm_cycles, 1):.2f} s "
-              "per cycle at the 1s minimum interval)")
-    print(f"outcomes: {runs.outcomes()}")
-    print(f"growth over {cycles - warm_cycles} cycles after warm-up: {growth / 1024:+.1f} MB "
-          f"({growth / max(cycles - warm_cycles, 1):+.2f} kB/cycle); from cycle {first_cycles}: "
-          f"{(end_rss - first_rss) / 1024:+.1f} MB  -> "
-          f"{'PASS' if growth / 1024 < GROWTH_TARGET_MB else 'FAIL'} "
-          f"(target < {GROWTH_TARGET_MB:.0f} MB)")
-
-    # Idle: push the next collection an hour away and measure CPU with nothing due.
-    (home / "config" / "monitor.toml").write_text(monitor_toml("1h"))
-    wait_for(lambda: runs.schedule("collect") == "1h", 60, "the schedule reload", proc)
-    time.sleep(3)  # a cycle that was already running finishes
-    settled = runs.finished()
-    before_ticks, before = cpu_ticks(pid), time.monotonic()
-    time.sleep(args.idle_seconds)
-    ticks, window = cpu_ticks(pid) - before_ticks, time.monotonic() - before
     cpu_pct = 100 * ticks / TICKS / window
-    extra = runs.finished() - settled
-    print(f"idle: {ticks} CPU ticks ({ticks / TICKS:.2f} s) over {window:.0f} s = "
-          f"{cpu_pct:.2f} % of one core; cycles during the window: {extra}  -> "
-          f"{'PASS' if cpu_pct < IDLE_TARGET_PCT and extra == 0 else 'FAIL'} "
-          f"(target < {IDLE_TARGET_PCT} %)")
-    print(f"idle RSS {mb(rss_kb(pid))}")
-
-    proc.send_signal(signal.SIGTERM)
-    try:
-        code = proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        print("SIGTERM: the daemon did not exit within 30 s")
-        return 1
-    print(f"SIGTERM: exit status {code}")
-    return 0 if code == 0 else 1
+    print(f"idle: `aoss-monitor run`, {shipped} repos (the shipped list's size) on the fakes")
+    print(f"  RSS after the first cycle {mb(after)}, after {window:.0f} s idle {mb(idle_rss)}  "
+          f"-> {verdict(idle_rss < 80 * 1024)} (< 80 MB before the first report)")
+    print(f"  CPU while idle {cpu_pct:.2f} % of one core  -> {verdict(cpu_pct < 0.5)} (< 0.5 %)")
+    print(f"  SIGTERM: exit status {code}  -> {verdict(code == 0)}")
+    return idle_rss < 80 * 1024 and cpu_pct < 0.5 and code == 0
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--repos", type=int, default=200)
-    parser.add_argument("--cycles", type=int, default=1000, help="stop after this many cycles")
-    parser.add_argument("--max-seconds", type=float, default=900,
-                        help="or after this long, whichever comes first")
-    parser.add_argument("--warmup", type=int, default=20, help="cycles before the baseline")
-    parser.add_argument("--sample-every", type=float, default=60, help="seconds between samples")
-    parser.add_argument("--idle-seconds", type=float, default=60, help="idle CPU window")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help="comma list of " + ", ".join(PARTS))
+    parser.add_argument("--repos", type=int, default=100, help="soak: repos tracked")
+    parser.add_argument("--cycles", type=int, default=1000, help="soak: cycles")
+    parser.add_argument("--warmup", type=int, default=100, help="soak: cycles before the baseline")
+    parser.add_argument("--sample-every", type=int, default=100, help="soak: cycles a sample")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/aoss-report-bench"),
+                        help="scrape: where the stores are built once")
+    parser.add_argument("--repeat", type=int, default=7, help="scrape, startup: runs")
+    parser.add_argument("--idle-seconds", type=float, default=30, help="idle: CPU window")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run(parse_args(argv))
+    args = parse_args(argv)
+    chosen = [part.strip() for part in args.parts.split(",") if part.strip()]
+    unknown = set(chosen) - set(PARTS)
+    if unknown:
+        print(f"unknown part {sorted(unknown)[0]!r} (known: {', '.join(PARTS)})", file=sys.stderr)
+        return 2
+    runners = {"soak": soak, "scrape": scrape, "startup": startup, "idle": idle}
+    results = [runners[part](args) for part in chosen]
+    return 0 if all(results) else 1
 
 
 if __name__ == "__main__":

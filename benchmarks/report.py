@@ -123,11 +123,13 @@ def tracked_for(repos: int, layout: str = "projects") -> Tracked:
     )
 
 
-def _stamp(day: date, hour: int) -> str:
+def stamp(day: date, hour: int) -> str:
     return f"{day.isoformat()} {hour:02d}:00:00.000000"  # SQLAlchemy's SQLite DateTime text
 
 
-def build(path: Path, repos: int, years: int, layout: str = "projects") -> None:
+def build(
+    path: Path, repos: int, years: int = 0, layout: str = "projects", *, days: int | None = None,
+) -> None:
     """Create the synthetic store at *path* (migrated schema, then raw bulk inserts)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -136,10 +138,11 @@ def build(path: Path, repos: int, years: int, layout: str = "projects") -> None:
     database = open_database(f"sqlite:///{tmp}")
     database.upgrade()
     database.dispose()
-    first = LAST_DAY - timedelta(days=365 * years - 1)
-    days = [first + timedelta(days=i) for i in range(365 * years)]
-    collected = [_stamp(d, 12) for d in days]
-    backfilled = [_stamp(d, 8) for d in days]
+    count = days if days is not None else 365 * years
+    first = LAST_DAY - timedelta(days=count - 1)
+    dates = [first + timedelta(days=i) for i in range(count)]
+    collected = [stamp(d, 12) for d in dates]
+    backfilled = [stamp(d, 8) for d in dates]
     month_start = date(int(REPORT[0]), int(REPORT[1]), 1)
     conn = sqlite3.connect(tmp)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -153,38 +156,45 @@ def build(path: Path, repos: int, years: int, layout: str = "projects") -> None:
             for rid in members:
                 repo_id += 1
                 created = (month_start + timedelta(days=repo_id % 28)
-                           if repo_id % CREATED_EVERY == 0 else days[0])
+                           if repo_id % CREATED_EVERY == 0 else dates[0])
                 conn.execute(
                     "INSERT INTO repo (id, platform, platform_id, owner, name, config_key, "
                     "project_id, created_at, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (repo_id, rid.platform, repo_id, rid.owner, rid.name, rid.key, p + 1,
-                     _stamp(created, 3), _stamp(days[0], 0)),
+                     stamp(created, 3), stamp(dates[0], 0)),
                 )
                 _observations(conn, repo_id, collected, backfilled)
                 conn.executemany(
                     "INSERT INTO repo_release (repo_id, tag, name, published_at, prerelease, url)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     [
-                        (repo_id, f"v{k}.0", f"Release {k}", _stamp(days[i], 15), False,
+                        (repo_id, f"v{k}.0", f"Release {k}", stamp(dates[i], 15), False,
                          f"https://{'github.com' if rid.platform == 'github' else 'gitee.com'}"
                          f"/{rid.owner}/{rid.name}/releases/v{k}.0")
-                        for k, i in enumerate(range(repo_id % 30, len(days), 30))
+                        for k, i in enumerate(range(repo_id % 30, len(dates), 30))
                     ],
                 )
         conn.execute(
             "INSERT INTO collection_run (id, kind, started_at, finished_at, outcome) "
             "VALUES (1, 'collect', ?, ?, 'partial')",
-            (_stamp(LAST_DAY, 18), _stamp(LAST_DAY, 19)),
+            (stamp(LAST_DAY, 18), stamp(LAST_DAY, 19)),
         )
         conn.executemany(
             "INSERT INTO repo_error (run_id, repo_id, occurred_at, kind, message) "
             "VALUES (1, ?, ?, 'not_found', 'HTTP 404')",
-            [(r, _stamp(LAST_DAY, 18)) for r in range(7, repo_id + 1, 97)],
+            [(r, stamp(LAST_DAY, 18)) for r in range(7, repo_id + 1, 97)],
+        )
+        # What write_observations keeps as it writes: each repo's newest collected values.
+        conn.execute(
+            "INSERT INTO latest_value (repo_id, metric, observed_at, value) "
+            "SELECT repo_id, metric, observed_at, value FROM observation "
+            "WHERE source = 'collected' AND observed_at = ?", (collected[-1],),
         )
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     tmp.rename(path)
-    print(f"  built {path.name}: {repos} repos x {years} y in {time.perf_counter() - started:.0f} s"
+    took = time.perf_counter() - started
+    print(f"  built {path.name}: {repos} repos x {count} days in {took:.0f} s"
           f" ({path.stat().st_size / 1e9:.1f} GB)", flush=True)
 
 

@@ -6,10 +6,10 @@ when its newest error is newer than its newest collected observation (or it was 
 ``status`` shows the repos failing now and splits off the ``deferred`` ones (a spent budget, not
 a fault); a report shows those failing at the end of its period.
 
-Every lookup is a seek on ``ix_repo_error_repo_id_occurred_at`` or on the observation key, so
-the cost grows with the number of repos asked about, not with the history stored; and
-:func:`prune_errors` deletes the errors no answer for the last :data:`KEEP_ERRORS` needs, so the
-table does not grow with it either.
+Every lookup is a seek: of ``latest_value`` (collected now), of the observation key (collected
+as of a past instant) or of ``ix_repo_error_repo_id_occurred_at``, so the cost grows with the
+number of repos asked about, not with the history stored; and :func:`prune_errors` deletes the
+errors no answer for the last :data:`KEEP_ERRORS` needs, so the table does not grow either.
 """
 
 from __future__ import annotations

@@ -51,20 +51,19 @@ class LatestValues:
 
 
 def newest_collected(
-    repo_id: Any, metric: Any, as_of: datetime | None = None, *,
-    column: str = "observed_at", source: str | None = "collected",
+    repo_id: Any, metric: Any, as_of: datetime | None = None, *, source: str = "collected",
 ) -> Any:
-    """A scalar subquery: *column* of the newest observation of (*repo_id*, *metric*) from
-    *source* (any when ``None``) at or before *as_of* — one descending seek of the key. The
-    repo and metric may be columns of the enclosing query (correlated)."""
+    """A scalar subquery: the time of the newest observation of (*repo_id*, *metric*) from
+    *source* at or before *as_of* — one descending seek of the key. The repo and metric may be
+    columns of the enclosing query (correlated)."""
     o = table(Observation)
-    where: list[ColumnElement[bool]] = [o.c.repo_id == repo_id, o.c.metric == metric]
+    where: list[ColumnElement[bool]] = [
+        o.c.repo_id == repo_id, o.c.metric == metric, o.c.source == source,
+    ]
     if as_of is not None:
         where.append(o.c.observed_at <= as_of)
-    if source is not None:
-        where.append(o.c.source == source)
     return (
-        core_select(o.c[column])
+        core_select(o.c.observed_at)
         .where(*where)
         .order_by(o.c.observed_at.desc())
         .limit(1)

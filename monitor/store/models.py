@@ -162,10 +162,9 @@ class Observation(SQLModel, table=True):
 
 
 class LatestValue(SQLModel, table=True):
-    """The newest collected value of each repo's metric: the ``observation`` row with the
-    greatest ``observed_at`` among the collected ones, kept up to date as observations are
-    written (:mod:`monitor.store.latest`), so that a scrape, ``status`` and ``repos`` read one
-    row per repo and metric however much history is stored. Goes with the repo row."""
+    """The newest collected ``observation`` of each repo's metric, kept as observations are
+    written (:mod:`monitor.store.latest`): a scrape, ``status`` and ``repos`` read one row per
+    repo and metric however much history is stored. Goes with the repo row."""
 
     __tablename__ = "latest_value"
     __table_args__ = (
