@@ -24,7 +24,7 @@ from monitor.cli.logs import mask, setup_logging
 from monitor.clock import Clock, system_clock
 from monitor.commands.export import FORMATS
 from monitor.errors import ConfigError, InputError, MonitorError, NeedsInit
-from monitor.ids import RepoId
+from monitor.ids import RepoId, parse_tracked
 from monitor.reports.formats import FORMATS as REPORT_FORMATS
 
 if TYPE_CHECKING:
@@ -74,28 +74,30 @@ def init(state: _State) -> None:
 
 
 @cli.command()
-@click.argument("repos", nargs=-1, required=True)
-@click.option("--project", help="Project the repos join (created if new; default: the NAME).")
+@click.argument("repos", nargs=-1, required=True, metavar="REPO|OWNER...")
+@click.option("--project",
+              help="Project they join (created if new; default: the repo's NAME, the OWNER).")
 @click.option("--group", "groups", multiple=True, help="Group of the project (repeatable).")
 @click.pass_obj
 def track(state: _State, repos: Sequence[str], project: str | None, groups: Sequence[str]) -> None:
-    """Add repos to config/repos.toml, keeping its comments and layout."""
+    """Add repos (github:OWNER/NAME) or whole owners (github:OWNER: every public repo of an
+    organisation or user) to config/repos.toml, keeping its comments and layout."""
     from monitor.config.edit import add_repos
 
-    ids = _parse_ids(repos, allow_url=True)
-    for line in add_repos(state.settings().repos_path, ids, project=project, groups=groups):
+    targets = [parse_tracked(text, allow_url=True) for text in repos]
+    for line in add_repos(state.settings().repos_path, targets, project=project, groups=groups):
         click.echo(line)
 
 
 @cli.command()
-@click.argument("repos", nargs=-1, required=True)
+@click.argument("repos", nargs=-1, required=True, metavar="REPO|OWNER...")
 @click.pass_obj
 def untrack(state: _State, repos: Sequence[str]) -> None:
-    """Remove repos from config/repos.toml; their stored history is kept."""
+    """Remove repos or owners from config/repos.toml; stored history is kept."""
     from monitor.config.edit import remove_repos
 
-    ids = _parse_ids(repos, allow_url=True)
-    for line in remove_repos(state.settings().repos_path, ids):
+    targets = [parse_tracked(text, allow_url=True) for text in repos]
+    for line in remove_repos(state.settings().repos_path, targets):
         click.echo(line)
 
 
