@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from monitor.errors import InputError
 
-__all__ = ["PLATFORM_HOSTS", "RepoId", "web_base"]
+__all__ = ["PLATFORM_HOSTS", "OwnerId", "RepoId", "web_base"]
 
 #: Known platforms and the web host their URLs use.
 PLATFORM_HOSTS: dict[str, str] = {"github": "github.com", "gitee": "gitee.com"}
@@ -102,3 +102,17 @@ class RepoId:
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.owner}/{self.name}"
+
+
+@dataclass(frozen=True, order=True)
+class OwnerId:
+    """An organisation or user on a platform, ``platform:OWNER``: every repo it holds."""
+    platform: str
+    owner: str
+    @property
+    def key(self) -> str:
+        return str(self).lower()
+    def owns(self, repo: RepoId) -> bool:
+        return repo.platform == self.platform and repo.owner.lower() == self.owner.lower()
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.owner}"
