@@ -181,9 +181,10 @@ def listed_item(item: Any, url: str) -> ListedRepo:
 
 def _check(reply: Reply, owner: OwnerId) -> None:
     """Raise what a non-200 listing page means."""
-    status, text = reply.status, rest.message(reply)
+    status = reply.status
     if status == 200:
         return
+    text = rest.message(reply)
     if status == 401:
         raise Unauthorized(f"{owner}: the GitHub token was refused ({text})")
     if status == 404:

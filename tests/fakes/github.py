@@ -277,11 +277,14 @@ class FakeGitHub(FakePlatform):
         return self.ok(req, body, last_modified=repo.last_modified)
 
     def page(self, req: Request, items: list[Any], per_page_default: int = 30,
-              cap: int = 100) -> Response:  # fmt: skip
+             cap: int = 100, draw: Callable[[Any], Any] | None = None) -> Response:  # fmt: skip
+        """One page of *items* with its Link header; *draw* makes each shown item (so a long
+        list is drawn for its page only)."""
         per_page = min(max(req.int_param("per_page", per_page_default), 1), cap)
         page = max(req.int_param("page", 1), 1)
         start, stop, last = paging(len(items), page, per_page)
-        return self.ok(req, items[start:stop], link=link_header(req, page, last))
+        shown = [draw(i) for i in items[start:stop]] if draw else items[start:stop]
+        return self.ok(req, shown, link=link_header(req, page, last))
 
     def _contributors(self, req: Request, repo: FakeRepo, sub: str) -> Response:
         if repo.empty:

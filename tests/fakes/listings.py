@@ -79,7 +79,7 @@ def github_owner_repos(fake: FakeGitHub, req: Request) -> Response | None:
                          sort=sort, descending=direction == "desc")
     from .github_shapes import repo_json
 
-    return fake.page(req, [repo_json(r, req.base_url, token) for r in listed])
+    return fake.page(req, listed, draw=lambda r: repo_json(r, req.base_url, token))
 
 
 def gitee_owner_repos(fake: FakeGitee, req: Request, token: str | None) -> Response | None:
@@ -97,4 +97,4 @@ def gitee_owner_repos(fake: FakeGitee, req: Request, token: str | None) -> Respo
     sort = req.param("sort") or ("full_name" if user is not None else "id")
     listed = owner_repos(fake.owned(login, token), kind=req.param("type") or "all",
                          sort=sort, descending=req.param("direction") == "desc")
-    return fake.paged(req, [fake.repo_json(r, req.base_url) for r in listed])
+    return fake.paged(req, listed, lambda r: fake.repo_json(r, req.base_url))
