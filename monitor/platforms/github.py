@@ -36,6 +36,7 @@ from monitor.cached import owned_by
 from monitor.clock import Clock, system_clock
 from monitor.config.settings import Secret, Settings
 from monitor.errors import (
+    Deferred,
     MalformedResponse,
     PlatformError,
     RateLimited,
@@ -73,7 +74,7 @@ class _Cycle:
     """One fetch call's shared state: once the budget is spent (or the host unreachable) or the
     token refused, nothing more is sent (the rest is deferred, or shares the refusal)."""
 
-    stopped: RateLimited | None = None  # why the rest is deferred
+    stopped: Deferred | None = None  # why the rest is deferred
     refused: Unauthorized | None = None
 
 
@@ -142,7 +143,7 @@ class GitHub(HttpPlatform):
             return RepoResult(target, error=cycle.stopped, deferred=True)
         try:
             return RepoResult(target, snapshot=await self._rest_snapshot(target))
-        except RateLimited as exc:
+        except Deferred as exc:
             cycle.stopped = exc
             return RepoResult(target, error=exc, deferred=True)
         except PlatformError as exc:
@@ -221,7 +222,7 @@ class GitHub(HttpPlatform):
                 return None
             rest.check_call(reply, "GraphQL")
             body = gql.answer(reply)
-        except RateLimited as exc:
+        except Deferred as exc:
             cycle.stopped = exc
             return [RepoResult(t, error=exc, deferred=True) for t in chunk]
         except Unauthorized as exc:
@@ -369,7 +370,7 @@ class GitHub(HttpPlatform):
         history against. With a token ``stargazerCount`` over GraphQL, ``star_count_batch``
         repos a query (one point); without, the repo itself over conditional REST, asked as
         collect asks it, so the answer is a 304 when nothing changed since either read it.
-        Raises :class:`~monitor.errors.RateLimited` and what spoils a whole GraphQL batch."""
+        Raises :class:`~monitor.errors.Deferred` and what spoils a whole GraphQL batch."""
         if not self._use_graphql:
             return list(await asyncio.gather(*(self._rest_star_count(t) for t in repos)))
         found: list[int | None] = []
@@ -386,7 +387,7 @@ class GitHub(HttpPlatform):
         try:
             reply = await self._get(target, _repo_path(target))
             return rest.repository(target, rest.repo_object(reply, target)).metrics["stars"]
-        except RateLimited:
+        except Deferred:
             raise
         except PlatformError as exc:  # gone, blocked, another repo under the name: not told
             log.info("star count unknown repo=%s reason=%s", target.repo, exc)
@@ -475,7 +476,7 @@ async def _step(
         return RepoResult(target, error=cycle.stopped, deferred=True)
     try:
         return replace(result, snapshot=await work(snapshot, target))
-    except RateLimited as exc:
+    except Deferred as exc:
         cycle.stopped = exc
         return RepoResult(target, error=exc, deferred=True)
     except PlatformError as exc:
@@ -488,11 +489,11 @@ async def _settle(
     prs: Awaitable[Reply], releases: Awaitable[Reply], contributors: Awaitable[int | None],
 ) -> tuple[Reply, Reply, int | None]:
     """Await all three before raising, so no request is left running unobserved; a spent
-    budget outranks any other failure (it decides deferral)."""
+    budget or an unreachable host outranks any other failure (it decides deferral)."""
     done = await asyncio.gather(prs, releases, contributors, return_exceptions=True)
     failures = [r for r in done if isinstance(r, BaseException)]
     if failures:
-        raise next((f for f in failures if isinstance(f, RateLimited)), failures[0])
+        raise next((f for f in failures if isinstance(f, Deferred)), failures[0])
     first, second, third = done
     assert isinstance(first, Reply) and isinstance(second, Reply)
     assert third is None or isinstance(third, int)
