@@ -2,6 +2,7 @@
 
 from monitor.errors import (
     ConfigError,
+    Deferred,
     InputError,
     MonitorError,
     PlatformError,
@@ -14,6 +15,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "Deferred",
     "InputError",
     "MonitorError",
     "PlatformError",

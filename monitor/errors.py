@@ -1,7 +1,8 @@
 """Every error the monitor raises on purpose, in one family.
 
 The CLI maps the family to exit codes (bad input or configuration: 2), the collector maps
-platform errors to a per-repo outcome, so callers catch the branch they can act on::
+platform errors to a per-repo outcome, so callers catch the branch they can act on (a
+:class:`Deferred` one defers, and says why in :attr:`Deferred.deferral`)::
 
     MonitorError
     ├── InputError            a bad argument on the command line (exit 2)
@@ -11,8 +12,9 @@ platform errors to a per-repo outcome, so callers catch the branch they can act 
     │   └── NeedsInit         no schema yet, or an older one: `init` migrates it (exit 2)
     ├── NoData                nothing stored to report on for the period asked (exit 1)
     └── PlatformError         a platform answered, but not with data for this repo
-        ├── RateLimited       the budget is spent until ``reset_at``: the rest waits a cycle
-        │   └── Unreachable   connections failed several times in a row: the rest waits too
+        ├── Deferred          the platform stops for the cycle: its other repos wait for the next
+        │   ├── RateLimited   the budget is spent until ``reset_at``
+        │   └── Unreachable   connections failed several times in a row
         ├── NotFound          404: deleted, private, or never existed
         ├── Blocked           451 (DMCA) or access blocked by the platform
         ├── EmptyRepository   no commits yet (contributors answer 204/409)
@@ -29,6 +31,7 @@ from pathlib import Path
 __all__ = [
     "Blocked",
     "ConfigError",
+    "Deferred",
     "EmptyRepository",
     "InputError",
     "MalformedResponse",
@@ -93,19 +96,34 @@ class PlatformError(MonitorError):
     """A platform call that did not give usable data."""
 
 
-class RateLimited(PlatformError):
+class Deferred(PlatformError):
+    """The platform cannot be asked any more this cycle: the repo is deferred, not failed, and so
+    is every repo of the platform not asked yet; the next cycle tries again."""
+
+    @property
+    def deferral(self) -> str:
+        """Why the repos are deferred, as stored and shown (before "; deferred to the next
+        cycle")."""
+        return str(self)
+
+
+class RateLimited(Deferred):
     """The platform's budget is spent; calling again before ``reset_at`` only burns goodwill."""
 
     def __init__(self, message: str, reset_at: datetime | None = None):
         self.reset_at = reset_at
         super().__init__(message)
 
+    @property
+    def deferral(self) -> str:
+        return "rate limit spent"
 
-class Unreachable(RateLimited):
+
+class Unreachable(Deferred):
     """The platform's host could not be reached (connection refused, DNS, connect timeout)
     several times in a row: the network or the host is down. Like a spent budget it stops the
-    platform for the cycle — its remaining repos are deferred, not failed — and the next cycle
-    tries again. HTTP errors (5xx…) never raise it: those came from a host that answered."""
+    platform for the cycle, and says so (its message is the deferral). HTTP errors (5xx…) never
+    raise it: those came from a host that answered."""
 
 
 class NotFound(PlatformError):

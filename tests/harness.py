@@ -17,9 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from sqlmodel import col, select
 
-from monitor.clock import ManualClock
+from monitor.cli import main
+from monitor.clock import Clock, ManualClock, system_clock
 from monitor.commands.backfill import BackfillSummary, backfill
 from monitor.commands.collect import CycleSummary, ProgressCallback, collect
 from monitor.config.repos import load_repos
@@ -161,6 +163,21 @@ class Monitor:
 
 
 Run = Callable[..., tuple[int, str, str]]
+
+
+def cli_runner(home: Path, capsys: pytest.CaptureFixture[str], clock: Clock = system_clock) -> Run:
+    """``aoss-monitor --home HOME ARGS…`` in-process, on *clock*: (exit status, stdout, stderr)."""
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        try:
+            main(["--home", str(home), *args], clock=clock)
+            status = 0
+        except SystemExit as exc:
+            status = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return invoke
 
 
 def run_alone(job: Coroutine[Any, Any, T]) -> tuple[T, set[asyncio.Task[Any]]]:

@@ -6,7 +6,6 @@ import hashlib
 import json
 import subprocess
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,8 +16,7 @@ from monitor.cli import main
 from monitor.ids import RepoId
 from monitor.store.db import open_database
 from monitor.store.series import ObservationIn, export_rows, sync_projects, write_observations
-
-Run = Callable[..., tuple[int, str, str]]
+from tests.harness import Run, cli_runner
 
 
 @pytest.fixture
@@ -32,17 +30,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def run(home: Path, capsys: pytest.CaptureFixture[str]) -> Run:
     """``aoss-monitor --home HOME ARGS…`` in-process: (exit status, stdout, stderr)."""
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        try:
-            main(["--home", str(home), *args])
-            status = 0
-        except SystemExit as exc:
-            status = exc.code if isinstance(exc.code, int) else 1
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return invoke
+    return cli_runner(home, capsys)
 
 
 @pytest.fixture

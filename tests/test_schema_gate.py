@@ -3,18 +3,15 @@ whose schema is not this version's, says what to run, and leaves it as it was.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from monitor.cli import main
 from monitor.daemon.lock import InstanceLock
 from monitor.store.db import head_revision, open_database
+from tests.harness import Run, cli_runner
 from tests.old_schema import migrate_to_previous, stored_revision
-
-Run = Callable[..., tuple[int, str, str]]
 
 REPOS_TOML = '[[projects]]\nname = "Rocket"\nrepos = ["github:acme/rocket"]\n'
 
@@ -41,16 +38,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> 
 
 @pytest.fixture
 def run(home: Path, capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        try:
-            main(["--home", str(home), *args])
-            status = 0
-        except SystemExit as exc:
-            status = exc.code if isinstance(exc.code, int) else 1
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return invoke
+    return cli_runner(home, capsys)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import main
 from monitor.clock import ManualClock
 from monitor.store.db import Database
 from tests.fakes import FakeRepo, FakeServer
-from tests.harness import REPOS_TOML, TOKENS, Monitor, Run
+from tests.harness import REPOS_TOML, TOKENS, Monitor, Run, cli_runner
 
 
 @pytest.fixture
@@ -60,17 +59,12 @@ def run(
     (exit status, stdout, stderr)."""
     for name in ("MONITOR_HOME", *TOKENS):
         monkeypatch.delenv(name, raising=False)
+    runner = cli_runner(monitor.home, capsys, monitor.clock)
 
     def invoke(*args: str) -> tuple[int, str, str]:
         with monkeypatch.context() as patch:
             for name, value in monitor.environ.items():
                 patch.setenv(name, value)
-            try:
-                main(["--home", str(monitor.home), *args], clock=monitor.clock)
-                status = 0
-            except SystemExit as exc:
-                status = exc.code if isinstance(exc.code, int) else 1
-        out, err = capsys.readouterr()
-        return status, out, err
+            return runner(*args)
 
     return invoke

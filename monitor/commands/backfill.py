@@ -42,10 +42,10 @@ from monitor.commands.star_history import Allowance, StarCounts, StarReader
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
 from monitor.errors import (
+    Deferred,
     MalformedResponse,
     MonitorError,
     PlatformError,
-    RateLimited,
     StorageError,
     Unavailable,
     internal_error,
@@ -165,7 +165,7 @@ async def _platform_backfill(
                     for rid, _ in repos[repos.index((repo_id, row)) + 1:]
                 )
                 break
-    except RateLimited as exc:
+    except Deferred as exc:
         _the_rest(summary, repos, "deferred", str(exc))
     except MonitorError as exc:  # the platform cannot be asked (its /rate_limit is down…)
         log.warning("backfill.platform_failed platform=%s reason=%r", platform.name, str(exc))
@@ -213,7 +213,7 @@ async def _repo_backfill(
                                 f"resumes at page {state.next_page} next run")
         await database.write(_finish, state, cache, now())
         await database.write(_rebuild, platform, row, now(), reader)
-    except RateLimited as exc:
+    except Deferred as exc:
         return RepoBackfill(repo_id, "deferred", reader.requests, str(exc))
     except (Unavailable, MalformedResponse, StorageError) as exc:
         log.warning("backfill.failed repo=%s reason=%r", repo_id, str(exc))

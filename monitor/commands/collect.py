@@ -35,10 +35,10 @@ from monitor.commands.plan import in_config_order, tracked_rows
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
 from monitor.errors import (
+    Deferred,
     MonitorError,
     PlatformError,
     StorageError,
-    Unreachable,
     internal_error,
 )
 from monitor.ids import RepoId
@@ -101,9 +101,9 @@ class CycleSummary:
 
 
 def _deferral_reason(why: PlatformError | None) -> str:
-    """Why a repo was deferred, as stored and shown: an unreachable host says so; otherwise the
-    budget was spent."""
-    cause = str(why) if isinstance(why, Unreachable) else "rate limit spent"
+    """Why a repo was deferred, as stored and shown: as the error that stopped its platform says
+    (:attr:`~monitor.errors.Deferred.deferral`)."""
+    cause = why.deferral if isinstance(why, Deferred) else "rate limit spent"
     return f"{cause}; deferred to the next cycle"
 
 

@@ -57,6 +57,7 @@ from monitor.store.history import (
     save_state,
     save_week_days,
     week_of,
+    whole_weeks,
 )
 
 __all__ = ["Allowance", "StarCounts", "StarReader"]
@@ -187,36 +188,45 @@ class StarReader:
 
     async def _store(self, history: HistoryPage, state: BackfillState | None = None) -> None:
         """Keep what *history* shows that the store does not hold yet (and *state*, in the same
-        transaction); a page that changes nothing (a 304, most days) writes nothing."""
+        transaction); a page that changes nothing (a 304, most days) writes nothing. The page is
+        compared here, once, with what the store holds, which is in memory: only what differs is
+        written."""
         if self.platform.history_whole_days:
-            days = self._week_days()
-            fresh = any(days.get(day) != n for day, n in history.days.items())
-            given: list[tuple[int, datetime]] = []
+            weeks, given = self._changed_weeks(history), []
         else:
-            stars = self._stored_stars()
-            given = [(s.id, s.starred_at) for s in history.stars
-                     if stars.get(s.id) != s.starred_at]
-            fresh = bool(given)
+            weeks, given = {}, self._new_stars(history)
+        fresh = bool(weeks or given)
         if not fresh and state is None:
             return
-        await self.database.write(self._save, history, given if fresh else None, state)
-        if fresh and self.platform.history_whole_days:
-            for sunday in {week_of(day) for day in history.days}:  # as now stored
-                for day in (sunday + timedelta(days=i) for i in range(7)):
-                    days[day] = history.days.get(day, 0)
-        elif fresh:
-            stars.update(given)
+        days = {day: n for day, n in history.days.items() if week_of(day) in weeks}
+        await self.database.write(self._save, days, given, state)
+        for sunday, counts in weeks.items():  # as now stored
+            self._week_days().update((sunday + timedelta(days=i), n) for i, n in enumerate(counts))
+        if given:
+            self._stored_stars().update(given)
         self.changed = self.changed or fresh
 
+    def _changed_weeks(self, history: HistoryPage) -> dict[date, list[int]]:
+        """The GitHub weeks *history* shows with counts other than those stored (every week
+        not stored yet), by their Sunday."""
+        held = self._week_days()
+        return {sunday: counts for sunday, counts in whole_weeks(history.days).items()
+                if [held.get(sunday + timedelta(days=i)) for i in range(7)] != counts}
+
+    def _new_stars(self, history: HistoryPage) -> list[tuple[int, datetime]]:
+        """The Gitee stars *history* shows that are not stored with that time."""
+        held = self._stored_stars()
+        return [(s.id, s.starred_at) for s in history.stars if held.get(s.id) != s.starred_at]
+
     def _save(
-        self, session: Session, history: HistoryPage, given: list[tuple[int, datetime]] | None,
+        self, session: Session, days: dict[date, int], given: list[tuple[int, datetime]],
         state: BackfillState | None,
     ) -> None:
-        """One page's writes, in one transaction (in a worker thread): *given* is ``None`` when
-        the page changes nothing."""
-        if given is not None and self.platform.history_whole_days:
-            save_week_days(session, self.repo_id, history.days, self.now())
-        elif given:
+        """One page's writes, in one transaction (in a worker thread): the *days* of the GitHub
+        weeks that changed, the Gitee stars *given*, and *state*."""
+        if days:
+            save_week_days(session, self.repo_id, days, self.now())
+        if given:
             save_stars(session, self.repo_id, given)
         if state is not None:
             save_state(session, state, self.now())

@@ -129,7 +129,7 @@ class RepoResult:
     """Exactly one of: a snapshot, an error, or deferred — not asked because the platform
     stopped for the cycle before its turn; ``error`` then says why when known (a spent budget,
     :class:`~monitor.errors.RateLimited`, or an unreachable host,
-    :class:`~monitor.errors.Unreachable`)."""
+    :class:`~monitor.errors.Unreachable`: a :class:`~monitor.errors.Deferred`)."""
 
     target: RepoTarget
     snapshot: RepoSnapshot | None = None

@@ -55,12 +55,12 @@ from monitor.clock import Clock, system_clock
 from monitor.config.settings import Secret, Settings
 from monitor.errors import (
     Blocked,
+    Deferred,
     MalformedResponse,
     NotFound,
     PlatformError,
     RateLimited,
     Unauthorized,
-    Unreachable,
 )
 from monitor.ids import OwnerId, RepoId, web_base
 from monitor.platforms import gitee_json, gitee_listing
@@ -148,17 +148,17 @@ class Gitee(HttpPlatform):
     async def fetch(self, targets: Sequence[RepoTarget]) -> list[RepoResult]:
         """Every repo at once: the layer's concurrency bound keeps Gitee from seeing a burst."""
         # Throttled for good or unreachable: why; whatever has not started is deferred.
-        stopped: list[RateLimited] = []
+        stopped: list[Deferred] = []
         return list(await asyncio.gather(*(self._guarded(t, stopped) for t in targets)))
 
-    async def _guarded(self, target: RepoTarget, stopped: list[RateLimited]) -> RepoResult:
+    async def _guarded(self, target: RepoTarget, stopped: list[Deferred]) -> RepoResult:
         if stopped:
             return RepoResult(target, error=stopped[0], deferred=True)
         try:
             with owned_by(target.repo.key):
                 return RepoResult(target, snapshot=await self._snapshot(target))
-        except RateLimited as exc:
-            if not stopped and not isinstance(exc, Unreachable):  # that one the layer logged
+        except Deferred as exc:
+            if not stopped and isinstance(exc, RateLimited):  # an unreachable host: logged
                 log.warning("gitee throttled, deferring the rest of the cycle: %s", exc)
             stopped.append(exc)
             return RepoResult(target, error=stopped[0], deferred=True)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-from monitor.errors import MalformedResponse, RateLimited
+from monitor.errors import Deferred, MalformedResponse
 from monitor.ids import RepoId
 from monitor.platforms.base import Release, Stargazer
 from monitor.platforms.http import Reply
@@ -123,7 +123,8 @@ def release(item: Any, web: str) -> Release:
 
 
 def most_telling(failed: ExceptionGroup[Exception]) -> Exception:
-    """Of sibling failures, the spent budget wins: it changes what happens to other repos."""
+    """Of sibling failures, a deferral (a spent budget, an unreachable host) wins: it changes what
+    happens to other repos."""
     flat: list[Exception] = []
     stack: list[BaseException] = [failed]
     while stack:
@@ -132,7 +133,7 @@ def most_telling(failed: ExceptionGroup[Exception]) -> Exception:
             stack.extend(reversed(error.exceptions))
         elif isinstance(error, Exception):
             flat.append(error)
-    return next((e for e in flat if isinstance(e, RateLimited)), flat[0])
+    return next((e for e in flat if isinstance(e, Deferred)), flat[0])
 
 
 _THROTTLE_WORDS = ("rate limit", "too many", "频繁", "限流")

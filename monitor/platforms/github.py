@@ -39,9 +39,9 @@ from monitor.cached import owned_by
 from monitor.clock import Clock, system_clock
 from monitor.config.settings import Secret, Settings
 from monitor.errors import (
+    Deferred,
     MalformedResponse,
     PlatformError,
-    RateLimited,
     Unavailable,
 )
 from monitor.ids import OwnerId
@@ -167,7 +167,7 @@ class GitHub(HttpPlatform):
             work = (self._contributors_snapshot(target) if contributors_only(target)
                     else self._rest_snapshot(target))
             return RepoResult(target, snapshot=await work)
-        except RateLimited as exc:
+        except Deferred as exc:
             cycle.stopped = exc
             return RepoResult(target, error=exc, deferred=True)
         except PlatformError as exc:
@@ -299,7 +299,7 @@ class GitHub(HttpPlatform):
         history against. With a token ``stargazerCount`` over GraphQL, ``star_count_batch``
         repos a query (one point); without, the repo itself over conditional REST, asked as
         collect asks it, so the answer is a 304 when nothing changed since either read it.
-        Raises :class:`~monitor.errors.RateLimited` and what spoils a whole GraphQL batch."""
+        Raises :class:`~monitor.errors.Deferred` and what spoils a whole GraphQL batch."""
         if not self._use_graphql:
             return list(await asyncio.gather(*(self._rest_star_count(t) for t in repos)))
         found: list[int | None] = []
@@ -316,7 +316,7 @@ class GitHub(HttpPlatform):
         try:
             reply = await self._get(target, repo_path(target))
             return rest.repository(target, rest.repo_object(reply, target)).metrics["stars"]
-        except RateLimited:
+        except Deferred:
             raise
         except PlatformError as exc:  # gone, blocked, another repo under the name: not told
             log.info("star count unknown repo=%s reason=%s", target.repo, exc)

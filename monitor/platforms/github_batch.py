@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from monitor.errors import PlatformError, RateLimited, Unauthorized, Unavailable
+from monitor.errors import Deferred, PlatformError, RateLimited, Unauthorized, Unavailable
 from monitor.platforms import github_graphql as gql
 from monitor.platforms import github_rest as rest
 from monitor.platforms.base import Budget, Release, RepoResult, RepoSnapshot, RepoTarget
@@ -84,7 +84,7 @@ class GraphQL:
                 return None
             rest.check_call(reply, "GraphQL")
             body = gql.answer(reply)
-        except RateLimited as exc:
+        except Deferred as exc:
             cycle.stopped = exc
             return [RepoResult(t, error=exc, deferred=True) for t in chunk]
         except Unauthorized as exc:

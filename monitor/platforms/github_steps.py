@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import httpx
 
-from monitor.errors import PlatformError, RateLimited, Unauthorized, Unavailable
+from monitor.errors import Deferred, PlatformError, Unauthorized, Unavailable
 from monitor.platforms.base import Release, RepoResult, RepoSnapshot, RepoTarget
 
 __all__ = [
@@ -35,7 +35,7 @@ class Cycle:
     """One fetch call's shared state: once the budget is spent (or the host unreachable) or the
     token refused, nothing more is sent (the rest is deferred, or shares the refusal)."""
 
-    stopped: RateLimited | None = None  # why the rest is deferred
+    stopped: Deferred | None = None  # why the rest is deferred
     refused: Unauthorized | None = None
 
 
@@ -86,7 +86,7 @@ async def step(
         return RepoResult(target, error=cycle.stopped, deferred=True)
     try:
         return replace(result, snapshot=await work(snapshot, target))
-    except RateLimited as exc:
+    except Deferred as exc:
         cycle.stopped = exc
         return RepoResult(target, error=exc, deferred=True)
     except PlatformError as exc:
@@ -103,7 +103,7 @@ async def settle(
     a, b, c = await asyncio.gather(first, second, third, return_exceptions=True)
     failures = [r for r in (a, b, c) if isinstance(r, BaseException)]
     if failures:
-        raise next((f for f in failures if isinstance(f, RateLimited)), failures[0])
+        raise next((f for f in failures if isinstance(f, Deferred)), failures[0])
     assert not isinstance(a, BaseException) and not isinstance(b, BaseException)
     assert not isinstance(c, BaseException)
     return a, b, c

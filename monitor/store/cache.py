@@ -1,9 +1,10 @@
 """The store's side of conditional requests: the HTTP layer's response cache, backed by a table.
 
-An entry is read when a request asks for it (one primary-key lookup, in a worker thread so the
-event loop keeps serving requests), never before: a cycle holds in memory only the answers put
-since its last flush. Entries changed are written in the same transaction as the batch whose
-answers they are — so the validators on disk always match the values stored.
+An entry is read when a request asks for it (one primary-key lookup, off the event loop and
+interruptible like every database read: :meth:`~monitor.store.db.Database.read`), never before:
+a cycle holds in memory only the answers put since its last flush. Entries changed are written in
+the same transaction as the batch whose answers they are — so the validators on disk always match
+the values stored.
 
 The table stays bounded (:func:`prune`): an entry belongs to the repo its request was about
 (:func:`monitor.cached.owned_by`) and goes when that repo is no longer tracked; an entry no
@@ -13,7 +14,6 @@ URL of a repo's old name, a repo whose collection stopped).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import threading
@@ -64,23 +64,22 @@ class StoreCache:
             held = self._pending.get(key)
         if held is not None:
             return held[0]
-        return await asyncio.to_thread(self._read, key)
+        try:
+            return await self._database.read(self._read, key)
+        except StorageError as exc:  # a miss costs one full answer; the batch write will tell
+            log.warning("cache.read_failed reason=%s", exc)
+            return None
 
     def put(self, key: str, response: CachedResponse) -> None:
         with self._lock:
             self._pending[key] = (response, cache_owner())
 
-    def _read(self, key: str) -> CachedResponse | None:
+    def _read(self, session: Session, key: str) -> CachedResponse | None:
         e = table(HttpCacheEntry)
         stmt = core_select(e.c.etag, e.c.last_modified, e.c.status, e.c.headers, e.c.body).where(
             e.c.key == key
         )
-        try:
-            with self._database.session() as session:
-                row = session.connection().execute(stmt).first()
-        except StorageError as exc:  # a miss costs one full answer; the batch write will tell
-            log.warning("cache.read_failed reason=%s", exc)
-            return None
+        row = session.connection().execute(stmt).first()
         if row is None:
             return None
         with self._lock:

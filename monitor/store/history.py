@@ -66,6 +66,7 @@ __all__ = [
     "save_week_days",
     "states",
     "week_of",
+    "whole_weeks",
 ]
 
 
@@ -120,36 +121,37 @@ def _state(row: BackfillStateRow) -> BackfillState:
 # -- stored history -------------------------------------------------------------------------------
 
 
-def save_week_days(
-    session: Session, repo_id: int, days: Mapping[date, int], fetched_at: datetime,
-) -> bool:
-    """Store the GitHub weeks *days* covers (each day's count; a day not given counts 0, as the
-    current week's later days), replacing what was stored for those weeks; returns whether any
-    week's counts changed. Only those are written (``fetched_at`` says when a week's counts were
-    last written): a re-read page usually changes one week of its thirty, or none."""
+def whole_weeks(days: Mapping[date, int]) -> dict[date, list[int]]:
+    """The GitHub weeks *days* covers, by their Sunday, with their seven counts (a day not
+    given counts 0, as the current week's later days): what :func:`save_week_days` stores."""
     weeks: dict[date, list[int]] = {}
     for day, count in days.items():
         sunday = week_of(day)
         weeks.setdefault(sunday, [0] * 7)[(day - sunday).days] = int(count)
-    if not weeks:
-        return False
+    return weeks
+
+
+def save_week_days(
+    session: Session, repo_id: int, days: Mapping[date, int], fetched_at: datetime,
+) -> None:
+    """Store the GitHub weeks *days* covers (:func:`whole_weeks`), replacing what was stored for
+    those weeks (``fetched_at``: when a week's counts were last written). The caller passes only
+    the weeks that changed: a backfill compares each page with the weeks it holds in memory, so a
+    re-read page, which usually changes one week of its thirty or none, writes that week alone."""
+    rows = [
+        {"repo_id": repo_id, "week": sunday, "days": json.dumps(counts),
+         "fetched_at": fetched_at}
+        for sunday, counts in whole_weeks(days).items()
+    ]
+    if not rows:
+        return
     with atomic(session):
-        stored = session.exec(select(col(StarWeek.week), col(StarWeek.days)).where(
-            StarWeek.repo_id == repo_id, col(StarWeek.week).in_(list(weeks))))
-        before = {sunday: json.loads(counts) for sunday, counts in stored}
-        rows = [
-            {"repo_id": repo_id, "week": sunday, "days": json.dumps(counts),
-             "fetched_at": fetched_at}
-            for sunday, counts in weeks.items() if before.get(sunday) != counts
-        ]
-        if rows:
-            stmt = dialect_insert(session, StarWeek).values(rows)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["repo_id", "week"],
-                set_={"days": stmt.excluded.days, "fetched_at": stmt.excluded.fetched_at},
-            )
-            session.exec(stmt)
-    return bool(rows)
+        stmt = dialect_insert(session, StarWeek).values(rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["repo_id", "week"],
+            set_={"days": stmt.excluded.days, "fetched_at": stmt.excluded.fetched_at},
+        )
+        session.exec(stmt)
 
 
 def week_of(day: date) -> date:

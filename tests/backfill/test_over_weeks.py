@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
-from monitor.store.models import Observation, Repo
+from monitor.store.models import Observation, Repo, StarWeek
 from tests.fakes import FakeRepo
 from tests.harness import Monitor
 
@@ -147,6 +147,23 @@ def test_a_quiet_day_costs_one_free_github_request(sim: Sim) -> None:
     assert sim.history_requests("github") == ["1"]
     assert sim.monitor.fake.github.budget().used == used + collect_cost
     assert sim.series(GITHUB) == sim.want(GITHUB)  # and the series reaches yesterday
+
+
+def test_a_reread_github_page_rewrites_only_the_weeks_whose_counts_changed(sim: Sim) -> None:
+    """A star given today changes the current week of page 1 alone: that week is written again,
+    the page's other weeks (the same as stored) are not."""
+    sim.stars(GITHUB, 125, 400)
+    sim.run(GITHUB)
+    first = sim.clock()
+    sim.clock.advance(days=1)  # Thursday: the same week
+    sim.repo(GITHUB).give_star(sim.clock() - timedelta(hours=1))
+    sim.run(GITHUB)
+    with sim.monitor.database.session() as session:
+        written = dict(session.exec(select(col(StarWeek.week), col(StarWeek.fetched_at))).all())
+    this_week = date(2026, 3, 1)
+    assert written[this_week] == sim.clock()
+    assert {at for week, at in written.items() if week != this_week} == {first}
+    assert sim.series(GITHUB) == sim.want(GITHUB)
 
 
 def test_a_github_backfill_before_any_collect_starts_on_the_first_star_day(sim: Sim) -> None:

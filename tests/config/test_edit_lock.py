@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from pathlib import Path
 
@@ -18,9 +19,11 @@ START = '[[projects]]\nname = "A"\nrepos = ["github:a/a", "github:a/old"]\n'
 def _interleaved(
     monkeypatch: pytest.MonkeyPatch, path: Path, first: object, second: object
 ) -> None:
-    """Run *first*; right after it has read the file, run *second* in another thread and give
-    it time to finish before *first* writes (without a lock it does, and one edit is lost)."""
+    """Run *first*; right after it has read the file, run *second* in another thread, and let
+    *first* write only once *second* is done (no lock: one edit is lost) or waits for the lock
+    *first* holds (seen as the lock asked for and not free): no timing involved."""
     errors: list[BaseException] = []
+    settled = threading.Event()  # the other edit is done, or waits for the lock
 
     def run(call: object) -> None:
         try:
@@ -28,16 +31,30 @@ def _interleaved(
             call()
         except BaseException as exc:  # reported by the test thread
             errors.append(exc)
+        finally:
+            if threading.current_thread() is other:
+                settled.set()
 
     other = threading.Thread(target=run, args=(second,))
+    real_flock = fcntl.flock
+
+    def flock(fd: int, operation: int) -> None:
+        if threading.current_thread() is other and operation == fcntl.LOCK_EX:
+            try:
+                real_flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                settled.set()  # held by the first edit: wait for it as the code does
+        real_flock(fd, operation)
 
     def read_then_let_the_other_run(target: Path) -> str:
         text = read_repos_text(target)
-        if not other.is_alive() and other.ident is None:
+        if other.ident is None:
             other.start()
-            other.join(timeout=0.5)  # done at once without a lock; blocked behind it with one
+            assert settled.wait(timeout=30), "the other edit neither finished nor waited"
         return text
 
+    monkeypatch.setattr(fcntl, "flock", flock)
     monkeypatch.setattr(edit, "read_repos_text", read_then_let_the_other_run)
     run(first)
     other.join(timeout=30)

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from monitor.store.db import Database, open_database
-from tests.fakes import FakeRepo, FakeServer
+from tests.fakes import FakeServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -141,15 +141,6 @@ class DaemonHome:
                 proc.wait(timeout=10)
         if self._db is not None:
             self._db.dispose()
-
-
-@pytest.fixture
-def fakes(fake_server: FakeServer) -> FakeServer:
-    fake_server.github.add(FakeRepo(
-        id=105, owner="acme", name="booster", stars=3, forks=1, watchers=2, open_issues=6,
-        open_prs=1, contributors=4,
-    ))  # fmt: skip
-    return fake_server
 
 
 @pytest.fixture

@@ -6,11 +6,13 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from tests.daemon.harness_daemon import REPOS_TOML, SCHEDULE, SECRET, DaemonHome, wait_for
+from tests.dbfaults import stall_observations, stalled
 from tests.fakes import FakeServer
 
 CORE = {"stars", "forks", "watchers", "open_issues", "open_prs", "releases"}
@@ -126,30 +128,50 @@ def test_stop_signal_mid_cycle_exits_quickly_and_records_interrupted(
         "SELECT count(*) FROM collection_run WHERE finished_at IS NULL")[0][0] == 0
 
 
+def open_collect_run(home: DaemonHome, having: str | None = None) -> bool:
+    """A collection cycle has started and not finished (with *having*'s batch written)."""
+    if having is None:
+        return bool(home.query("SELECT count(*) FROM collection_run "
+                               "WHERE kind = 'collect' AND finished_at IS NULL")[0][0])
+    return bool(home.query(
+        "SELECT count(*) FROM collection_run c JOIN observation o ON o.observed_at = c.started_at "
+        "JOIN repo r ON r.id = o.repo_id WHERE c.kind = 'collect' AND c.finished_at IS NULL "
+        "AND o.source = 'collected' AND r.config_key = :key", key=having)[0][0])
+
+
 def test_kill_9_mid_cycle_leaves_a_sound_database(daemon_home: DaemonHome) -> None:
+    """Killed twice while a batch is being written: first the cycle's first one, then a later
+    one after its predecessor is stored. The write is made to hang by the test database
+    (:mod:`tests.dbfaults`), so the cycle provably cannot finish before the kill: no timing."""
     daemon_home.write_config(repos=REPOS_TOML + '\n[[projects]]\nname = "Booster"\n'
                              'repos = ["github:acme/booster"]\n')
     (daemon_home.home / "config" / "monitor.toml").write_text(
         SCHEDULE.format(collect="1s") + "\n[collect]\ngraphql_batch = 1\n")
-    for kill_after in (0.4, 0.9):
-        daemon_home.fake.latency = 0.0
-        proc = daemon_home.start()
-        daemon_home.wait_log("job.start job=collect", count=1 + daemon_home.log().count(
-            "job.start job=collect"))
-        daemon_home.fake.latency = 0.25  # about a second per cycle, one repo per batch
-        time.sleep(kill_after)
-        proc.kill()
-        proc.wait(timeout=10)
+    daemon_home.database.upgrade()
+    engine = daemon_home.database.engine
+
+    def writing(after: str | None) -> bool:
+        return open_collect_run(daemon_home, after) and stalled(engine)
+
+    # GitHub's batches are written in config order: rocket's, then booster's.
+    for hung, written in (("github:acme/rocket", None), ("github:acme/booster",
+                                                         "github:acme/rocket")):
+        with stall_observations(engine, hung, source="collected"):
+            proc = daemon_home.start()
+            wait_for(partial(writing, written), timeout=60,
+                     what=f"{hung}'s batch being written:\n{daemon_home.log()[-3000:]}")
+            proc.kill()
+            proc.wait(timeout=10)
         assert daemon_home.integrity() == "ok"
+        assert open_collect_run(daemon_home)  # killed mid-cycle
 
     done = daemon_home.runs("collect", "ok")
-    daemon_home.fake.latency = 0.0
     proc = daemon_home.start()
     daemon_home.wait_log("interrupted_runs=", count=3)
     wait_for(lambda: daemon_home.runs("collect", "ok") > done, what="a cycle after the restart")
     assert daemon_home.stop(proc)[0] == 0
     assert daemon_home.integrity() == "ok"
-    assert daemon_home.runs("collect", "interrupted") >= 1
+    assert daemon_home.runs("collect", "interrupted") >= 2
     assert daemon_home.query(
         "SELECT count(*) FROM collection_run WHERE finished_at IS NULL")[0][0] == 0
     duplicates = daemon_home.query(

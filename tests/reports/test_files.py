@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -28,6 +27,7 @@ from monitor.reports.files import (
 from monitor.reports.model import SCHEMA_VERSION
 from monitor.reports.period import month
 from monitor.store.series import ReleaseIn, upsert_releases
+from tests.harness import Run, cli_runner
 from tests.reports.conftest import TORCH, Seeded
 from tests.reports.sample import sample_report
 
@@ -221,31 +221,19 @@ repos = ["gitee:broken/repo"]
 """
 
 
-Cli = tuple[Path, Callable[..., tuple[int, str, str]]]
+Cli = tuple[Path, Run]
 
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
     """A home whose repos.toml is the seeded store's tracked list, and a way to run the CLI."""
-    from monitor.cli import main
-
     home = tmp_path / "home"
     (home / "config").mkdir(parents=True)
     (home / "config" / "repos.toml").write_text(_REPOS_TOML, encoding="utf-8")
     for name in ("MONITOR_HOME", "MONITOR_DATABASE_URL", "GITHUB_TOKEN", "GITEE_TOKEN",
                  "MONITOR_GITHUB_API_URL"):
         monkeypatch.delenv(name, raising=False)
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        try:
-            main(["--home", str(home), *args])
-            status = 0
-        except SystemExit as exc:
-            status = exc.code if isinstance(exc.code, int) else 1
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return home, invoke
+    return home, cli_runner(home, capsys)
 
 
 @pytest.fixture

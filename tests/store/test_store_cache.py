@@ -8,8 +8,12 @@ tracked or when no request asked for it for :data:`~monitor.store.cache.KEEP_UNU
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
+from sqlalchemy import event
 from sqlmodel import col, select
 
 from monitor.cached import CachedResponse, owned_by
@@ -136,3 +140,36 @@ def test_pruning_deletes_entries_no_request_asked_for_in_a_while(database: Datab
     with database.session() as session:
         assert prune(session, ["github:a/b"], later) == 1
     assert list(_stored(database)) == ["https://x/asked"]
+
+
+def test_cancelling_a_lookup_returns_once_its_read_has_ended(database: Database) -> None:
+    """A lookup reads like every other database read (:mod:`monitor.store.threads`): cancelling
+    it interrupts the read and returns only when the worker thread is done, so no database work
+    outlives the cycle that started it."""
+    entered, release, ended = threading.Event(), threading.Event(), threading.Event()
+
+    def hold(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM http_cache" in statement:
+            entered.set()
+            release.wait(timeout=30)
+            ended.set()
+
+    async def scenario() -> bool:
+        lookup = asyncio.create_task(StoreCache(database).get("k"))
+        assert await asyncio.to_thread(entered.wait, 30)  # the read is running
+        lookup.cancel()
+        for _ in range(10):  # a lookup that left its read to the thread has returned by now
+            await asyncio.sleep(0)
+        returned = lookup.done()
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await lookup
+        return returned
+
+    event.listen(database.engine, "before_cursor_execute", hold)
+    try:
+        assert not asyncio.run(scenario()), "the cancelled lookup returned while its read ran on"
+        assert ended.is_set()
+    finally:
+        release.set()
+        event.remove(database.engine, "before_cursor_execute", hold)

@@ -83,20 +83,20 @@ def test_weeks_are_kept_by_their_sunday_and_a_later_read_replaces_them(
     assert history.week_of(date(2020, 1, 11)) == sunday == history.week_of(sunday)
 
 
-def test_a_reread_page_writes_only_the_weeks_whose_counts_changed(
+def test_a_write_replaces_the_weeks_its_days_fall_in_and_no_other(
     session: Session, ids: dict[str, int],
 ) -> None:
-    """Re-reading a page that shows what is stored writes nothing (and says so); a page with one
-    week changed rewrites that week alone."""
+    """Each week given is written whole (a day not given counts 0) with the new ``fetched_at``;
+    the weeks not given keep theirs. Which weeks changed the caller knows (it holds them)."""
     paddle = ids[PADDLE.key]
-    page = {date(2019, 12, 31): 2, date(2020, 1, 5): 1}  # the weeks of 29 Dec and 5 Jan
-    assert history.save_week_days(session, paddle, page, T0) is True
-    assert history.save_week_days(session, paddle, page, days(1)) is False
-    assert history.save_week_days(session, paddle, {**page, date(2020, 1, 7): 4}, days(2)) is True
+    history.save_week_days(session, paddle, {date(2019, 12, 31): 2, date(2020, 1, 5): 1}, T0)
+    history.save_week_days(session, paddle, {date(2020, 1, 7): 4}, days(2))
     written = session.exec(select(col(StarWeek.week), col(StarWeek.fetched_at))
                            .where(StarWeek.repo_id == paddle))
     assert dict(written.all()) == {date(2019, 12, 29): T0, date(2020, 1, 5): days(2)}
-    assert history.load_week_days(session, paddle)[date(2020, 1, 7)] == 4
+    stored = history.load_week_days(session, paddle)
+    assert stored[date(2020, 1, 5)] == 0 and stored[date(2020, 1, 7)] == 4
+    assert stored[date(2019, 12, 31)] == 2
 
 
 def test_stars_are_kept_by_stargazer_and_deleted_by_id(
