@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from monitor.errors import InputError
 
-__all__ = ["PLATFORM_HOSTS", "RepoId", "web_base"]
+__all__ = ["PLATFORM_HOSTS", "OwnerId", "RepoId", "web_base"]
 
 #: Known platforms and the web host their URLs use.
 PLATFORM_HOSTS: dict[str, str] = {"github": "github.com", "gitee": "gitee.com"}
@@ -45,6 +45,7 @@ def web_base(platform: str, api_url: str | None = None) -> str:
 # Gitee paths allow the same characters. "." and ".." are never names.
 _SEGMENT = r"[A-Za-z0-9_.-]{1,100}"
 _SHORT = re.compile(rf"^(?P<platform>[a-z]+):(?P<owner>{_SEGMENT})/(?P<name>{_SEGMENT})$")
+_OWNER = re.compile(rf"^(?P<platform>[a-z]+):(?P<owner>{_SEGMENT})$")
 _URL = re.compile(
     rf"^https?://(?:www\.)?(?P<host>[A-Za-z0-9.-]+)/(?P<owner>{_SEGMENT})/(?P<name>{_SEGMENT})/?$"
 )
@@ -102,3 +103,29 @@ class RepoId:
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.owner}/{self.name}"
+
+
+@dataclass(frozen=True, order=True)
+class OwnerId:
+    """An owner (organisation or user) on a platform: ``platform:OWNER``."""
+
+    platform: str
+    owner: str
+
+    @classmethod
+    def parse(cls, text: str) -> OwnerId:
+        """Parse ``github:OWNER``."""
+        match = _OWNER.match(text.strip())
+        if not match or match["platform"] not in PLATFORM_HOSTS or match["owner"] in {".", ".."}:
+            raise InputError(f"bad owner identifier {text!r}: expected PLATFORM:OWNER")
+        return cls(match["platform"], match["owner"])
+
+    @property
+    def key(self) -> str:
+        return str(self).lower()
+
+    def owns(self, repo: RepoId) -> bool:
+        return (repo.platform, repo.owner.lower()) == (self.platform, self.owner.lower())
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.owner}"
