@@ -12,8 +12,8 @@ from monitor.cli import main
 from monitor.cli.console import status_lines
 from monitor.commands.init import init_home
 from monitor.commands.status import NOT_RUNNING, gather_status
-from monitor.config.settings import Settings, load_settings
 from monitor.config.members import Assigned
+from monitor.config.settings import Settings, load_settings
 from monitor.ids import OwnerId, RepoId
 from monitor.store import history, series
 from monitor.store.db import Database, open_database
