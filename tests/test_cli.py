@@ -96,7 +96,7 @@ def test_repos_json_has_every_repo_with_no_data_yet(run: Run, initialised: Path)
     ]
     assert paddle["repos"][0] == {
         "repo": "github:PaddlePaddle/Paddle", "current_name": None, "notice": None,
-        "last_collected_at": None, "values": {},
+        "last_collected_at": None, "values": {}, "via": None,
     }
 
 

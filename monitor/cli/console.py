@@ -27,6 +27,9 @@ __all__ = ["CollectProgress", "backfill_lines", "status_lines", "summary_lines"]
 
 log = logging.getLogger("monitor.commands.collect")
 
+#: How many of the repos that left ``status`` names (newest first); ``--json`` has them all.
+LEFT_SHOWN = 20
+
 
 class CollectProgress:
     """A progress bar per platform on a terminal (stderr); plain log lines when piped."""
@@ -130,7 +133,8 @@ def _when(moment: datetime | None, now: datetime) -> str:
 
 
 def status_lines(status: Status) -> list[str]:
-    """Compact sections for a person: daemon, jobs, failing repos, deferred, renamed, budgets."""
+    """Compact sections for a person: daemon, jobs, failing repos, deferred, renamed, left,
+    budgets."""
     now = status.generated_at
     lines = [f"home      {status.home}" if status.home is not None else "home      -",
              f"database  {status.database}"]
@@ -180,6 +184,12 @@ def status_lines(status: Status) -> list[str]:
     if status.renamed:
         lines += ["", f"renamed repos ({len(status.renamed)})"]
         lines += [f"  {r.notice}" for r in status.renamed]
+    if status.left:
+        lines += ["", f"left repos ({len(status.left)}): no longer listed, history kept"]
+        lines += [f"  {r.repo} ({r.project}, via {r.via}): left {_when(r.left_at, now)}"
+                  for r in status.left[:LEFT_SHOWN]]
+        if len(status.left) > LEFT_SHOWN:
+            lines.append(f"  … {len(status.left) - LEFT_SHOWN} more (status --json lists all)")
     if status.backfill_refused:
         lines += ["", f"backfill refused ({len(status.backfill_refused)})"]
         lines += [f"  {r.repo} {r.metric}: {r.reason}" for r in status.backfill_refused]

@@ -122,6 +122,7 @@ def repos_command(state: _State, as_json: bool) -> None:
     for project in projects:
         for view in project.repos:
             shown = str(view.repo) + (f" (now {view.current_name})" if view.current_name else "")
+            shown += f" (via {view.via})" if view.via is not None else ""
             when = view.as_json()["last_collected_at"] or "never"
             values = [str(view.values[m]) if m in view.values else "-" for m in METRICS]
             table.add_row(project.name, shown, when, *values)

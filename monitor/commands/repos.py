@@ -1,8 +1,12 @@
 """What is tracked, joined with what the store knows: the data behind ``repos``.
 
-The config says what is tracked and how it is grouped; the store says what was last seen. A
-repo renamed on its platform is still listed under its configured id, with its current name and
-a notice to update ``repos.toml`` (:func:`rename_notice`, which ``status`` shows too).
+The config says what is tracked and how it is grouped; the store says what was last seen and
+which repos the owners' listings brought (the members now, :mod:`monitor.store.members`). Each
+project lists its named repos in config order, known to the store or not yet, then the repos
+its owners' listings brought, each with the owner it came through (``via``). A named repo
+renamed on its platform is still listed under its configured id, with its current name and a
+notice to update ``repos.toml`` (:func:`rename_notice`, which ``status`` shows too). Nothing
+is written: the members are what the last collection made them.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from typing import Any
 
 from monitor.commands.init import open_home_database
 from monitor.config.settings import Settings
-from monitor.ids import RepoId
+from monitor.ids import OwnerId, RepoId
 from monitor.instants import iso_z
-from monitor.store.series import latest_values, sync_projects
+from monitor.store.members import current_members
+from monitor.store.series import LatestValues, latest_values
+from monitor.store.status import repos_by_id
 
 __all__ = ["ProjectView", "RepoView", "rename_notice", "tracked_overview"]
 
@@ -32,6 +38,7 @@ class RepoView:
     current_name: str | None  # "platform:Owner/Name" when the platform renamed it
     last_collected_at: datetime | None
     values: dict[str, int] = field(default_factory=dict)
+    via: OwnerId | None = None  # the owner whose listing brought it; None: named
 
     @property
     def notice(self) -> str | None:
@@ -44,6 +51,7 @@ class RepoView:
             "notice": self.notice,
             "last_collected_at": iso_z(self.last_collected_at),
             "values": dict(self.values),
+            "via": None if self.via is None else str(self.via),
         }
 
 
@@ -64,23 +72,33 @@ class ProjectView:
 def tracked_overview(settings: Settings) -> list[ProjectView]:
     """Every tracked project, in config order, with each repo's latest collected values."""
     views = []
-    with (
-        open_home_database(settings) as (database, tracked),
-        database.session(write=True) as session,
-    ):
-        rows = sync_projects(session, [(p.name, p.repos) for p in tracked.projects],
-                             settings.clock())
+    with open_home_database(settings) as (database, tracked), database.session() as session:
+        keys = {rid.key for rid in tracked.repos()}
+        named = {row.config_key: row for row in repos_by_id(session, keys).values()}
+        members = current_members(session)
         latest = latest_values(session)
         for project in tracked.projects:
             repos = []
             for repo_id in project.repos:
-                row = rows[repo_id.key]
-                seen = latest.get(row.id) if row.id is not None else None
-                repos.append(RepoView(
-                    repo=repo_id,
-                    current_name=row.canonical if row.renamed else None,
-                    last_collected_at=seen.last_collected_at if seen else None,
-                    values=dict(seen.values) if seen else {},
-                ))
+                row = named.get(repo_id.key)
+                seen = latest.get(row.id) if row is not None and row.id is not None else None
+                repos.append(_view(repo_id, row.canonical if row and row.renamed else None,
+                                   seen))
+            for member in members.get(project.name, ()):
+                if member.via is not None and member.repo.key not in keys:
+                    repos.append(_view(member.repo, None, latest.get(member.repo_id),
+                                       member.via))
             views.append(ProjectView(project.name, project.groups, tuple(repos)))
     return views
+
+
+def _view(
+    repo: RepoId, current_name: str | None, seen: LatestValues | None, via: OwnerId | None = None
+) -> RepoView:
+    return RepoView(
+        repo=repo,
+        current_name=current_name,
+        last_collected_at=seen.last_collected_at if seen else None,
+        values=dict(seen.values) if seen else {},
+        via=via,
+    )

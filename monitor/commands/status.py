@@ -36,6 +36,7 @@ __all__ = [
     "DaemonStatus",
     "JobStatus",
     "LastRun",
+    "LeftRepo",
     "Renamed",
     "RepoProblem",
     "Status",
@@ -163,6 +164,21 @@ class Renamed:
 
 
 @dataclass(frozen=True)
+class LeftRepo:
+    """A repo an owner's listing no longer has (deleted, transferred, made private, archived,
+    excluded) and no project has now: not collected any more, its history kept."""
+
+    repo: str  # platform:Owner/Name as the platform last named it
+    project: str
+    via: str | None  # the owner whose listing had brought it
+    left_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {"repo": self.repo, "project": self.project, "via": self.via,
+                "left_at": iso_z(self.left_at)}
+
+
+@dataclass(frozen=True)
 class BackfillRefusal:
     repo: str
     metric: str
@@ -212,6 +228,7 @@ class Status:
     budgets: tuple[BudgetStatus, ...]
     config_error: str | None = None  # config/repos.toml cannot be loaded right now
     renamed: tuple[Renamed, ...] = ()
+    left: tuple[LeftRepo, ...] = ()  # newest first
 
     def job(self, name: str) -> JobStatus:
         return next(job for job in self.jobs if job.name == name)
@@ -228,6 +245,7 @@ class Status:
             "failing": [p.as_json() for p in self.failing],
             "deferred": [p.as_json() for p in self.deferred],
             "renamed": [r.as_json() for r in self.renamed],
+            "left": [r.as_json() for r in self.left],
             "backfill_refused": [r.as_json() for r in self.backfill_refused],
             "budgets": {b.platform: b.as_json() for b in self.budgets},
         }
@@ -268,27 +286,22 @@ def read_status(
     home: Path | None = None,
 ) -> Status:
     """Everything ``status`` shows, read in one session. With *tracked*, repo problems are
-    limited to the tracked repos (an untracked repo's old errors are history, not trouble)."""
+    limited to the tracked repos, named or brought by an owner's listing (an untracked repo's
+    old errors are history, not trouble)."""
     keys = None if tracked is None else [repo_id.key for repo_id in tracked.repos()]
     with database.session() as session:
         daemon = _daemon(store.daemon_record(session), now)
         jobs = tuple(_jobs(session, daemon, schedule))
-        repos = store.repos_by_id(session, keys)
+        named = store.repos_by_id(session, keys)
+        repos = named | ({} if keys is None else store.listed_members(session))
         failing, deferred = _problems(session, repos)
         refused = _refusals(session, repos)
         budgets = tuple(_budget(row, now) for row in store.budgets(session))
-    return Status(
-        generated_at=now,
-        home=home,
-        database=database.url,
-        daemon=daemon,
-        jobs=jobs,
-        failing=failing,
-        deferred=deferred,
-        backfill_refused=refused,
-        budgets=budgets,
-        renamed=_renamed(repos, tracked),
-    )
+        left = tuple(LeftRepo(r.repo, r.project, None if r.via is None else str(r.via),
+                              r.left_at) for r in store.left_members(session, listed=True))
+    return Status(generated_at=now, home=home, database=database.url, daemon=daemon, jobs=jobs,
+                  failing=failing, deferred=deferred, backfill_refused=refused, budgets=budgets,
+                  renamed=_renamed(named, tracked), left=left)
 
 
 def _daemon(row: DaemonRecord | None, now: datetime) -> DaemonStatus:

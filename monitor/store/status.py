@@ -1,5 +1,5 @@
 """What ``status`` reads: the daemon's record, each job's runs, tracked repos, refused
-backfills and the platforms' budgets.
+backfills, the platforms' budgets, and the repos that left (:mod:`monitor.store.members`).
 
 Every function reads only; :mod:`monitor.commands.status` turns the records into what it shows.
 Which repos are failing is decided once, in :mod:`monitor.store.failing`.
@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from monitor.metrics import METRICS
 from monitor.store.history import BackfillState, states
+from monitor.store.members import LeftRow, left_members
 from monitor.store.models import (
     CollectionRun,
     DaemonJob,
@@ -25,16 +26,20 @@ from monitor.store.models import (
     Repo,
     RunPlatform,
 )
+from monitor.store.models_membership import Membership
 from monitor.store.runs import SUCCESS_OUTCOMES
 from monitor.store.sql import chunked, table
 
 __all__ = [
     "BudgetRecord",
+    "LeftRow",
     "RunRecord",
     "budgets",
     "daemon_record",
     "last_runs",
     "last_successes",
+    "left_members",
+    "listed_members",
     "refusals",
     "repos_by_id",
     "scheduled_jobs",
@@ -126,6 +131,14 @@ def repos_by_id(session: Session, keys: Collection[str] | None = None) -> dict[i
             if row.id is not None:
                 found[row.id] = row
     return found
+
+
+def listed_members(session: Session) -> dict[int, Repo]:
+    """The repos an owner's listing brought that are members now, by id."""
+    stays = select(Membership.repo_id).where(
+        col(Membership.left_at).is_(None), col(Membership.via).is_not(None))
+    rows = session.exec(select(Repo).where(col(Repo.id).in_(stays)))
+    return {row.id: row for row in rows if row.id is not None}
 
 
 def refusals(session: Session, repo_ids: Collection[int]) -> list[BackfillState]:

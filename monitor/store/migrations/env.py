@@ -12,7 +12,9 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 from sqlmodel import SQLModel
 
-import monitor.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+# Registers the tables on SQLModel.metadata.
+import monitor.store.models
+import monitor.store.models_membership  # noqa: F401
 
 
 def _migrate(connection: Connection) -> None:

@@ -1,0 +1,405 @@
+"""Which repos each project has, and had: the ``membership`` stays, kept and read.
+
+:func:`sync_members` makes the store hold what the membership rule assigned
+(:mod:`monitor.config.members`): the named repos and those the owners' listings bring. It opens
+a stay for each new member, closes the stays of the repos no longer assigned (keeping their rows
+and history) except those brought by an owner whose listing could not be read this time, and
+moves a repo that changed project (one stay closed, another opened). Given the same assignment
+twice it writes nothing, and it reads the members now in two statements whatever their number:
+a repeat cycle of a thousand repos costs three statements (projects, stays, repos).
+
+A repo is found by its platform id first (a renamed or transferred repo keeps its row and
+history), then by its config key, the lowercase ``platform:owner/name`` it was assigned under.
+
+Readers: :func:`current_members` (``repos``, scrapes), :func:`left_members` (``status``),
+:func:`project_stays` (reports).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, update
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
+
+from monitor.config.members import Assigned
+from monitor.errors import InputError
+from monitor.ids import OwnerId, RepoId
+from monitor.store.db import atomic
+from monitor.store.models import Project, Repo
+from monitor.store.models_membership import Membership
+from monitor.store.sql import chunked, table
+
+__all__ = [
+    "LeftRow",
+    "MemberRow",
+    "StayRow",
+    "current_members",
+    "left_members",
+    "move_stays",
+    "project_stays",
+    "sync_members",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """A repo a project has now."""
+
+    repo_id: int
+    repo: RepoId  # as assigned (its config key), in the platform's case where the name agrees
+    current_name: str  # platform:Owner/Name as the platform last named it
+    via: OwnerId | None  # the owner whose listing brought it; None: named in repos.toml
+    joined_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LeftRow:
+    """A repo that left a project and is a member of none now."""
+
+    repo: str  # platform:Owner/Name as the platform last named it
+    project: str
+    via: OwnerId | None
+    left_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StayRow:
+    """One stay of a repo in a project (``left_at`` None: a member now)."""
+
+    project: str
+    repo: RepoId  # as for MemberRow
+    via: OwnerId | None
+    joined_at: datetime
+    left_at: datetime | None
+
+
+# -- keeping -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Stay:
+    id: int
+    repo_id: int
+    project_id: int
+    via: str | None
+
+
+@dataclass(slots=True)
+class _New:
+    """A repo row to add (lighter than the ORM object; thousands may join at once)."""
+
+    platform: str
+    platform_id: int | None
+    owner: str
+    name: str
+    project_id: int
+    added_at: datetime
+    id: None = None
+    config_key: None = None
+
+
+#: Each assigned repo's row (stored, or to add) and ``via``, by the key it is a member under.
+_Chosen = dict[str, tuple[Repo | _New, str | None]]
+
+
+class _Rows:
+    """The repo rows at hand, by platform id and by config key."""
+
+    def __init__(self, rows: Iterable[Repo]) -> None:
+        self.by_pid: dict[tuple[str, int], Repo] = {}
+        self.by_key: dict[str, Repo] = {}
+        self.add(rows)
+
+    def add(self, rows: Iterable[Repo]) -> None:
+        for row in rows:
+            if row.platform_id is not None:
+                self.by_pid[(row.platform, row.platform_id)] = row
+            if row.config_key is not None:
+                self.by_key[row.config_key] = row
+
+    def find(self, member: Assigned) -> Repo | None:
+        """The row of *member*: by platform id, else by key unless that row is another repo
+        (one the platform knows by another id: deleted, and a new one made under the name)."""
+        if member.platform_id is not None:
+            row = self.by_pid.get((member.repo.platform, member.platform_id))
+            if row is not None:
+                return row
+        row = self.by_key.get(member.repo.key)
+        if row is not None and row.platform_id not in (None, member.platform_id):
+            return None if member.platform_id is not None else row
+        return row
+
+
+def sync_members(
+    session: Session,
+    projects: Mapping[str, Sequence[Assigned]],
+    unlisted: Collection[OwnerId],
+    now: datetime,
+) -> dict[str, Repo]:
+    """Make the stored membership what *projects* assign; returns every member's row now, by
+    the key it is a member under (:attr:`RepoId.key`).
+
+    A repo assigned twice is kept where it comes first among the named repos (``via`` None),
+    else first in *projects*' order. A member no longer assigned leaves at *now*, unless an
+    owner of *unlisted* brought it (that owner's listing failed: its members stay as they are).
+    A new repo's row is added at *now*; nothing is ever deleted.
+    """
+    wanted = [(name, m) for name, assigned in projects.items() for m in assigned]
+    wanted.sort(key=lambda item: item[1].via is not None)  # stable: the named ones first
+    with atomic(session):
+        project_ids = _project_ids(session, projects)
+        stays = {s.repo_id: s for s in _open_stays(session)}
+        rows = _Rows(_repos(session, Repo.id, stays))
+        _look_up(session, rows, [m for _, m in wanted])
+        chosen = _choose(rows, wanted, project_ids, now)
+        _place(session, rows, chosen)
+        members: dict[str, Repo] = {}
+        closing, opening = [], []
+        for key, (row, via) in chosen.items():
+            assert isinstance(row, Repo) and row.id is not None and row.project_id is not None
+            members[key] = row
+            stay = stays.pop(row.id, None)
+            if stay is not None and stay.project_id == row.project_id:
+                if stay.via != via:
+                    session.exec(update(table(Membership))
+                                 .where(table(Membership).c.id == stay.id).values(via=via))
+                continue
+            if stay is not None:
+                closing.append(stay.id)
+            opening.append({"repo_id": row.id, "project_id": row.project_id, "via": via,
+                            "joined_at": now, "left_at": None})
+        unread = {o.key for o in unlisted}
+        for stay in stays.values():  # not assigned any more
+            if (stay.via or "").lower() not in unread:
+                closing.append(stay.id)
+            elif (kept := session.get(Repo, stay.repo_id)) is not None:  # read above
+                members[kept.config_key or kept.canonical.lower()] = kept
+        _write_stays(session, closing, opening, now)
+        session.flush()
+    return members
+
+
+def _project_ids(session: Session, projects: Iterable[str]) -> dict[str, int]:
+    """Every project's id by name, the projects of *projects* made where missing."""
+    found = {p.name: p for p in session.exec(select(Project))}
+    new = [Project(name=name) for name in projects if name not in found]
+    if new:
+        session.add_all(new)
+        session.flush()
+        found.update((p.name, p) for p in new)
+    return {name: p.id for name, p in found.items() if p.id is not None}
+
+
+def _open_stays(session: Session) -> list[_Stay]:
+    m = table(Membership)
+    stmt = core_select(m.c.id, m.c.repo_id, m.c.project_id, m.c.via).where(m.c.left_at.is_(None))
+    return [_Stay(*row) for row in session.connection().execute(stmt)]
+
+
+def _repos(
+    session: Session, column: Any, values: Iterable[Any], platform: str | None = None
+) -> list[Repo]:
+    """The repo rows whose *column* is among *values* (and of *platform*, if given)."""
+    found: list[Repo] = []
+    for chunk in chunked(sorted(set(values))):
+        stmt = select(Repo).where(col(column).in_(chunk))
+        if platform is not None:
+            stmt = stmt.where(Repo.platform == platform)
+        found += session.exec(stmt).all()
+    return found
+
+
+def _look_up(session: Session, rows: _Rows, wanted: Sequence[Assigned]) -> None:
+    """Read the rows of the assigned repos not among *rows* yet, and of the keys they will
+    take (another row may hold one): nothing to read in a repeat cycle."""
+    missing = [m for m in wanted if (row := rows.find(m)) is None or row.config_key != m.repo.key]
+    if not missing:
+        return
+    rows.add(_repos(session, Repo.config_key, [m.repo.key for m in missing]))
+    ids: dict[str, set[int]] = {}
+    for m in missing:
+        if m.platform_id is not None:
+            ids.setdefault(m.repo.platform, set()).add(m.platform_id)
+    for platform, platform_ids in sorted(ids.items()):
+        rows.add(_repos(session, Repo.platform_id, platform_ids, platform))
+
+
+def _choose(
+    rows: _Rows,
+    wanted: Sequence[tuple[str, Assigned]],
+    project_ids: Mapping[str, int],
+    now: datetime,
+) -> _Chosen:
+    """Each assigned repo's row (a new one, added at *now*, where none is found) in its
+    project, and its ``via``, by key; a row chosen for an earlier repo is not chosen twice."""
+    chosen: _Chosen = {}
+    taken: set[int] = set()
+    for project, member in wanted:
+        key, rid = member.repo.key, member.repo
+        row = rows.find(member)
+        if key in chosen or (row is not None and id(row) in taken):
+            continue
+        via = None if member.via is None else str(member.via)
+        if row is None:
+            chosen[key] = (_New(rid.platform, member.platform_id, rid.owner, rid.name,
+                                project_ids[project], now), via)
+            continue
+        if row.project_id != project_ids[project]:
+            row.project_id = project_ids[project]
+        taken.add(id(row))
+        chosen[key] = (row, via)
+    return chosen
+
+
+def _place(session: Session, rows: _Rows, chosen: _Chosen) -> None:
+    """Give each chosen row its key, taking it from any other row that held it (that repo is
+    no longer known by that name), and store the new rows (in *chosen* they become the stored
+    ones). Every row holding one of these keys is among *rows* (:func:`_look_up`)."""
+    moving = {key: row for key, (row, _) in chosen.items() if row.config_key != key}
+    if not moving:
+        return
+    holders = [rows.by_key[key] for key in moving if key in rows.by_key]
+    old = [row for row in (*holders, *moving.values()) if isinstance(row, Repo)]
+    if old:
+        for row in old:
+            row.config_key = None  # all at once first: two repos may have swapped names
+        session.flush()
+        for key, moved in moving.items():
+            if isinstance(moved, Repo):
+                moved.config_key = key
+        session.flush()
+    new = [{"platform": n.platform, "platform_id": n.platform_id, "owner": n.owner,
+            "name": n.name, "config_key": key, "project_id": n.project_id,
+            "added_at": n.added_at} for key, n in moving.items() if isinstance(n, _New)]
+    if new:
+        r = table(Repo)
+        made = session.connection().execute(insert(r).returning(r.c.id), new).scalars().all()
+        for stored in _repos(session, Repo.id, made):
+            assert stored.config_key is not None
+            chosen[stored.config_key] = (stored, chosen[stored.config_key][1])
+
+
+def _write_stays(
+    session: Session, closing: Sequence[int], opening: Sequence[dict[str, Any]], now: datetime
+) -> None:
+    m = table(Membership)
+    for chunk in chunked(closing):
+        session.exec(update(m).where(m.c.id.in_(chunk)).values(left_at=now))
+    if opening:
+        session.connection().execute(m.insert(), list(opening))
+
+
+def move_stays(session: Session, source_id: int, target_id: int) -> None:
+    """Give *target_id* the stays of *source_id* (two rows of one renamed repo merge): one
+    stay in a project where the two rows' stays there overlap or meet, one open at most."""
+    m = table(Membership)
+    conn = session.connection()
+    stmt = core_select(m.c.project_id, m.c.via, m.c.joined_at, m.c.left_at).where(
+        m.c.repo_id.in_((source_id, target_id))).order_by(m.c.joined_at, m.c.id)
+    merged: list[dict[str, Any]] = []
+    for project_id, via, joined_at, left_at in conn.execute(stmt):
+        last = next((s for s in reversed(merged) if s["project_id"] == project_id), None)
+        if last is not None and (last["left_at"] is None or last["left_at"] >= joined_at):
+            if last["left_at"] is not None:
+                last["left_at"] = None if left_at is None else max(last["left_at"], left_at)
+            last["via"] = via
+            continue
+        merged.append({"repo_id": target_id, "project_id": project_id, "via": via,
+                       "joined_at": joined_at, "left_at": left_at})
+    open_stays = [s for s in merged if s["left_at"] is None]
+    for stay in open_stays[:-1]:  # open in two projects: the newest stays open
+        stay["left_at"] = open_stays[-1]["joined_at"]
+    conn.execute(m.delete().where(m.c.repo_id.in_((source_id, target_id))))
+    if merged:
+        conn.execute(m.insert().values(merged))
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+def _member_id(key: str | None, platform: str, owner: str, name: str) -> RepoId:
+    """The id a repo is a member under: its key, in the platform's case where they agree."""
+    current = RepoId(platform, owner, name)
+    if key is None or key == current.key:
+        return current
+    try:
+        return RepoId.parse(key)
+    except InputError:
+        return current
+
+
+def _via(text: str | None) -> OwnerId | None:
+    return None if text is None else OwnerId.parse(text)
+
+
+def _stays(open_only: bool) -> Any:
+    m, r, p = table(Membership), table(Repo), table(Project)
+    stmt = (
+        core_select(p.c.name, r.c.id, r.c.config_key, r.c.platform, r.c.owner, r.c.name,
+                    m.c.via, m.c.joined_at, m.c.left_at)
+        .select_from(m.join(r, r.c.id == m.c.repo_id).join(p, p.c.id == m.c.project_id))
+        .order_by(p.c.name, m.c.via.is_not(None), m.c.via, r.c.config_key, m.c.joined_at)
+    )
+    return stmt.where(m.c.left_at.is_(None)) if open_only else stmt
+
+
+def current_members(session: Session) -> dict[str, list[MemberRow]]:
+    """Each project's members now, by project name: the named ones first, then by owner."""
+    found: dict[str, list[MemberRow]] = {}
+    for project, repo_id, key, platform, owner, name, via, joined_at, _ in (
+        session.connection().execute(_stays(open_only=True))
+    ):
+        found.setdefault(project, []).append(MemberRow(
+            repo_id, _member_id(key, platform, owner, name), f"{platform}:{owner}/{name}",
+            _via(via), joined_at,
+        ))
+    return found
+
+
+def project_stays(session: Session) -> dict[str, list[StayRow]]:
+    """Every stay of every project, by project name, in :func:`current_members`' order."""
+    found: dict[str, list[StayRow]] = {}
+    for project, _, key, platform, owner, name, via, joined_at, left_at in (
+        session.connection().execute(_stays(open_only=False))
+    ):
+        found.setdefault(project, []).append(StayRow(
+            project, _member_id(key, platform, owner, name), _via(via), joined_at, left_at,
+        ))
+    return found
+
+
+def left_members(
+    session: Session, since: datetime | None = None, *, listed: bool = False
+) -> list[LeftRow]:
+    """The repos that left a project and are a member of none now, each with its latest
+    stay's end (at or after *since*, if given), newest first. *listed*: only those an owner's
+    listing had brought."""
+    m, r, p = table(Membership), table(Repo), table(Project)
+    back = core_select(m.c.repo_id).where(m.c.left_at.is_(None))
+    newest = func.row_number().over(partition_by=m.c.repo_id,
+                                    order_by=(m.c.left_at.desc(), m.c.id.desc()))
+    ended = (
+        core_select(m.c.repo_id, m.c.project_id, m.c.via, m.c.left_at, newest.label("newest"))
+        .where(m.c.left_at.is_not(None), m.c.repo_id.not_in(back))
+        .subquery("ended")
+    )
+    stmt = (
+        core_select(r.c.platform, r.c.owner, r.c.name, p.c.name, ended.c.via, ended.c.left_at)
+        .select_from(ended.join(r, r.c.id == ended.c.repo_id)
+                     .join(p, p.c.id == ended.c.project_id))
+        .where(ended.c.newest == 1)
+        .order_by(ended.c.left_at.desc(), r.c.platform, func.lower(r.c.owner),
+                  func.lower(r.c.name))
+    )
+    if since is not None:
+        stmt = stmt.where(ended.c.left_at >= since)
+    if listed:
+        stmt = stmt.where(ended.c.via.is_not(None))
+    return [LeftRow(f"{platform}:{owner}/{name}", project, _via(via), left_at)
+            for platform, owner, name, project, via, left_at
+            in session.connection().execute(stmt)]
