@@ -19,7 +19,8 @@ from monitor.store.db import _alembic_config, _known_revisions, head_revision, o
 from tests.old_schema import migrate_to_previous
 
 #: Loaded by the commands that need them, never by the command line itself. (APScheduler is
-#: not here: loading the settings checks a cron schedule with the daemon's own trigger.)
+#: not here: loading the settings checks a cron schedule of the user's with the daemon's own
+#: trigger; the shipped schedules were checked by the tests.)
 HEAVY = ("httpx", "tenacity", "alembic", "jinja2", "matplotlib", "prometheus_client", "rich",
          "tomlkit", "mako")
 
@@ -81,6 +82,14 @@ def test_status_reads_the_store_without_the_orm_sqlmodel_or_pydantic(
                             environ={"MONITOR_DATABASE_URL": database_url})
     assert "sqlalchemy" in loaded
     assert not loaded & set(ORM)
+
+
+def test_status_of_a_home_as_init_made_it_loads_no_scheduler(tmp_path: Path) -> None:
+    """The shipped ``monitor.toml`` names the shipped schedules: nothing to check at start."""
+    done = run_cli(tmp_path, ["init"])
+    assert done.returncode == 0, done.stderr
+    assert "\nweekly_report = " in (tmp_path / "config" / "monitor.toml").read_text()
+    assert not modules_loaded(tmp_path, "status") & {"apscheduler", "tzlocal"}
 
 
 @pytest.mark.parametrize("schema", ["none", "previous"])
