@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.commands.init import open_home_database
-from monitor.config.settings import Settings
 from monitor.ids import RepoId
 from monitor.instants import iso_z
-from monitor.store.series import latest_values, sync_projects
+
+if TYPE_CHECKING:
+    from monitor.config.settings import Settings
 
 __all__ = ["ProjectView", "RepoView", "rename_notice", "tracked_overview"]
 
@@ -63,6 +63,10 @@ class ProjectView:
 
 def tracked_overview(settings: Settings) -> list[ProjectView]:
     """Every tracked project, in config order, with each repo's latest collected values."""
+    # Loaded here: ``status`` imports this module for rename_notice alone, and starts fast.
+    from monitor.commands.init import open_home_database
+    from monitor.store.series import latest_values, sync_projects
+
     views = []
     with (
         open_home_database(settings) as (database, tracked),

@@ -330,7 +330,7 @@ def _failing(
             project=project_of.get(by_id[f.repo_id].key),
             last_collected_at=f.last_collected_at,
         )
-        for f in failing_repos(session, stored.ids, period.end)
+        for f in failing_repos(session.connection(), stored.ids, period.end)
     )
     return tuple(sorted(issues, key=lambda issue: (issue.repo.lower(), issue.repo)))
 
