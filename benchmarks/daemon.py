@@ -19,9 +19,10 @@ Each part prints its figures and a PASS/FAIL line against its target:
   on SQLite stores of 1,000 repos with 1 day and with 5 years of daily observations, runs and
   errors (built once under ``--cache``, with ``benchmarks/report.py``'s generator); target: 5
   years at most twice 1 day.
-* ``startup``: ``aoss-monitor --help`` and ``status`` (a fresh home) against ``python -c
-  "import httpx, sqlalchemy, click"``, best of ``--repeat`` runs in wall and CPU time; target
-  1.5x.
+* ``startup``: ``aoss-monitor --help`` and ``status`` (a home as ``init`` makes it) against
+  ``python -c "import httpx, sqlalchemy, click"``, best of ``--repeat`` interleaved runs in wall
+  and CPU time (and the ratio of the median wall times, for a busy machine); target: each
+  command's best wall time at most 1.5x the baseline's.
 * ``idle``: ``aoss-monitor init`` then ``run`` as the README starts them (subprocesses) on a
   home tracking the shipped list's size against the fakes; the daemon's VmRSS once its first
   cycle is done, then its CPU over ``--idle-seconds``; targets: under 80 MB before its first
@@ -155,6 +156,10 @@ def timed(command: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
     return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
 
 
+BASELINE = "import httpx, sqlalchemy, click"
+STARTUP_TARGET = 1.5  # times the baseline's wall time
+
+
 def startup(args: argparse.Namespace) -> bool:
     script = Path(sys.executable).parent / "aoss-monitor"
     cli = [str(script)] if script.exists() else [sys.executable, "-m", "monitor"]
@@ -163,26 +168,29 @@ def startup(args: argparse.Namespace) -> bool:
         subprocess.run([*cli, "--home", tmp, "init"], check=True, env=env,
                        stdout=subprocess.DEVNULL)
         commands: dict[str, list[str]] = {
-            "import httpx, sqlalchemy, click": [sys.executable, "-c",
-                                               "import httpx, sqlalchemy, click"],
+            BASELINE: [sys.executable, "-c", BASELINE],
             "aoss-monitor --help": [*cli, "--help"],
             "aoss-monitor status": [*cli, "--home", tmp, "status"],
         }
-        best: dict[str, tuple[float, float]] = {}
+        runs: dict[str, list[tuple[float, float]]] = {label: [] for label in commands}
         for _ in range(args.repeat):  # interleaved, so a busy moment hits every command
             for label, command in commands.items():
-                wall, cpu = timed(command, env)
-                old = best.get(label, (wall, cpu))
-                best[label] = (min(old[0], wall), min(old[1], cpu))
-    base_wall, base_cpu = best["import httpx, sqlalchemy, click"]
-    print(f"startup: best of {args.repeat}, wall and CPU (user+sys) seconds")
+                runs[label].append(timed(command, env))
+    best = {label: (min(w for w, _ in seen), min(c for _, c in seen))
+            for label, seen in runs.items()}
+    median = {label: statistics.median(w for w, _ in seen) for label, seen in runs.items()}
+    base_wall, base_cpu = best[BASELINE]
+    print(f"startup: best of {args.repeat} (interleaved), wall and CPU (user+sys) seconds; "
+          f"ratios to `python -c \"{BASELINE}\"`, target at most {STARTUP_TARGET}x its wall")
     ok = True
     for label, (wall, cpu) in best.items():
         ratio = wall / base_wall
         line = f"  {label:<32} {wall:6.3f} s wall  {cpu:6.3f} s CPU  {ratio:5.2f}x"
-        if label != "import httpx, sqlalchemy, click":
-            ok &= ratio <= 1.5
-            line += f" (CPU {cpu / base_cpu:.2f}x)  -> {verdict(ratio <= 1.5)} (1.5x)"
+        if label != BASELINE:
+            ok &= ratio <= STARTUP_TARGET
+            middle = median[label] / median[BASELINE]
+            line += (f" (CPU {cpu / base_cpu:.2f}x, median wall {middle:.2f}x)"
+                     f"  -> {verdict(ratio <= STARTUP_TARGET)} (at most {STARTUP_TARGET}x)")
         print(line)
     return ok
 

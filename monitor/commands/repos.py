@@ -13,15 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.commands.init import open_home_database
-from monitor.config.settings import Settings
 from monitor.ids import OwnerId, RepoId
 from monitor.instants import iso_z
-from monitor.store.members import current_members
-from monitor.store.series import LatestValues, latest_values
-from monitor.store.status import repos_by_id
+
+if TYPE_CHECKING:
+    from monitor.config.settings import Settings
+    from monitor.store.latest import LatestValues
 
 __all__ = ["ProjectView", "RepoView", "rename_notice", "tracked_overview"]
 
@@ -71,17 +70,24 @@ class ProjectView:
 
 def tracked_overview(settings: Settings) -> list[ProjectView]:
     """Every tracked project, in config order, with each repo's latest collected values."""
+    # Loaded here: ``status`` imports this module for rename_notice alone, and starts fast.
+    from monitor.commands.init import open_home_database
+    from monitor.store.latest import latest_values
+    from monitor.store.status import repos_by_id
+    from monitor.store.stays import current_members
+
     views = []
     with open_home_database(settings) as (database, tracked), database.session() as session:
         keys = {rid.key for rid in tracked.repos()}
-        named = {row.config_key: row for row in repos_by_id(session, keys).values()}
-        members = current_members(session)
+        conn = session.connection()
+        named = {row.config_key: row for row in repos_by_id(conn, keys).values()}
+        members = current_members(conn)
         latest = latest_values(session)
         for project in tracked.projects:
             repos = []
             for repo_id in project.repos:
                 row = named.get(repo_id.key)
-                seen = latest.get(row.id) if row is not None and row.id is not None else None
+                seen = latest.get(row.id) if row is not None else None
                 repos.append(_view(repo_id, row.canonical if row and row.renamed else None,
                                    seen))
             for member in members.get(project.name, ()):

@@ -4,7 +4,9 @@ Everything is read from the database, so ``status`` works from any shell, whethe
 daemon runs (it writes the ``daemon`` and ``daemon_job`` rows; every job writes its
 ``collection_run``). :func:`read_status` gathers one :class:`Status` from an open database (the
 Prometheus exporter uses it too); :func:`gather_status` opens the home's database first.
-:func:`render_text` and :meth:`Status.as_json` are the two renderings of the same data.
+:func:`render_text` and :meth:`Status.as_json` are the two renderings of the same data. The
+store is read with SQLAlchemy Core (:mod:`monitor.store.status`), so the command starts without
+the ORM, SQLModel or pydantic.
 """
 
 from __future__ import annotations
@@ -13,21 +15,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from monitor.commands.repos import rename_notice
 from monitor.config.repos import Tracked, load_repos
-from monitor.config.settings import Schedule, Settings
 from monitor.errors import ConfigError
 from monitor.instants import iso_z
 from monitor.metrics import METRICS
 from monitor.store import status as store
 from monitor.store.db import Database, open_database
 from monitor.store.failing import failing_repos
-from monitor.store.models import DaemonRecord, Repo
-from monitor.store.runs import JOBS
+from monitor.store.tables import JOBS
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from monitor.config.settings import Schedule, Settings
 
 __all__ = [
     "HEARTBEAT_STALE",
@@ -285,26 +288,36 @@ def read_status(
     schedule: Schedule | None = None,
     home: Path | None = None,
 ) -> Status:
-    """Everything ``status`` shows, read in one session. With *tracked*, repo problems are
+    """Everything ``status`` shows, read in one transaction. With *tracked*, repo problems are
     limited to the tracked repos, named or brought by an owner's listing (an untracked repo's
     old errors are history, not trouble)."""
     keys = None if tracked is None else [repo_id.key for repo_id in tracked.repos()]
-    with database.session() as session:
-        daemon = _daemon(store.daemon_record(session), now)
-        jobs = tuple(_jobs(session, daemon, schedule))
-        named = store.repos_by_id(session, keys)
-        repos = named | ({} if keys is None else store.listed_members(session))
-        failing, deferred = _problems(session, repos)
-        refused = _refusals(session, repos)
-        budgets = tuple(_budget(row, now) for row in store.budgets(session))
+    with database.reading() as conn:
+        daemon = _daemon(store.daemon_record(conn), now)
+        jobs = tuple(_jobs(conn, daemon, schedule))
+        named = store.repos_by_id(conn, keys)
+        repos = named | ({} if keys is None else store.listed_members(conn))
+        failing, deferred = _problems(conn, repos)
+        refused = _refusals(conn, repos)
+        budgets = tuple(_budget(row, now) for row in store.budgets(conn))
         left = tuple(LeftRepo(r.repo, r.project, None if r.via is None else str(r.via),
-                              r.left_at) for r in store.left_members(session, listed=True))
-    return Status(generated_at=now, home=home, database=database.url, daemon=daemon, jobs=jobs,
-                  failing=failing, deferred=deferred, backfill_refused=refused, budgets=budgets,
-                  renamed=_renamed(named, tracked), left=left)
+                              r.left_at) for r in store.left_members(conn, listed=True))
+    return Status(
+        generated_at=now,
+        home=home,
+        database=database.url,
+        daemon=daemon,
+        jobs=jobs,
+        failing=failing,
+        deferred=deferred,
+        backfill_refused=refused,
+        budgets=budgets,
+        renamed=_renamed(named, tracked),
+        left=left,
+    )
 
 
-def _daemon(row: DaemonRecord | None, now: datetime) -> DaemonStatus:
+def _daemon(row: store.DaemonHealth | None, now: datetime) -> DaemonStatus:
     if row is None:
         return DaemonStatus("never ran")
     if row.stopped_at is not None:
@@ -326,11 +339,11 @@ def _daemon(row: DaemonRecord | None, now: datetime) -> DaemonStatus:
 
 
 def _jobs(
-    session: Session, daemon: DaemonStatus, schedule: Schedule | None
+    conn: Connection, daemon: DaemonStatus, schedule: Schedule | None
 ) -> Iterable[JobStatus]:
-    last = store.last_runs(session, JOBS)
-    succeeded = store.last_successes(session, JOBS)
-    scheduled = store.scheduled_jobs(session)
+    last = store.last_runs(conn, JOBS)
+    succeeded = store.last_successes(conn, JOBS)
+    scheduled = store.scheduled_jobs(conn)
     for name in JOBS:
         job = scheduled.get(name)
         configured = getattr(schedule, name, None) if schedule is not None else None
@@ -356,12 +369,12 @@ def _jobs(
 
 
 def _problems(
-    session: Session, repos: dict[int, Repo]
+    conn: Connection, repos: dict[int, store.RepoRecord]
 ) -> tuple[tuple[RepoProblem, ...], tuple[RepoProblem, ...]]:
     """The repos failing now (collected on any metric or not), the deferred ones apart."""
     failing: list[RepoProblem] = []
     deferred: list[RepoProblem] = []
-    for found in failing_repos(session, repos, as_of=None, metric=None):
+    for found in failing_repos(conn, repos, as_of=None, metric=None):
         problem = RepoProblem(repos[found.repo_id].canonical, found.kind, found.message,
                               found.last_error_at, found.job, found.last_collected_at)
         (deferred if found.kind == "deferred" else failing).append(problem)
@@ -372,7 +385,8 @@ def _sorted(problems: list[RepoProblem]) -> tuple[RepoProblem, ...]:
     return tuple(sorted(problems, key=lambda p: p.repo.lower()))
 
 
-def _renamed(repos: dict[int, Repo], tracked: Tracked | None) -> tuple[Renamed, ...]:
+def _renamed(repos: dict[int, store.RepoRecord], tracked: Tracked | None,
+             ) -> tuple[Renamed, ...]:
     """The repos their platform renamed, each under the name repos.toml gives it."""
     listed = {rid.key: str(rid) for rid in tracked.repos()} if tracked is not None else {}
     found = [Renamed(listed.get(row.config_key, row.config_key), row.canonical)
@@ -380,11 +394,13 @@ def _renamed(repos: dict[int, Repo], tracked: Tracked | None) -> tuple[Renamed, 
     return tuple(sorted(found, key=lambda r: r.repo.lower()))
 
 
-def _refusals(session: Session, repos: dict[int, Repo]) -> tuple[BackfillRefusal, ...]:
+def _refusals(
+    conn: Connection, repos: dict[int, store.RepoRecord]
+) -> tuple[BackfillRefusal, ...]:
     refused = [
-        BackfillRefusal(repos[state.repo_id].canonical, state.metric, state.refused_reason or "",
-                        state.updated_at)
-        for state in store.refusals(session, repos)
+        BackfillRefusal(repos[found.repo_id].canonical, found.metric, found.reason,
+                        found.updated_at)
+        for found in store.refusals(conn, repos)
     ]
     return tuple(sorted(refused, key=lambda r: (r.repo.lower(), METRICS.index(r.metric))))
 

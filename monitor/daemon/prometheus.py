@@ -37,10 +37,10 @@ from monitor.commands.status import Status, read_status
 from monitor.config.repos import Tracked
 from monitor.errors import MonitorError
 from monitor.store.db import Database
-from monitor.store.members import current_members
 from monitor.store.prometheus import latest_by_key
 from monitor.store.runs import JOBS, SUCCESS_OUTCOMES
 from monitor.store.series import LatestValues
+from monitor.store.stays import current_members
 
 __all__ = ["ExporterHandle", "MonitorCollector", "start_exporter"]
 
@@ -84,7 +84,7 @@ class MonitorCollector(Collector):
             for repo_id in project.repos
         }
         with self._database.session() as session:
-            for project, members in current_members(session).items():
+            for project, members in current_members(session.connection()).items():
                 labels.update((m.repo.key, (str(m.repo), project, m.repo.platform))
                               for m in members if m.via is not None and m.repo.key not in labels)
             latest = latest_by_key(session, list(labels))

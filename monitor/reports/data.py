@@ -48,7 +48,6 @@ from monitor.reports.ranks import Ranks, ranking_key, ranks_of
 from monitor.reports.totals import group_totals, series_total, sum_changes
 from monitor.reports.values import HISTORY_TOLERANCE, Judge, change
 from monitor.store.db import Database
-from monitor.store.members import project_stays
 from monitor.store.reports import (
     StoredRepo,
     failing_repos,
@@ -57,6 +56,7 @@ from monitor.store.reports import (
     repos_by_key,
 )
 from monitor.store.series import Point
+from monitor.store.stays import project_stays
 
 __all__ = ["HISTORY_WEEKS", "PUBLIC_WEB", "build_report", "load_report", "project_members"]
 
@@ -198,7 +198,7 @@ def project_members(session: Session, tracked: Tracked) -> dict[str, tuple[Membe
     (:func:`~monitor.store.members.project_stays`), read by
     :func:`~monitor.reports.membership.stored_members` (the configured repos of a project
     with no stay stored yet)."""
-    return stored_members(project_stays(session), tracked)
+    return stored_members(project_stays(session.connection()), tracked)
 
 
 # -- gather the boundaries, read the values --------------------------------------------------
@@ -328,7 +328,7 @@ def _failing(
             project=project_of.get(by_id[f.repo_id].key),
             last_collected_at=f.last_collected_at,
         )
-        for f in failing_repos(session, stored.ids, period.end)
+        for f in failing_repos(session.connection(), stored.ids, period.end)
     )
     return tuple(sorted(issues, key=lambda issue: (issue.repo.lower(), issue.repo)))
 

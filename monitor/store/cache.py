@@ -103,7 +103,7 @@ class StoreCache:
         e = table(HttpCacheEntry)
         with atomic(session):
             if rows:
-                stmt = dialect_insert(session, HttpCacheEntry).values(rows)
+                stmt = dialect_insert(session, table(HttpCacheEntry)).values(rows)
                 stmt = stmt.on_conflict_do_update(
                     index_elements=["key"],
                     set_={c: stmt.excluded[c] for c in rows[0] if c != "key"},

@@ -10,7 +10,9 @@ test can open their own database side by side.
 
 Alembic loads only when a migration runs: the revisions this version knows are read from the
 migration files' names (``NNNN_what.py`` is revision ``NNNN``; a test holds them to Alembic's own
-reading), and the database's from ``alembic_version``, so ``status`` and the CLI start fast.
+reading), and the database's from ``alembic_version``, so ``status`` and the CLI start fast. The
+ORM (SQLModel's session) loads only with the first :meth:`Database.session`: ``status`` reads
+through :meth:`Database.reading`, SQLAlchemy Core alone.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -32,13 +34,13 @@ from sqlalchemy.exc import (
     OperationalError,
     SQLAlchemyError,
 )
-from sqlmodel import Session
 
 from monitor.errors import NeedsInit, SchemaTooNew, StorageError
 from monitor.store.threads import off_loop, release_statements, watch
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlmodel import Session
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -348,17 +350,34 @@ class Database:
         Objects stay usable after the commit (``expire_on_commit=False``): callers read the rows
         the series functions return after those functions have committed.
         """
+        from sqlmodel import Session  # the ORM: not loaded by the Core readers (status)
+
         bind = self._engine.execution_options(**{_IMMEDIATE: True}) if write else self._engine
+        with self._refusals(), Session(bind, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                release_statements()
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection in one read transaction, for SQLAlchemy Core queries: what ``status``
+        and a scrape read, without loading the ORM. Errors leave as :meth:`session`'s do."""
+        with self._refusals(), self._engine.connect() as conn:
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                release_statements()
+
+    @contextmanager
+    def _refusals(self) -> Iterator[None]:
         try:
-            with Session(bind, expire_on_commit=False) as session:
-                try:
-                    yield session
-                    session.commit()
-                except BaseException:
-                    session.rollback()
-                    raise
-                finally:
-                    release_statements()
+            yield
         except (OperationalError, InterfaceError) as exc:
             # Locked, full, gone away: conditions of the database, not bugs in the caller.
             raise StorageError(f"cannot use database {self.url}: {_reason(exc)}") from exc
@@ -419,15 +438,15 @@ def _stored_revision(conn: Connection) -> str | None:
     return found
 
 
-def dialect_insert(session: Session, model: Any) -> Any:
-    """The dialect's INSERT, which (unlike the generic one) knows ON CONFLICT."""
+def dialect_insert(session: Session, table: Table) -> Any:
+    """The dialect's INSERT into *table*, which (unlike the generic one) knows ON CONFLICT."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql
 
-        return postgresql.insert(model.__table__)
+        return postgresql.insert(table)
     if dialect == "sqlite":
         from sqlalchemy.dialects import sqlite
 
-        return sqlite.insert(model.__table__)
+        return sqlite.insert(table)
     raise NotImplementedError(f"aoss-monitor stores data in SQLite or PostgreSQL, not {dialect}")

@@ -17,17 +17,20 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, delete, func, literal
+from sqlalchemy import ColumnElement, Connection, Select, String, and_, delete, func, literal
 from sqlalchemy import select as core_select
-from sqlmodel import Session
 
 from monitor.metrics import METRICS
+from monitor.store import tables
 from monitor.store.db import atomic
 from monitor.store.latest import last_collected_at, newest_collected
-from monitor.store.models import CollectionRun, Observation, Repo, RepoError, UTCDateTime
-from monitor.store.sql import chunked, literal_rows, table
+from monitor.store.sql import chunked, literal_rows
+from monitor.store.tables import UTCDateTime
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 __all__ = ["KEEP_ERRORS", "FailingRepo", "failing_repos", "prune_errors"]
 
@@ -51,7 +54,7 @@ class FailingRepo:
 
 
 def failing_repos(
-    session: Session,
+    conn: Connection,
     repo_ids: Collection[int],
     as_of: datetime | None = None,
     metric: str | None = "stars",
@@ -64,7 +67,7 @@ def failing_repos(
     found: list[FailingRepo] = []
     for chunk in chunked(sorted(set(repo_ids))):
         seen: set[int] = set()
-        for row in session.connection().execute(_statement(chunk, as_of, metric)):
+        for row in conn.execute(_statement(chunk, as_of, metric)):
             repo_id = row[0]
             if repo_id in seen:  # two errors at one instant: the later-recorded one
                 continue
@@ -76,7 +79,7 @@ def failing_repos(
 def _statement(repo_ids: list[int], as_of: datetime | None, metric: str | None) -> Select[Any]:
     """Rows ``repo_id, kind, message, since, error_at, collected_at, job`` of the failing repos,
     the latest error first where two share their instant."""
-    e, r = table(RepoError), table(Repo)
+    e, r = tables.repo_error, tables.repo
     times = (
         core_select(
             r.c.id.label("repo_id"),
@@ -111,7 +114,7 @@ def _statement(repo_ids: list[int], as_of: datetime | None, metric: str | None) 
         .limit(1)
         .scalar_subquery()
     )
-    latest, run = e.alias("latest"), table(CollectionRun)
+    latest, run = e.alias("latest"), tables.collection_run
     return (
         core_select(
             failing.c.repo_id,
@@ -157,7 +160,7 @@ def prune_errors(session: Session, now: datetime) -> int:
     collection that is itself older than *t* can be neither. A repo failing since before the
     window keeps every error since its last collection (``since`` is the first of them).
     """
-    e, o = table(RepoError), table(Observation)
+    e, o = tables.repo_error, tables.observation
     horizon = now - KEEP_ERRORS
     superseded = (
         core_select(o.c.observed_at)

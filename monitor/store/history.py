@@ -146,7 +146,7 @@ def save_week_days(
     if not rows:
         return
     with atomic(session):
-        stmt = dialect_insert(session, StarWeek).values(rows)
+        stmt = dialect_insert(session, table(StarWeek)).values(rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=["repo_id", "week"],
             set_={"days": stmt.excluded.days, "fetched_at": stmt.excluded.fetched_at},
@@ -180,7 +180,7 @@ def save_stars(session: Session, repo_id: int, stars: Sequence[tuple[int, dateti
         return
     with atomic(session):
         for chunk in chunked(rows, ROWS_PER_INSERT):
-            stmt = dialect_insert(session, StarGiven).values(chunk)
+            stmt = dialect_insert(session, table(StarGiven)).values(chunk)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["repo_id", "user_id"],
                 set_={"starred_at": stmt.excluded.starred_at},

@@ -16,16 +16,18 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, String, delete, func, true
 from sqlalchemy import select as core_select
-from sqlmodel import Session
 
 from monitor.metrics import METRICS
+from monitor.store import tables
 from monitor.store.db import dialect_insert
-from monitor.store.models import LatestValue, Observation, Repo
-from monitor.store.sql import ROWS_PER_INSERT, chunked, literal_rows, table
+from monitor.store.sql import ROWS_PER_INSERT, chunked, literal_rows
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 __all__ = [
     "LatestValues",
@@ -56,7 +58,7 @@ def newest_collected(
     """A scalar subquery: the time of the newest observation of (*repo_id*, *metric*) from
     *source* at or before *as_of* — one descending seek of the key. The repo and metric may be
     columns of the enclosing query (correlated)."""
-    o = table(Observation)
+    o = tables.observation
     where: list[ColumnElement[bool]] = [
         o.c.repo_id == repo_id, o.c.metric == metric, o.c.source == source,
     ]
@@ -82,9 +84,9 @@ def keep_latest(session: Session, rows: Iterable[Collected]) -> None:
             newest[(repo_id, metric)] = (at, value)
     values = [{"repo_id": r, "metric": m, "observed_at": at, "value": v}
               for (r, m), (at, v) in sorted(newest.items())]
-    lv = table(LatestValue)
+    lv = tables.latest_value
     for chunk in chunked(values, ROWS_PER_INSERT):
-        stmt = dialect_insert(session, LatestValue).values(chunk)
+        stmt = dialect_insert(session, lv).values(chunk)
         stmt = stmt.on_conflict_do_update(
             index_elements=["repo_id", "metric"],
             set_={"observed_at": stmt.excluded.observed_at, "value": stmt.excluded.value},
@@ -95,7 +97,7 @@ def keep_latest(session: Session, rows: Iterable[Collected]) -> None:
 
 def move_latest(session: Session, source_id: int, target_id: int) -> None:
     """The latest values of *source_id* count for *target_id* (the row it merges into)."""
-    lv = table(LatestValue)
+    lv = tables.latest_value
     conn = session.connection()
     moved = conn.execute(
         core_select(lv.c.metric, lv.c.observed_at, lv.c.value).where(lv.c.repo_id == source_id)
@@ -112,7 +114,7 @@ def latest_values(
     A repo never collected is absent from the result. Backfill rows are ignored: they are
     history rebuilt later, not what the platform said at the last collection.
     """
-    lv = table(LatestValue)
+    lv = tables.latest_value
     stmt = core_select(lv.c.repo_id, lv.c.metric, lv.c.observed_at, lv.c.value)
     chunks = [None] if repo_ids is None else list(chunked(sorted(set(repo_ids))))
     times: dict[int, datetime] = {}
@@ -129,7 +131,7 @@ def latest_values(
 def last_collected_at(repo_id: Any, metric: str | None) -> Any:
     """A scalar subquery: when *repo_id* (maybe a column of the enclosing query) was last
     collected, judged by *metric* or by any metric when ``None``."""
-    lv = table(LatestValue)
+    lv = tables.latest_value
     stmt = core_select(func.max(lv.c.observed_at)).where(lv.c.repo_id == repo_id)
     if metric is not None:
         stmt = stmt.where(lv.c.metric == metric)
@@ -141,10 +143,10 @@ def last_observed_by_repo(
 ) -> dict[int, datetime]:
     """Every repo's newest observation time of *metric* (what a collector skips while fresh)."""
     if source == "collected":
-        lv = table(LatestValue)
+        lv = tables.latest_value
         stmt = core_select(lv.c.repo_id, lv.c.observed_at).where(lv.c.metric == metric)
     else:
-        r = table(Repo)
+        r = tables.repo
         stmt = core_select(r.c.id, newest_collected(r.c.id, metric, source=source))
     return {repo_id: at for repo_id, at in session.connection().execute(stmt) if at is not None}
 
@@ -152,7 +154,7 @@ def last_observed_by_repo(
 def first_observation_at(session: Session) -> datetime | None:
     """The earliest instant the store holds any observation for, or None when it holds none:
     the oldest row of each repo and metric, one ascending seek each."""
-    o, r = table(Observation), table(Repo)
+    o, r = tables.observation, tables.repo
     metrics = literal_rows(list(METRICS), "metric", String())
     oldest = (
         core_select(o.c.observed_at)

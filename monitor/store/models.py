@@ -1,36 +1,23 @@
-"""The tables, as SQLModel classes; the schema itself is created by the Alembic migrations.
+"""The tables as SQLModel classes, for the code that reads and writes rows as objects (collect,
+backfill, the daemon's records).
 
-Times: every datetime column is stored as *naive UTC* (``TIMESTAMP WITHOUT TIME ZONE`` on
-PostgreSQL, ISO text on SQLite), because the two databases disagree on what a time zone in a column
-means and naive UTC sorts and compares the same on both. The conversion happens once, at the
-SQLAlchemy boundary, in :class:`UTCDateTime`: Python code always hands in and always gets back
-*aware* UTC datetimes, and a naive datetime is refused rather than guessed at.
-
-Constraint and index names are spelled out here and in ``migrations/versions/0001_initial.py`` so
-that later migrations can alter them by name on both databases.
+Each class maps one table of :mod:`.tables` — its ``__table__`` *is* that Core table, and each
+field names its column — so the schema (types, keys, constraints, indexes, column defaults) is
+written once, there, and ``status`` can read the same tables without loading this module (nor
+SQLModel and pydantic). A field's Python default is its column's default (``None`` where the
+column may be NULL or the database numbers the rows); a test holds the two together. The schema
+itself is created by the Alembic migrations. Times: see :class:`~.tables.UTCDateTime`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
 
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    DateTime,
-    Dialect,
-    ForeignKeyConstraint,
-    Index,
-    LargeBinary,
-    PrimaryKeyConstraint,
-    Text,
-    TypeDecorator,
-    UniqueConstraint,
-)
 from sqlmodel import Field, SQLModel
 
 from monitor.metrics import METRICS
+from monitor.store import tables
+from monitor.store.tables import OUTCOMES, SOURCES, UTCDateTime
 
 __all__ = [
     "METRICS",
@@ -55,46 +42,19 @@ __all__ = [
 ]
 
 
-#: ``collected``: read from the platform at ``observed_at``; ``backfill``: rebuilt from the
-#: platform's timestamps (see the SPEC's export format).
-SOURCES: tuple[str, ...] = ("collected", "backfill")
-
-#: How a collection run ended; ``None`` while it is still running (or if the process died).
-OUTCOMES: tuple[str, ...] = ("ok", "partial", "failed", "interrupted")
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC in Python, naive UTC in the database (see the module docstring)."""
-
-    impl = DateTime(timezone=False)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            # A naive time is ambiguous (local? UTC?); refusing it catches the bug at its source.
-            raise ValueError(f"naive datetime {value.isoformat()} given to the store; use UTC")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: Any | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC)
+_project = tables.project.c
 
 
 class Project(SQLModel, table=True):
     """One piece of software; its repos are its homes and mirrors on each platform."""
 
-    __tablename__ = "project"
-    __table_args__ = (
-        PrimaryKeyConstraint("id", name="pk_project"),
-        UniqueConstraint("name", name="uq_project_name"),
-    )
+    __table__ = tables.project
 
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200)
+    id: int | None = Field(default=None, sa_column=_project.id)
+    name: str = Field(sa_column=_project.name)
+
+
+_repo = tables.repo.c
 
 
 class Repo(SQLModel, table=True):
@@ -106,36 +66,30 @@ class Repo(SQLModel, table=True):
     then simply no longer listed.
     """
 
-    __tablename__ = "repo"
-    __table_args__ = (
-        PrimaryKeyConstraint("id", name="pk_repo"),
-        UniqueConstraint("platform", "platform_id", name="uq_repo_platform_id"),
-        UniqueConstraint("config_key", name="uq_repo_config_key"),
-        ForeignKeyConstraint(
-            ["project_id"], ["project.id"], name="fk_repo_project_id", ondelete="SET NULL"
-        ),
-        Index("ix_repo_project_id", "project_id"),
-    )
+    __table__ = tables.repo
 
-    id: int | None = Field(default=None, primary_key=True)
-    platform: str = Field(max_length=32)
-    platform_id: int | None = Field(default=None, sa_type=BigInteger)
-    owner: str = Field(max_length=200)
-    name: str = Field(max_length=200)
-    config_key: str | None = Field(default=None, max_length=450)
-    project_id: int | None = Field(default=None)
-    created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    added_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
+    id: int | None = Field(default=None, sa_column=_repo.id)
+    platform: str = Field(sa_column=_repo.platform)
+    platform_id: int | None = Field(default=None, sa_column=_repo.platform_id)
+    owner: str = Field(sa_column=_repo.owner)
+    name: str = Field(sa_column=_repo.name)
+    config_key: str | None = Field(default=None, sa_column=_repo.config_key)
+    project_id: int | None = Field(default=None, sa_column=_repo.project_id)
+    created_at: datetime | None = Field(default=None, sa_column=_repo.created_at)
+    added_at: datetime = Field(sa_column=_repo.added_at)  # given by the caller's clock
 
     @property
     def canonical(self) -> str:
         """``platform:Owner/Name`` with the current name, as exports and reports show it."""
-        return f"{self.platform}:{self.owner}/{self.name}"
+        return tables.canonical_name(self.platform, self.owner, self.name)
 
     @property
     def renamed(self) -> bool:
         """The platform now calls it by another name than the one ``repos.toml`` lists."""
-        return self.config_key is not None and self.canonical.lower() != self.config_key
+        return tables.is_renamed(self.canonical, self.config_key)
+
+
+_observation = tables.observation.c
 
 
 class Observation(SQLModel, table=True):
@@ -147,18 +101,16 @@ class Observation(SQLModel, table=True):
     index would double the write and storage cost of the largest table for nothing.
     """
 
-    __tablename__ = "observation"
-    __table_args__ = (
-        PrimaryKeyConstraint("repo_id", "metric", "observed_at", "source", name="pk_observation"),
-        ForeignKeyConstraint(["repo_id"], ["repo.id"], name="fk_observation_repo_id"),
-        CheckConstraint("source IN ('collected', 'backfill')", name="ck_observation_source"),
-    )
+    __table__ = tables.observation
 
-    repo_id: int = Field(primary_key=True)
-    metric: str = Field(primary_key=True, max_length=32)
-    observed_at: datetime = Field(primary_key=True, sa_type=UTCDateTime)
-    source: str = Field(primary_key=True, max_length=16)
-    value: int = Field(sa_type=BigInteger)
+    repo_id: int = Field(sa_column=_observation.repo_id)
+    metric: str = Field(sa_column=_observation.metric)
+    observed_at: datetime = Field(sa_column=_observation.observed_at)
+    source: str = Field(sa_column=_observation.source)
+    value: int = Field(sa_column=_observation.value)
+
+
+_latest_value = tables.latest_value.c
 
 
 class LatestValue(SQLModel, table=True):
@@ -166,93 +118,78 @@ class LatestValue(SQLModel, table=True):
     written (:mod:`monitor.store.latest`): a scrape, ``status`` and ``repos`` read one row per
     repo and metric however much history is stored. Goes with the repo row."""
 
-    __tablename__ = "latest_value"
-    __table_args__ = (
-        PrimaryKeyConstraint("repo_id", "metric", name="pk_latest_value"),
-        ForeignKeyConstraint(
-            ["repo_id"], ["repo.id"], name="fk_latest_value_repo_id", ondelete="CASCADE"
-        ),
-    )
+    __table__ = tables.latest_value
 
-    repo_id: int = Field(primary_key=True)
-    metric: str = Field(primary_key=True, max_length=32)
-    observed_at: datetime = Field(sa_type=UTCDateTime)
-    value: int = Field(sa_type=BigInteger)
+    repo_id: int = Field(sa_column=_latest_value.repo_id)
+    metric: str = Field(sa_column=_latest_value.metric)
+    observed_at: datetime = Field(sa_column=_latest_value.observed_at)
+    value: int = Field(sa_column=_latest_value.value)
+
+
+_repo_release = tables.repo_release.c
 
 
 class Release(SQLModel, table=True):
     """A published release (drafts never reach the store)."""
 
-    __tablename__ = "repo_release"
-    __table_args__ = (
-        PrimaryKeyConstraint("repo_id", "tag", name="pk_repo_release"),
-        ForeignKeyConstraint(["repo_id"], ["repo.id"], name="fk_repo_release_repo_id"),
-    )
+    __table__ = tables.repo_release
 
-    repo_id: int = Field(primary_key=True)
-    tag: str = Field(primary_key=True, max_length=400)
-    name: str | None = Field(default=None, sa_type=Text)
-    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    prerelease: bool = False
-    url: str | None = Field(default=None, sa_type=Text)
+    repo_id: int = Field(sa_column=_repo_release.repo_id)
+    tag: str = Field(sa_column=_repo_release.tag)
+    name: str | None = Field(default=None, sa_column=_repo_release.name)
+    published_at: datetime | None = Field(default=None, sa_column=_repo_release.published_at)
+    prerelease: bool = Field(default=False, sa_column=_repo_release.prerelease)
+    url: str | None = Field(default=None, sa_column=_repo_release.url)
+
+
+_collection_run = tables.collection_run.c
 
 
 class CollectionRun(SQLModel, table=True):
     """One run of a job (``collect``, ``backfill``, …): what ``status`` reports on."""
 
-    __tablename__ = "collection_run"
-    __table_args__ = (
-        PrimaryKeyConstraint("id", name="pk_collection_run"),
-        Index("ix_collection_run_kind_started_at", "kind", "started_at"),
-        Index("ix_collection_run_kind_finished_at", "kind", "finished_at"),
-    )
+    __table__ = tables.collection_run
 
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=32)
-    started_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
-    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    outcome: str | None = Field(default=None, max_length=16)
+    id: int | None = Field(default=None, sa_column=_collection_run.id)
+    kind: str = Field(sa_column=_collection_run.kind)
+    started_at: datetime = Field(sa_column=_collection_run.started_at)  # the caller's clock
+    finished_at: datetime | None = Field(default=None, sa_column=_collection_run.finished_at)
+    outcome: str | None = Field(default=None, sa_column=_collection_run.outcome)
+
+
+_run_platform = tables.run_platform.c
 
 
 class RunPlatform(SQLModel, table=True):
     """Requests a run made on one platform and the rate-limit budget it last saw there."""
 
-    __tablename__ = "run_platform"
-    __table_args__ = (
-        PrimaryKeyConstraint("run_id", "platform", name="pk_run_platform"),
-        ForeignKeyConstraint(
-            ["run_id"], ["collection_run.id"], name="fk_run_platform_run_id", ondelete="CASCADE"
-        ),
-    )
+    __table__ = tables.run_platform
 
-    run_id: int = Field(primary_key=True)
-    platform: str = Field(primary_key=True, max_length=32)
-    requests: int = 0
-    budget_remaining: int | None = None
-    budget_limit: int | None = None
-    budget_reset_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    run_id: int = Field(sa_column=_run_platform.run_id)
+    platform: str = Field(sa_column=_run_platform.platform)
+    requests: int = Field(default=0, sa_column=_run_platform.requests)
+    budget_remaining: int | None = Field(default=None, sa_column=_run_platform.budget_remaining)
+    budget_limit: int | None = Field(default=None, sa_column=_run_platform.budget_limit)
+    budget_reset_at: datetime | None = Field(default=None, sa_column=_run_platform.budget_reset_at)
+
+
+_repo_error = tables.repo_error.c
 
 
 class RepoError(SQLModel, table=True):
     """Why a repo failed in a run (``not_found``, ``blocked``, ``deferred``, ``unavailable``…)."""
 
-    __tablename__ = "repo_error"
-    __table_args__ = (
-        PrimaryKeyConstraint("id", name="pk_repo_error"),
-        ForeignKeyConstraint(
-            ["run_id"], ["collection_run.id"], name="fk_repo_error_run_id", ondelete="CASCADE"
-        ),
-        ForeignKeyConstraint(["repo_id"], ["repo.id"], name="fk_repo_error_repo_id"),
-        Index("ix_repo_error_run_id", "run_id"),
-        Index("ix_repo_error_repo_id_occurred_at", "repo_id", "occurred_at"),
-    )
+    __table__ = tables.repo_error
 
-    id: int | None = Field(default=None, primary_key=True)
-    run_id: int
-    repo_id: int
-    occurred_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
-    kind: str = Field(max_length=32)
-    message: str = Field(default="", sa_type=Text)
+    id: int | None = Field(default=None, sa_column=_repo_error.id)
+    run_id: int = Field(sa_column=_repo_error.run_id)
+    repo_id: int = Field(sa_column=_repo_error.repo_id)
+    occurred_at: datetime = Field(sa_column=_repo_error.occurred_at)  # given by the caller's clock
+    kind: str = Field(sa_column=_repo_error.kind)
+    message: str = Field(default="", sa_column=_repo_error.message)
+
+
+_platform_budget = tables.platform_budget.c
 
 
 class PlatformBudget(SQLModel, table=True):
@@ -260,15 +197,18 @@ class PlatformBudget(SQLModel, table=True):
     ended last among those that saw one, kept up to date by ``finish_run`` so that ``status``
     and a scrape read one row per platform instead of every run ever made."""
 
-    __tablename__ = "platform_budget"
-    __table_args__ = (PrimaryKeyConstraint("platform", name="pk_platform_budget"),)
+    __table__ = tables.platform_budget
 
-    platform: str = Field(primary_key=True, max_length=32)
-    run_id: int
-    budget_remaining: int
-    budget_limit: int | None = None
-    budget_reset_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    as_of: datetime = Field(sa_type=UTCDateTime)  # when that run ended
+    platform: str = Field(sa_column=_platform_budget.platform)
+    run_id: int = Field(sa_column=_platform_budget.run_id)
+    budget_remaining: int = Field(sa_column=_platform_budget.budget_remaining)
+    budget_limit: int | None = Field(default=None, sa_column=_platform_budget.budget_limit)
+    budget_reset_at: datetime | None = Field(default=None,
+                                             sa_column=_platform_budget.budget_reset_at)
+    as_of: datetime = Field(sa_column=_platform_budget.as_of)  # when that run ended
+
+
+_http_cache = tables.http_cache.c
 
 
 class HttpCacheEntry(SQLModel, table=True):
@@ -281,22 +221,21 @@ class HttpCacheEntry(SQLModel, table=True):
     past the end of a shrunken list, a URL of a repo's old name) is deleted by it.
     """
 
-    __tablename__ = "http_cache"
-    __table_args__ = (
-        PrimaryKeyConstraint("key", name="pk_http_cache"),
-        Index("ix_http_cache_repo", "repo"),
-        Index("ix_http_cache_used_at", "used_at"),
-    )
+    __table__ = tables.http_cache
 
-    key: str = Field(sa_type=Text, primary_key=True)
-    repo: str | None = Field(default=None, max_length=450)
-    etag: str | None = Field(default=None, sa_type=Text)
-    last_modified: str | None = Field(default=None, sa_type=Text)
-    status: int = 200
-    headers: str = Field(default="{}", sa_type=Text)  # JSON object of the headers parsing needs
-    body: bytes = Field(default=b"", sa_type=LargeBinary)
-    stored_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
-    used_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
+    key: str = Field(sa_column=_http_cache.key)
+    repo: str | None = Field(default=None, sa_column=_http_cache.repo)
+    etag: str | None = Field(default=None, sa_column=_http_cache.etag)
+    last_modified: str | None = Field(default=None, sa_column=_http_cache.last_modified)
+    status: int = Field(default=200, sa_column=_http_cache.status)
+    #: A JSON object of the headers parsing needs.
+    headers: str = Field(default="{}", sa_column=_http_cache.headers)
+    body: bytes = Field(default=b"", sa_column=_http_cache.body)
+    stored_at: datetime = Field(sa_column=_http_cache.stored_at)  # given by the caller's clock
+    used_at: datetime = Field(sa_column=_http_cache.used_at)  # given by the caller's clock
+
+
+_star_week = tables.star_week.c
 
 
 class StarWeek(SQLModel, table=True):
@@ -308,18 +247,15 @@ class StarWeek(SQLModel, table=True):
     list of seven counts, Sunday first. The rows go with the repo row (``ON DELETE CASCADE``).
     """
 
-    __tablename__ = "star_week"
-    __table_args__ = (
-        PrimaryKeyConstraint("repo_id", "week", name="pk_star_week"),
-        ForeignKeyConstraint(
-            ["repo_id"], ["repo.id"], name="fk_star_week_repo_id", ondelete="CASCADE"
-        ),
-    )
+    __table__ = tables.star_week
 
-    repo_id: int = Field(primary_key=True)
-    week: date = Field(primary_key=True)
-    days: str = Field(max_length=200)  # JSON [7 counts], Sunday first
-    fetched_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
+    repo_id: int = Field(sa_column=_star_week.repo_id)
+    week: date = Field(sa_column=_star_week.week)
+    days: str = Field(sa_column=_star_week.days)  # JSON [7 counts], Sunday first
+    fetched_at: datetime = Field(sa_column=_star_week.fetched_at)  # given by the caller's clock
+
+
+_star_given = tables.star_given.c
 
 
 class StarGiven(SQLModel, table=True):
@@ -329,17 +265,14 @@ class StarGiven(SQLModel, table=True):
     withdrawn one is deleted by id. The rows go with the repo row (``ON DELETE CASCADE``).
     """
 
-    __tablename__ = "star_given"
-    __table_args__ = (
-        PrimaryKeyConstraint("repo_id", "user_id", name="pk_star_given"),
-        ForeignKeyConstraint(
-            ["repo_id"], ["repo.id"], name="fk_star_given_repo_id", ondelete="CASCADE"
-        ),
-    )
+    __table__ = tables.star_given
 
-    repo_id: int = Field(primary_key=True)
-    user_id: int = Field(primary_key=True, sa_type=BigInteger)
-    starred_at: datetime = Field(sa_type=UTCDateTime)
+    repo_id: int = Field(sa_column=_star_given.repo_id)
+    user_id: int = Field(sa_column=_star_given.user_id)
+    starred_at: datetime = Field(sa_column=_star_given.starred_at)
+
+
+_backfill_state = tables.backfill_state.c
 
 
 class BackfillStateRow(SQLModel, table=True):
@@ -348,25 +281,25 @@ class BackfillStateRow(SQLModel, table=True):
     Read and written through :mod:`monitor.store.history` as a frozen ``BackfillState``.
     """
 
-    __tablename__ = "backfill_state"
-    __table_args__ = (
-        PrimaryKeyConstraint("repo_id", "metric", name="pk_backfill_state"),
-        ForeignKeyConstraint(
-            ["repo_id"], ["repo.id"], name="fk_backfill_state_repo_id", ondelete="CASCADE"
-        ),
-    )
+    __table__ = tables.backfill_state
 
-    repo_id: int = Field(primary_key=True)
-    metric: str = Field(primary_key=True, max_length=32)
-    next_page: int = 1  # the next page a first backfill reads
-    pages: int | None = None  # the page count the platform last told, if it did
-    complete: bool = False
-    refused_reason: str | None = Field(default=None, sa_type=Text)  # shown by ``status``
-    updated_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
-    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    repo_id: int = Field(sa_column=_backfill_state.repo_id)
+    metric: str = Field(sa_column=_backfill_state.metric)
+    #: The next page a first backfill reads.
+    next_page: int = Field(default=1, sa_column=_backfill_state.next_page)
+    #: The page count the platform last told, if it did.
+    pages: int | None = Field(default=None, sa_column=_backfill_state.pages)
+    complete: bool = Field(default=False, sa_column=_backfill_state.complete)
+    #: Shown by ``status``.
+    refused_reason: str | None = Field(default=None, sa_column=_backfill_state.refused_reason)
+    updated_at: datetime = Field(sa_column=_backfill_state.updated_at)  # the caller's clock
+    completed_at: datetime | None = Field(default=None, sa_column=_backfill_state.completed_at)
     #: The list order last seen where the platform documents none (Gitee's stargazers):
     #: newest first, oldest first, or not yet known.
-    newest_first: bool | None = None
+    newest_first: bool | None = Field(default=None, sa_column=_backfill_state.newest_first)
+
+
+_daemon = tables.daemon.c
 
 
 class DaemonRecord(SQLModel, table=True):
@@ -375,19 +308,21 @@ class DaemonRecord(SQLModel, table=True):
     ``status`` reads it from any shell; a hot standby later watches ``heartbeat_at``.
     """
 
-    __tablename__ = "daemon"
-    __table_args__ = (PrimaryKeyConstraint("id", name="pk_daemon"),)
+    __table__ = tables.daemon
 
-    id: int = Field(default=1, primary_key=True)
-    pid: int
-    host: str = Field(max_length=255)
-    started_at: datetime = Field(sa_type=UTCDateTime)
-    heartbeat_at: datetime = Field(sa_type=UTCDateTime)
-    stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    id: int = Field(default=1, sa_column=_daemon.id)
+    pid: int = Field(sa_column=_daemon.pid)
+    host: str = Field(sa_column=_daemon.host)
+    started_at: datetime = Field(sa_column=_daemon.started_at)
+    heartbeat_at: datetime = Field(sa_column=_daemon.heartbeat_at)
+    stopped_at: datetime | None = Field(default=None, sa_column=_daemon.stopped_at)
     #: The last configuration edit that could not be loaded (file:line: message); the daemon
     #: keeps running on the last good configuration meanwhile. None once a good one loads.
-    config_error: str | None = Field(default=None, sa_type=Text)
-    config_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    config_error: str | None = Field(default=None, sa_column=_daemon.config_error)
+    config_error_at: datetime | None = Field(default=None, sa_column=_daemon.config_error_at)
+
+
+_daemon_job = tables.daemon_job.c
 
 
 class DaemonJob(SQLModel, table=True):
@@ -396,10 +331,9 @@ class DaemonJob(SQLModel, table=True):
     Its past runs are ``collection_run`` rows whose ``kind`` is the job's name.
     """
 
-    __tablename__ = "daemon_job"
-    __table_args__ = (PrimaryKeyConstraint("name", name="pk_daemon_job"),)
+    __table__ = tables.daemon_job
 
-    name: str = Field(primary_key=True, max_length=64)
-    schedule: str = Field(max_length=200)  # as configured: "6h", "0 8 * * mon"
-    next_run_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    updated_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
+    name: str = Field(sa_column=_daemon_job.name)
+    schedule: str = Field(sa_column=_daemon_job.schedule)  # as configured: "6h", "0 8 * * mon"
+    next_run_at: datetime | None = Field(default=None, sa_column=_daemon_job.next_run_at)
+    updated_at: datetime = Field(sa_column=_daemon_job.updated_at)  # given by the caller's clock

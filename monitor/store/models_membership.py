@@ -1,22 +1,20 @@
-"""The ``membership`` table, beside :mod:`monitor.store.models` (which holds every other table
-and the conventions they all follow: naive UTC columns, constraint names spelled out).
-
-Kept and read through :mod:`monitor.store.members`.
+"""The ``membership`` table's SQLModel class, beside :mod:`monitor.store.models`; the table
+itself is :data:`monitor.store.tables.membership`. Kept and read through
+:mod:`monitor.store.members`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKeyConstraint, Index, PrimaryKeyConstraint, text
 from sqlmodel import Field, SQLModel
 
-from monitor.store.models import UTCDateTime
+from monitor.store import tables
+from monitor.store.tables import OPEN_STAY
 
 __all__ = ["OPEN_STAY", "Membership"]
 
-#: The stays that have not ended: a project's members now.
-OPEN_STAY = "left_at IS NULL"
+_membership = tables.membership.c
 
 
 class Membership(SQLModel, table=True):
@@ -28,26 +26,11 @@ class Membership(SQLModel, table=True):
     a repo ``repos.toml`` names. The rows go with the repo row (``ON DELETE CASCADE``).
     """
 
-    __tablename__ = "membership"
-    __table_args__ = (
-        PrimaryKeyConstraint("id", name="pk_membership"),
-        ForeignKeyConstraint(
-            ["repo_id"], ["repo.id"], name="fk_membership_repo_id", ondelete="CASCADE"
-        ),
-        ForeignKeyConstraint(
-            ["project_id"], ["project.id"], name="fk_membership_project_id", ondelete="CASCADE"
-        ),
-        # The members now (one seek, and no repo in two projects at once) ...
-        Index("uq_membership_open", "repo_id", unique=True,
-              sqlite_where=text(OPEN_STAY), postgresql_where=text(OPEN_STAY)),
-        # ... each repo's stays, and the stays that ended, newest first.
-        Index("ix_membership_repo_id", "repo_id", "joined_at"),
-        Index("ix_membership_left_at", "left_at"),
-    )
+    __table__ = tables.membership
 
-    id: int | None = Field(default=None, primary_key=True)
-    repo_id: int
-    project_id: int
-    via: str | None = Field(default=None, max_length=200)
-    joined_at: datetime = Field(sa_type=UTCDateTime)  # given by the caller's clock
-    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    id: int | None = Field(default=None, sa_column=_membership.id)
+    repo_id: int = Field(sa_column=_membership.repo_id)
+    project_id: int = Field(sa_column=_membership.project_id)
+    via: str | None = Field(default=None, sa_column=_membership.via)
+    joined_at: datetime = Field(sa_column=_membership.joined_at)  # given by the caller's clock
+    left_at: datetime | None = Field(default=None, sa_column=_membership.left_at)

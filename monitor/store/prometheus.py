@@ -21,7 +21,7 @@ def latest_by_key(session: Session, keys: Collection[str]) -> dict[str, LatestVa
         return {}
     key_of = {
         repo_id: row.config_key
-        for repo_id, row in repos_by_id(session, keys).items()
+        for repo_id, row in repos_by_id(session.connection(), keys).items()
         if row.config_key is not None
     }
     if not key_of:

@@ -15,7 +15,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from monitor.store.db import atomic
-from monitor.store.models import OUTCOMES, CollectionRun, PlatformBudget, RepoError, RunPlatform
+from monitor.store.models import CollectionRun, PlatformBudget, RepoError, RunPlatform
+from monitor.store.tables import JOBS, OUTCOMES, SUCCESS_OUTCOMES
 
 __all__ = [
     "JOBS",
@@ -26,14 +27,6 @@ __all__ = [
     "record_repo_error",
     "start_run",
 ]
-
-
-#: The daemon's jobs, in the order ``status`` lists them; each is named like its ``[schedule]``
-#: key and is the ``collection_run.kind`` of its runs.
-JOBS: tuple[str, ...] = ("collect", "backfill", "weekly_report", "monthly_report")
-
-#: Outcomes that count as a successful run (``partial``: the run finished, some repos failed).
-SUCCESS_OUTCOMES: tuple[str, ...] = ("ok", "partial")
 
 
 @dataclass(frozen=True, slots=True)

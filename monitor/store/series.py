@@ -215,7 +215,8 @@ def write_observations(session: Session, rows: Iterable[ObservationIn]) -> int:
     inserted = 0
     with atomic(session):
         for chunk in chunked(rows, ROWS_PER_INSERT):
-            stmt = dialect_insert(session, Observation).values([asdict(row) for row in chunk])
+            values = [asdict(row) for row in chunk]
+            stmt = dialect_insert(session, table(Observation)).values(values)
             stmt = stmt.on_conflict_do_nothing().returning(table(Observation).c.repo_id)
             inserted += len(session.exec(stmt).all())
             keep_latest(session, [(row.repo_id, row.metric, row.observed_at, row.value)
@@ -270,7 +271,7 @@ def upsert_release_rows(session: Session, rows: Iterable[tuple[int, ReleaseIn]])
         return 0
     with atomic(session):
         for chunk in chunked(values, ROWS_PER_INSERT):
-            stmt = dialect_insert(session, Release).values(chunk)
+            stmt = dialect_insert(session, table(Release)).values(chunk)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["repo_id", "tag"],
                 set_={c: stmt.excluded[c] for c in ("name", "published_at", "prerelease", "url")},

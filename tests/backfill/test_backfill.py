@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from monitor.platforms.http import UNREACHABLE_AFTER
+from monitor.store import tables
 from monitor.store.history import get_state, states
-from monitor.store.models import Repo
 from tests.fakes import FakeRepo, closed_port_url
 from tests.harness import Monitor
 
@@ -162,8 +162,8 @@ def test_a_refused_history_keeps_collected_data_and_says_why(monitor: Monitor) -
     assert [o.status for o in summary.outcomes] == ["refused", "complete"]
     assert "404" in (summary.outcomes[0].reason or "")
     with monitor.database.session() as session:
-        repo: Any = session.exec(Repo.__table__.select().where(  # type: ignore[attr-defined]
-            Repo.config_key == "github:acme/rocket")).one()
+        repo: Any = session.connection().execute(tables.repo.select().where(
+            tables.repo.c.config_key == "github:acme/rocket")).one()
         state = get_state(session, repo.id, "stars")
         assert state is not None and "404" in (state.refused_reason or "")
         assert repo.id in states(session)

@@ -77,7 +77,7 @@ def test_named_repos_show_before_any_collection_and_nothing_is_written(
         ("Empty", ["github:other/empty"]),
     ]
     with open_database(settings.database_url) as database, database.session() as session:
-        assert repos_by_id(session) == {}  # `repos` stored no row
+        assert repos_by_id(session.connection()) == {}  # `repos` stored no row
 
 
 def test_cli_marks_each_listed_repo_with_its_owner(

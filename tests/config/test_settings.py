@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import shutil
+import tomllib
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from monitor.config.settings import SETTINGS, Schedule, Secret, Settings, load_settings
+from monitor.config.cron import cron_trigger
+from monitor.config.settings import (
+    SETTINGS,
+    SHIPPED_CRONS,
+    Schedule,
+    Secret,
+    Settings,
+    load_settings,
+)
 from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +73,19 @@ def test_shipped_file_writes_the_spec_schedule_active() -> None:
     text = (ROOT / "config" / "monitor.toml").read_text(encoding="utf-8")
     assert '\n[schedule]\ncollect = "6h"' in text
     assert "\ntimezone = \"UTC\"\n" in text
+
+
+@pytest.mark.parametrize("cron", sorted(SHIPPED_CRONS))
+def test_a_shipped_cron_is_one_the_daemon_fires_by(cron: str) -> None:
+    """Loading settings trusts these without APScheduler (``status`` starts without it)."""
+    assert cron_trigger(cron) is not None  # a bad one raises ValueError
+
+
+def test_the_shipped_crons_are_the_default_and_shipped_file_schedules() -> None:
+    shipped = tomllib.loads((ROOT / "config" / "monitor.toml").read_text(encoding="utf-8"))
+    crons = {value for value in shipped["schedule"].values() if len(value.split()) == 5}
+    defaults = Schedule()
+    assert crons == {defaults.weekly_report, defaults.monthly_report} == SHIPPED_CRONS
 
 
 def test_home_comes_from_monitor_home(tmp_path: Path) -> None:

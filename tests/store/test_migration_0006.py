@@ -70,8 +70,8 @@ def _database_at_0005(url: str) -> Database:
 def test_upgrading_keeps_each_platforms_newest_budget(database_url: str) -> None:
     with _database_at_0005(database_url) as database:
         database.upgrade()
-        with database.session() as session:
-            found = [(b.platform, b.remaining, b.as_of) for b in store.budgets(session)]
+        with database.reading() as conn:
+            found = [(b.platform, b.remaining, b.as_of) for b in store.budgets(conn)]
     assert found == [("github", 3000, T0 + 9 * HOUR)]  # the run that ended last
 
 

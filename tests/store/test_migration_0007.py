@@ -11,11 +11,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel
 
-import monitor.store.models_membership  # noqa: F401  (the table the models must match)
-from monitor.store import members
+from monitor.store import stays
 from monitor.store.db import Database, _alembic_config, open_database
+from monitor.store.tables import metadata
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -56,7 +55,7 @@ def test_upgrading_makes_each_repo_with_a_project_a_member_since_it_was_added(
     with _database_at_0006(database_url) as database:
         database.upgrade()
         with database.session() as session:
-            current = members.current_members(session)
+            current = stays.current_members(session.connection())
     assert {name: [(str(m.repo), m.via, m.joined_at) for m in rows]
             for name, rows in current.items()} == {
         "Paddle": [("github:PaddlePaddle/Paddle", None, T0)],
@@ -68,14 +67,14 @@ def test_upgrading_lists_no_repo_as_having_left(database_url: str) -> None:
     with _database_at_0006(database_url) as database:
         database.upgrade()
         with database.session() as session:
-            assert members.left_members(session) == []
+            assert stays.left_members(session.connection()) == []
 
 
 def test_the_models_match_the_upgraded_schema(database_url: str) -> None:
     with _database_at_0006(database_url) as database:
         database.upgrade()
         with database.engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         indexes = {i["name"] for i in inspect(database.engine).get_indexes("membership")}
     assert {"uq_membership_open", "ix_membership_repo_id", "ix_membership_left_at"} <= indexes
 

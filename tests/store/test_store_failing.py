@@ -3,7 +3,7 @@ UTC times its aggregates come back as."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from monitor.ids import RepoId
 from monitor.store import series
 from monitor.store.db import Database
-from monitor.store.failing import KEEP_ERRORS, failing_repos, prune_errors
+from monitor.store.failing import KEEP_ERRORS, FailingRepo, failing_repos, prune_errors
 from monitor.store.models import RepoError
 from monitor.store.series import ObservationIn
 
@@ -38,6 +38,12 @@ def _fail(session: Session, repo_id: int, at: datetime, kind: str = "unavailable
     series.record_repo_error(session, run_id, repo_id, kind, f"{kind} at {at}", occurred_at=at)
 
 
+def failing(session: Session, repo_ids: Collection[int], as_of: datetime | None = None,
+            metric: str | None = "stars") -> list[FailingRepo]:
+    """The rule read on the session's connection (as reports do; ``status`` has no session)."""
+    return failing_repos(session.connection(), repo_ids, as_of, metric)
+
+
 def _collect(session: Session, repo_id: int, at: datetime, metric: str = "stars") -> None:
     series.write_observations(session, [ObservationIn(repo_id, metric, at, 1)])
 
@@ -48,7 +54,7 @@ def test_a_repo_whose_error_is_newer_than_its_collection_is_failing_since_the_fi
     _collect(session, repo_id, T0)
     _fail(session, repo_id, T0 + HOUR)
     _fail(session, repo_id, T0 + 2 * HOUR, "not_found")
-    [found] = failing_repos(session, [repo_id])
+    [found] = failing(session, [repo_id])
     assert (found.kind, found.since, found.last_error_at, found.last_collected_at, found.job) == (
         "not_found", T0 + HOUR, T0 + 2 * HOUR, T0, "collect"
     )
@@ -57,13 +63,13 @@ def test_a_repo_whose_error_is_newer_than_its_collection_is_failing_since_the_fi
 def test_a_repo_collected_after_its_error_is_not_failing(session: Session, repo_id: int) -> None:
     _fail(session, repo_id, T0)
     _collect(session, repo_id, T0 + HOUR)
-    assert failing_repos(session, [repo_id]) == []
+    assert failing(session, [repo_id]) == []
 
 
 def test_as_of_ignores_what_happened_later(session: Session, repo_id: int) -> None:
     _fail(session, repo_id, T0)
     _collect(session, repo_id, T0 + HOUR)
-    assert [f.repo_id for f in failing_repos(session, [repo_id], T0 + HOUR / 2)] == [repo_id]
+    assert [f.repo_id for f in failing(session, [repo_id], T0 + HOUR / 2)] == [repo_id]
 
 
 def test_without_a_metric_a_collection_of_any_metric_counts(
@@ -71,14 +77,14 @@ def test_without_a_metric_a_collection_of_any_metric_counts(
 ) -> None:
     _fail(session, repo_id, T0)
     _collect(session, repo_id, T0 + HOUR, metric="forks")
-    assert [f.repo_id for f in failing_repos(session, [repo_id])] == [repo_id]  # by stars
-    assert failing_repos(session, [repo_id], metric=None) == []
+    assert [f.repo_id for f in failing(session, [repo_id])] == [repo_id]  # by stars
+    assert failing(session, [repo_id], metric=None) == []
 
 
 def test_the_times_computed_in_sql_come_back_aware_utc(session: Session, repo_id: int) -> None:
     _collect(session, repo_id, T0)
     _fail(session, repo_id, T0 + HOUR)
-    [found] = failing_repos(session, [repo_id], metric=None)
+    [found] = failing(session, [repo_id], metric=None)
     for at in (found.since, found.last_error_at, found.last_collected_at):
         assert at is not None and at.utcoffset() == timedelta(0)
 
@@ -99,7 +105,7 @@ def test_an_error_a_collection_superseded_before_the_kept_window_is_pruned(
     _fail(session, repo_id, T0 + 2 * HOUR)
     assert prune_errors(session, T0 + KEEP_ERRORS + HOUR) == 1
     assert _errors(session, repo_id) == [T0 + 2 * HOUR]
-    [found] = failing_repos(session, [repo_id])
+    [found] = failing(session, [repo_id])
     assert (found.since, found.last_error_at) == (T0 + 2 * HOUR, T0 + 2 * HOUR)
 
 
@@ -125,7 +131,7 @@ def test_pruning_changes_no_answer_for_the_kept_window(session: Session, repo_id
             _collect(session, repo_id, at)
     now = start + timedelta(days=730)
     window = [now - timedelta(days=d, hours=h) for d in range(KEEP_ERRORS.days) for h in (0, 9)]
-    before = {at: failing_repos(session, [repo_id], at) for at in window}
+    before = {at: failing(session, [repo_id], at) for at in window}
     assert prune_errors(session, now) > 0
-    assert {at: failing_repos(session, [repo_id], at) for at in window} == before
+    assert {at: failing(session, [repo_id], at) for at in window} == before
     assert min(_errors(session, repo_id)) > now - KEEP_ERRORS - timedelta(days=30)

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from monitor.ids import RepoId
-from monitor.store import history, series
+from monitor.store import history, series, tables
 from monitor.store.db import Database
 from monitor.store.history import BackfillState
 from monitor.store.models import (
@@ -26,6 +26,7 @@ from monitor.store.models import (
     StarWeek,
 )
 from monitor.store.series import ObservationIn
+from monitor.store.sql import table
 
 T0 = datetime(2024, 3, 1, 8, tzinfo=UTC)
 PADDLE = RepoId("github", "PaddlePaddle", "Paddle")
@@ -309,8 +310,7 @@ def test_pages_and_state_go_with_a_merged_repo_row(session: Session) -> None:
 def test_models_match_the_migrations(database: Database) -> None:
     """The models describe the schema the migrations create (here: the backfill tables too)."""
     with database.engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
-    assert {BackfillStateRow.__tablename__, StarWeek.__tablename__,
-            StarGiven.__tablename__} <= set(
-        SQLModel.metadata.tables
+        assert compare_metadata(MigrationContext.configure(conn), tables.metadata) == []
+    assert {table(BackfillStateRow), table(StarWeek), table(StarGiven)} <= set(
+        tables.metadata.tables.values()
     )

@@ -13,7 +13,8 @@ from sqlmodel import Session, SQLModel, select
 
 from monitor.config.members import Assigned
 from monitor.ids import OwnerId, RepoId
-from monitor.store import members, series
+from monitor.store import series
+from monitor.store import stays as store_stays
 from monitor.store.db import Database
 from monitor.store.members import sync_members
 from monitor.store.models import Observation, Project, Repo
@@ -47,13 +48,13 @@ def stays(session: Session, repo: RepoId) -> list[tuple[str, str | None, datetim
                                                           datetime | None]]:
     """(project, via, joined, left) of every stay of *repo*, oldest first."""
     return [(s.project, None if s.via is None else str(s.via), s.joined_at, s.left_at)
-            for rows in members.project_stays(session).values() for s in rows
+            for rows in store_stays.project_stays(session.connection()).values() for s in rows
             if s.repo.key == repo.key]
 
 
 def current(session: Session) -> dict[str, list[tuple[str, str | None]]]:
     return {name: [(str(m.repo), None if m.via is None else str(m.via)) for m in rows]
-            for name, rows in members.current_members(session).items()}
+            for name, rows in store_stays.current_members(session.connection()).items()}
 
 
 @pytest.fixture
@@ -94,7 +95,8 @@ def test_new_members_join_now_and_get_rows(session: Session) -> None:
         ("github:PaddlePaddle/PaddleNLP", "github:PaddlePaddle"),
         ("github:PaddlePaddle/PaddleOCR", "github:PaddlePaddle"),
     ]}
-    assert [m.joined_at for m in members.current_members(session)["Paddle"]] == [T0] * 3
+    now = store_stays.current_members(session.connection())
+    assert [m.joined_at for m in now["Paddle"]] == [T0] * 3
     assert session.exec(select(Project.name)).all() == ["Paddle"]
 
 
@@ -117,7 +119,8 @@ def test_a_repo_no_longer_listed_leaves_and_keeps_its_history(session: Session) 
     assert OCR.key not in rows
     assert stays(session, OCR) == [("Paddle", "github:PaddlePaddle", T0, T0 + DAY)]
     assert count(session, Repo) == 3 and count(session, Observation) == 1
-    assert [(r.repo, r.project, str(r.via), r.left_at) for r in members.left_members(session)] \
+    left = store_stays.left_members(session.connection())
+    assert [(r.repo, r.project, str(r.via), r.left_at) for r in left] \
         == [("github:PaddlePaddle/PaddleOCR", "Paddle", "github:PaddlePaddle", T0 + DAY)]
 
 
@@ -126,7 +129,7 @@ def test_an_owner_whose_listing_failed_keeps_its_members(session: Session) -> No
     rows = sync_members(session, {"Paddle": [named(PADDLE)]}, [PADDLE_ORG], T0 + DAY)
     assert set(rows) == {PADDLE.key, OCR.key, NLP.key}
     assert stays(session, OCR) == [("Paddle", "github:PaddlePaddle", T0, None)]
-    assert members.left_members(session) == []
+    assert store_stays.left_members(session.connection()) == []
 
 
 def test_only_the_unread_owners_members_are_kept(session: Session) -> None:
@@ -144,7 +147,7 @@ def test_a_repo_that_returns_opens_a_new_stay(session: Session) -> None:
     assert back.id == first.id
     assert stays(session, OCR) == [("Paddle", "github:PaddlePaddle", T0, T0 + DAY),
                                    ("Paddle", "github:PaddlePaddle", T0 + 3 * DAY, None)]
-    assert members.left_members(session) == []  # back: it has not left
+    assert store_stays.left_members(session.connection()) == []  # back: it has not left
 
 
 def test_a_repo_that_moves_project_closes_one_stay_and_opens_another(session: Session) -> None:
@@ -155,7 +158,7 @@ def test_a_repo_that_moves_project_closes_one_stay_and_opens_another(session: Se
                                    ("Paddle", "github:PaddlePaddle", T0, T0 + DAY)]
     ocr_project = session.exec(select(Project).where(Project.name == "OCR")).one()
     assert rows[OCR.key].project_id == ocr_project.id
-    assert members.left_members(session) == []  # it moved, it did not leave
+    assert store_stays.left_members(session.connection()) == []  # it moved, it did not leave
 
 
 def test_a_member_named_after_being_listed_stays_without_a_new_stay(session: Session) -> None:
@@ -170,13 +173,13 @@ def test_left_members_are_the_newest_first_and_since_a_date(session: Session) ->
     sync_members(session, {"Paddle": [named(PADDLE), listed(NLP, 12)], "Torch": [named(TORCH)]},
                  (), T0 + DAY)
     sync_members(session, {"Paddle": [named(PADDLE)]}, (), T0 + 2 * DAY)
-    assert [r.repo for r in members.left_members(session)] == [
+    assert [r.repo for r in store_stays.left_members(session.connection())] == [
         "github:PaddlePaddle/PaddleNLP", "github:pytorch/pytorch", "github:PaddlePaddle/PaddleOCR",
     ]
-    assert [r.repo for r in members.left_members(session, T0 + 2 * DAY)] == [
+    assert [r.repo for r in store_stays.left_members(session.connection(), T0 + 2 * DAY)] == [
         "github:PaddlePaddle/PaddleNLP", "github:pytorch/pytorch",
     ]
-    assert [r.repo for r in members.left_members(session, listed=True)] == [
+    assert [r.repo for r in store_stays.left_members(session.connection(), listed=True)] == [
         "github:PaddlePaddle/PaddleNLP", "github:PaddlePaddle/PaddleOCR",
     ]
 
@@ -240,7 +243,8 @@ def test_an_untracked_named_repo_leaves_and_keeps_its_history(session: Session) 
     series.sync_projects(session, [("Paddle", [PADDLE])], T0 + DAY)
     assert stays(session, TORCH) == [("Torch", None, T0, T0 + DAY)]
     assert count(session, Observation) == 1
-    assert members.left_members(session, listed=True) == []  # named: the user untracked it
+    # named: the user untracked it
+    assert store_stays.left_members(session.connection(), listed=True) == []
 
 
 def test_a_rename_merged_by_identity_is_one_stay(session: Session) -> None:
@@ -254,7 +258,7 @@ def test_a_rename_merged_by_identity_is_one_stay(session: Session) -> None:
     assert survivor.id == old.id
     assert count(session, Membership) == 1
     assert stays(session, new_id) == [("Tool", None, T0, None)]
-    assert members.left_members(session) == []
+    assert store_stays.left_members(session.connection()) == []
 
 
 # -- cost ------------------------------------------------------------------------------------

@@ -34,18 +34,18 @@ def _aware(at: datetime | None) -> bool:
 
 
 def test_the_newest_success_comes_back_aware(session: Session) -> None:
-    assert store.last_successes(session, JOBS) == {"collect": T0 + HOUR}
-    assert _aware(store.last_successes(session, JOBS)["collect"])
+    assert store.last_successes(session.connection(), JOBS) == {"collect": T0 + HOUR}
+    assert _aware(store.last_successes(session.connection(), JOBS)["collect"])
 
 
 def test_the_newest_run_comes_back_aware(session: Session) -> None:
-    run = store.last_runs(session, JOBS)["collect"]
+    run = store.last_runs(session.connection(), JOBS)["collect"]
     assert (run.started_at, run.finished_at, run.requests) == (T0, T0 + HOUR, 3)
     assert _aware(run.started_at) and _aware(run.finished_at)
 
 
 def test_a_budget_comes_back_with_aware_times(session: Session) -> None:
-    [budget] = store.budgets(session)
+    [budget] = store.budgets(session.connection())
     assert (budget.platform, budget.as_of, budget.reset_at) == ("github", T0 + HOUR, T0 + HOUR)
     assert _aware(budget.as_of) and _aware(budget.reset_at)
 
@@ -62,7 +62,7 @@ def test_the_budget_shown_is_the_one_of_the_run_that_ended_last(database: Databa
                           finished_at=T0 + 2 * HOUR)
         series.finish_run(session, long, "ok", [RunPlatformIn("github", 9, 200, 5000)],
                           finished_at=T0 + 3 * HOUR)
-        [budget] = store.budgets(session)
+        [budget] = store.budgets(session.connection())
     assert (budget.remaining, budget.as_of) == (200, T0 + 3 * HOUR)
 
 
@@ -70,7 +70,7 @@ def test_a_run_that_saw_no_budget_leaves_the_one_before(session: Session) -> Non
     later = series.start_run(session, "backfill", started_at=T0 + 2 * HOUR)
     series.finish_run(session, later, "ok", [RunPlatformIn("github", 2)],
                       finished_at=T0 + 3 * HOUR)
-    [budget] = store.budgets(session)
+    [budget] = store.budgets(session.connection())
     assert (budget.remaining, budget.as_of) == (10, T0 + HOUR)
 
 

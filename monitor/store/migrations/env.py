@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection, create_engine
-from sqlmodel import SQLModel
 
-# Registers the tables on SQLModel.metadata.
-import monitor.store.models
-import monitor.store.models_membership  # noqa: F401
+from monitor.store.tables import metadata
 
 
 def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=SQLModel.metadata,
+        target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
