@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 import monitor.store.models_membership  # noqa: F401  (the table the models must match)
-from monitor.store import members
+from monitor.ids import RepoId
+from monitor.store import members, series
 from monitor.store.db import Database, _alembic_config, open_database
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -61,6 +62,21 @@ def test_upgrading_makes_each_repo_with_a_project_a_member_since_it_was_added(
             for name, rows in current.items()} == {
         "Paddle": [("github:PaddlePaddle/Paddle", None, T0)],
         "Torch": [("github:pytorch/pytorch", None, T0 + DAY)],
+    }
+
+
+def test_after_upgrading_the_same_repos_toml_changes_no_membership(database_url: str) -> None:
+    with _database_at_0006(database_url) as database:
+        database.upgrade()
+        with database.session() as session:
+            series.sync_projects(session, [("Paddle", [RepoId.parse("github:PaddlePaddle/Paddle")]),
+                                           ("Torch", [RepoId.parse("github:pytorch/pytorch")])],
+                                 T0 + 9 * DAY)
+            stays = members.project_stays(session)
+    assert {name: [(str(s.repo), s.joined_at, s.left_at) for s in rows]
+            for name, rows in stays.items()} == {
+        "Paddle": [("github:PaddlePaddle/Paddle", T0, None)],
+        "Torch": [("github:pytorch/pytorch", T0 + DAY, None)],
     }
 
 
