@@ -5,8 +5,8 @@
 a stay for each new member, closes the stays of the repos no longer assigned (keeping their rows
 and history) except those brought by an owner whose listing could not be read this time, and
 moves a repo that changed project (one stay closed, another opened). Given the same assignment
-twice it writes nothing, and it reads the members now in two statements whatever their number:
-a repeat cycle of a thousand repos costs three statements (projects, stays, repos).
+twice it writes nothing; it never reads repo by repo: a repeat sync of a thousand members reads
+the projects, the open stays and their repos (two chunks), and nothing else.
 
 A repo is found by its platform id first (a renamed or transferred repo keeps its row and
 history), then by its config key, the lowercase ``platform:owner/name`` it was assigned under.
@@ -130,9 +130,9 @@ class _Rows:
             if row is not None:
                 return row
         row = self.by_key.get(member.repo.key)
-        if row is not None and row.platform_id not in (None, member.platform_id):
-            return None if member.platform_id is not None else row
-        return row
+        if row is None or None in (member.platform_id, row.platform_id):
+            return row
+        return row if row.platform_id == member.platform_id else None
 
 
 def sync_members(
@@ -351,25 +351,21 @@ def _stays(open_only: bool) -> Any:
 def current_members(session: Session) -> dict[str, list[MemberRow]]:
     """Each project's members now, by project name: the named ones first, then by owner."""
     found: dict[str, list[MemberRow]] = {}
-    for project, repo_id, key, platform, owner, name, via, joined_at, _ in (
-        session.connection().execute(_stays(open_only=True))
-    ):
+    rows = session.connection().execute(_stays(open_only=True))
+    for project, repo_id, key, platform, owner, name, via, joined_at, _ in rows:
         found.setdefault(project, []).append(MemberRow(
             repo_id, _member_id(key, platform, owner, name), f"{platform}:{owner}/{name}",
-            _via(via), joined_at,
-        ))
+            _via(via), joined_at))
     return found
 
 
 def project_stays(session: Session) -> dict[str, list[StayRow]]:
     """Every stay of every project, by project name, in :func:`current_members`' order."""
     found: dict[str, list[StayRow]] = {}
-    for project, _, key, platform, owner, name, via, joined_at, left_at in (
-        session.connection().execute(_stays(open_only=False))
-    ):
+    rows = session.connection().execute(_stays(open_only=False))
+    for project, _, key, platform, owner, name, via, joined_at, left_at in rows:
         found.setdefault(project, []).append(StayRow(
-            project, _member_id(key, platform, owner, name), _via(via), joined_at, left_at,
-        ))
+            project, _member_id(key, platform, owner, name), _via(via), joined_at, left_at))
     return found
 
 
@@ -400,6 +396,5 @@ def left_members(
         stmt = stmt.where(ended.c.left_at >= since)
     if listed:
         stmt = stmt.where(ended.c.via.is_not(None))
-    return [LeftRow(f"{platform}:{owner}/{name}", project, _via(via), left_at)
-            for platform, owner, name, project, via, left_at
-            in session.connection().execute(stmt)]
+    rows = session.connection().execute(stmt)
+    return [LeftRow(f"{p}:{o}/{n}", project, _via(via), at) for p, o, n, project, via, at in rows]
