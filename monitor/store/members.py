@@ -5,8 +5,8 @@
 a stay for each new member, closes the stays of the repos no longer assigned (keeping their rows
 and history) except those brought by an owner whose listing could not be read this time, and
 moves a repo that changed project (one stay closed, another opened). Given the same assignment
-twice it writes nothing, and it reads the members now in two statements whatever their number:
-a repeat cycle of a thousand repos costs three statements (projects, stays, repos).
+twice it writes nothing; it never reads repo by repo: a repeat sync of a thousand members reads
+the projects, the open stays and their repos (two chunks), and nothing else.
 
 A repo is found by its platform id first (a renamed or transferred repo keeps its row and
 history), then by its config key, the lowercase ``platform:owner/name`` it was assigned under.
@@ -90,9 +90,9 @@ class _Rows:
             if row is not None:
                 return row
         row = self.by_key.get(member.repo.key)
-        if row is not None and row.platform_id not in (None, member.platform_id):
-            return None if member.platform_id is not None else row
-        return row
+        if row is None or None in (member.platform_id, row.platform_id):
+            return row
+        return row if row.platform_id == member.platform_id else None
 
 
 def sync_members(

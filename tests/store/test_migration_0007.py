@@ -12,7 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from monitor.store import stays
+from monitor.ids import RepoId
+from monitor.store import series, stays
 from monitor.store.db import Database, _alembic_config, open_database
 from monitor.store.tables import metadata
 
@@ -60,6 +61,21 @@ def test_upgrading_makes_each_repo_with_a_project_a_member_since_it_was_added(
             for name, rows in current.items()} == {
         "Paddle": [("github:PaddlePaddle/Paddle", None, T0)],
         "Torch": [("github:pytorch/pytorch", None, T0 + DAY)],
+    }
+
+
+def test_after_upgrading_the_same_repos_toml_changes_no_membership(database_url: str) -> None:
+    with _database_at_0006(database_url) as database:
+        database.upgrade()
+        with database.session() as session:
+            series.sync_projects(session, [("Paddle", [RepoId.parse("github:PaddlePaddle/Paddle")]),
+                                           ("Torch", [RepoId.parse("github:pytorch/pytorch")])],
+                                 T0 + 9 * DAY)
+            stays_now = stays.project_stays(session.connection())
+    assert {name: [(str(s.repo), s.joined_at, s.left_at) for s in rows]
+            for name, rows in stays_now.items()} == {
+        "Paddle": [("github:PaddlePaddle/Paddle", T0, None)],
+        "Torch": [("github:pytorch/pytorch", T0 + DAY, None)],
     }
 
 
