@@ -31,7 +31,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "GITEE_STARS_PER_PAGE",
@@ -152,6 +152,26 @@ class BackfillProgress:
     @property
     def done(self) -> bool:
         return self.in_progress == 0 and self.not_started == 0
+
+    def as_json(self) -> dict[str, Any]:
+        """``status --json``'s ``backfill`` object (its keys are documented in the README)."""
+        return {
+            "complete": self.complete,
+            "in_progress": self.in_progress,
+            "not_started": self.not_started,
+            "refused": self.refused,
+            "requests_left": self.requests_left,
+            "time_left_seconds": _seconds(self.time_left),
+            "run_every_seconds": _seconds(self.every),
+            "platforms": {
+                platform: {"requests_left": left, "per_run": self.allowed.get(platform)}
+                for platform, left in self.requests.items()
+            },
+        }
+
+
+def _seconds(delta: timedelta | None) -> int | None:
+    return None if delta is None else round(delta.total_seconds())
 
 
 def progress(

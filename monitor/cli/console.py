@@ -22,8 +22,10 @@ if TYPE_CHECKING:  # what each command shows is imported by that command, not at
     from monitor.commands.backfill import BackfillSummary
     from monitor.commands.collect import CycleSummary
     from monitor.commands.status import Status
+    from monitor.progress import BackfillProgress
 
-__all__ = ["CollectProgress", "backfill_lines", "status_lines", "summary_lines"]
+__all__ = ["CollectProgress", "backfill_lines", "backfill_progress", "status_lines",
+           "summary_lines"]
 
 log = logging.getLogger("monitor.commands.collect")
 
@@ -194,6 +196,9 @@ def status_lines(status: Status) -> list[str]:
         lines += ["", f"backfill refused ({len(status.backfill_refused)})"]
         lines += [f"  {r.repo} {r.metric}: {r.reason}" for r in status.backfill_refused]
 
+    if status.backfill is not None:
+        lines += ["", "backfill", *(f"  {line}" for line in backfill_progress(status.backfill))]
+
     lines += ["", "API budget"]
     if not status.budgets:
         lines.append("  no figures yet (no run has reported one)")
@@ -202,4 +207,32 @@ def status_lines(status: Status) -> list[str]:
         resets = f", resets {_when(b.reset_at, now)}" if b.reset_at is not None else ""
         lines.append(f"  {b.platform}: {b.remaining}{limit} left{resets} "
                      f"(as of {_span(b.age)} ago)")
+    if status.no_token is not None:
+        lines.append(f"  {status.no_token.message}")
+    return lines
+
+
+def backfill_progress(progress: BackfillProgress) -> list[str]:
+    """Where the tracked repos' first backfill stands, the requests left, the time left."""
+    total = progress.complete + progress.in_progress + progress.not_started + progress.refused
+    lines = [f"{total:,} tracked repos: {progress.complete:,} complete, "
+             f"{progress.in_progress:,} in progress, {progress.not_started:,} not started"
+             + (f", {progress.refused:,} refused" if progress.refused else "")]
+    if progress.done:
+        return [*lines, "every history is complete"]
+    left = progress.requests_left
+    if left is None:
+        lines.append("requests left unknown: repos never collected yet (their size is unknown)")
+        return lines
+    runs = ", ".join(f"{platform} {n:,} at {progress.allowed.get(platform, 0):,} a run"
+                     for platform, n in progress.requests.items() if n)
+    lines.append(f"about {left:,} requests left ({runs})")
+    if progress.time_left is None:
+        why = ("the backfill schedule fires too rarely to tell" if progress.every is None
+               else "a run's budget share allows no request")
+        lines.append(f"time left unknown: {why}")
+    else:
+        every = _span(progress.every) if progress.every is not None else "?"
+        lines.append(f"time left: about {_span(progress.time_left)} "
+                     f"at the current budget (a run every {every})")
     return lines

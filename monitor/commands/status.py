@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.commands.outlook import status_outlook
 from monitor.commands.repos import rename_notice
 from monitor.config.repos import Tracked, load_repos
 from monitor.errors import ConfigError
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from monitor.config.settings import Schedule, Settings
+    from monitor.progress import BackfillProgress
+    from monitor.token_advice import NoTokenAdvice
 
 __all__ = [
     "HEARTBEAT_STALE",
@@ -232,6 +235,8 @@ class Status:
     config_error: str | None = None  # config/repos.toml cannot be loaded right now
     renamed: tuple[Renamed, ...] = ()
     left: tuple[LeftRepo, ...] = ()  # newest first
+    backfill: BackfillProgress | None = None  # the tracked repos' first backfill (settings known)
+    no_token: NoTokenAdvice | None = None  # GitHub without a token: what its budget allows
 
     def job(self, name: str) -> JobStatus:
         return next(job for job in self.jobs if job.name == name)
@@ -251,6 +256,8 @@ class Status:
             "left": [r.as_json() for r in self.left],
             "backfill_refused": [r.as_json() for r in self.backfill_refused],
             "budgets": {b.platform: b.as_json() for b in self.budgets},
+            "backfill": self.backfill.as_json() if self.backfill is not None else None,
+            "no_token": self.no_token.as_json() if self.no_token is not None else None,
         }
 
 
@@ -273,8 +280,7 @@ def gather_status(settings: Settings, now: datetime | None = None) -> Status:
     with open_database(settings.database_url) as database:
         database.check()  # never migrates: only init and the daemon holding its lock do
         status = read_status(database, tracked, now=now or settings.clock(),
-                             schedule=settings.schedule,
-                             home=settings.home)
+                             schedule=settings.schedule, home=settings.home, settings=settings)
     if config_error is not None:
         status = replace(status, config_error=config_error)
     return status
@@ -287,10 +293,12 @@ def read_status(
     now: datetime,
     schedule: Schedule | None = None,
     home: Path | None = None,
+    settings: Settings | None = None,
 ) -> Status:
     """Everything ``status`` shows, read in one transaction. With *tracked*, repo problems are
     limited to the tracked repos, named or brought by an owner's listing (an untracked repo's
-    old errors are history, not trouble)."""
+    old errors are history, not trouble). With *settings*, the backfill's progress and, without
+    a GitHub token, what its budget allows (:mod:`monitor.commands.outlook`)."""
     keys = None if tracked is None else [repo_id.key for repo_id in tracked.repos()]
     with database.reading() as conn:
         daemon = _daemon(store.daemon_record(conn), now)
@@ -302,6 +310,9 @@ def read_status(
         budgets = tuple(_budget(row, now) for row in store.budgets(conn))
         left = tuple(LeftRepo(r.repo, r.project, None if r.via is None else str(r.via),
                               r.left_at) for r in store.left_members(conn, listed=True))
+        progress, advice = (None, None) if settings is None else status_outlook(
+            conn, tracked, repos, {row.config_key for row in named.values()}, settings,
+            {b.platform: b.limit for b in budgets}, now)
     return Status(
         generated_at=now,
         home=home,
@@ -314,6 +325,8 @@ def read_status(
         budgets=budgets,
         renamed=_renamed(named, tracked),
         left=left,
+        backfill=progress,
+        no_token=advice,
     )
 
 

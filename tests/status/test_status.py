@@ -38,7 +38,7 @@ repos = ["github:acme/gone", "github:acme/slow", "github:acme/healed"]
 
 #: Every key ``status --json`` promises (README "status --json").
 TOP_KEYS = {"generated_at", "home", "database", "config_error", "daemon", "jobs", "failing",
-            "deferred", "renamed", "left", "backfill_refused", "budgets"}
+            "deferred", "renamed", "left", "backfill_refused", "budgets", "backfill", "no_token"}
 DAEMON_KEYS = {"running", "state", "pid", "host", "started_at", "heartbeat_at", "stopped_at",
                "config_error", "config_error_at"}
 JOB_KEYS = {"schedule", "last_run", "last_success_at", "next_run_at", "next_run_note"}
