@@ -115,7 +115,9 @@ class NoTokenAdvice:
     @property
     def fits(self) -> bool | None:
         """Whether a cycle's needs fit its budget (``None``: unknown)."""
-        return None if self.allowed is None else self.needed <= self.allowed
+        if self.cycle is None:
+            return None
+        return self.needed * _HOUR <= self.per_hour * self.cycle
 
     @property
     def message(self) -> str:
@@ -127,7 +129,7 @@ class NoTokenAdvice:
             owners = f"{self.unlisted:,} owner{'' if self.unlisted == 1 else 's'}"
             needs = f"{repos} and {owners} not listed yet need at least {self.needed:,}"
         else:
-            needs = f"{repos} need up to {self.needed:,}"
+            needs = f"{repos} need{'s' if self.repos == 1 else ''} up to {self.needed:,}"
         needs += " requests a cycle"
         if self.fits is False:
             needs += "; what a cycle cannot cover is deferred to the next ones"

@@ -61,6 +61,14 @@ def test_a_cron_cycle_tells_the_hourly_budget_only() -> None:
     assert advice.as_json()["requests_per_cycle"] is None
 
 
+def test_one_repo_needs_and_a_short_cycle_is_weighed_by_the_hour() -> None:
+    advice = advise(GitHubTracked(named=1, owners={}), Cadence(timedelta(seconds=30),
+                                                               timedelta(days=1)))
+    assert advice is not None and advice.allowed == 0
+    assert "1 tracked GitHub repo needs up to 4 requests a cycle" in advice.message
+    assert advice.fits is False  # 4 every 30 s is 480 an hour
+
+
 def test_no_github_repo_needs_no_advice() -> None:
     assert advise(GitHubTracked(named=0, owners={}), SIX_HOURS) is None
 
