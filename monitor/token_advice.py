@@ -107,23 +107,25 @@ class NoTokenAdvice:
 
     @property
     def allowed(self) -> int | None:
-        """Requests the budget allows a cycle (``None``: the cycle is no fixed interval)."""
+        """The most a cycle can spend (``None``: its interval unknown). A cycle asks at once,
+        from the hour's budget left, so an hour's budget at most however long the interval; a
+        cycle under an hour, its share of the hour."""
         if self.cycle is None:
             return None
-        return math.floor(self.per_hour * self.cycle / _HOUR)
+        return math.floor(self.per_hour * min(self.cycle, _HOUR) / _HOUR)
 
     @property
     def fits(self) -> bool | None:
-        """Whether a cycle's needs fit its budget (``None``: unknown)."""
+        """Whether a cycle's needs fit what it can spend (``None``: unknown)."""
         if self.cycle is None:
             return None
-        return self.needed * _HOUR <= self.per_hour * self.cycle
+        return self.needed * _HOUR <= self.per_hour * min(self.cycle, _HOUR)
 
     @property
     def message(self) -> str:
         allows = f"github: no token: {self.per_hour:,} requests an hour"
         if self.allowed is not None:
-            allows += f", {self.allowed:,} a cycle (collect every {_span(self.cycle)})"
+            allows += f", at most {self.allowed:,} a cycle (collect every {_span(self.cycle)})"
         repos = f"{self.repos:,} tracked GitHub repo{'' if self.repos == 1 else 's'}"
         if self.unlisted:
             owners = f"{self.unlisted:,} owner{'' if self.unlisted == 1 else 's'}"
@@ -132,7 +134,7 @@ class NoTokenAdvice:
             needs = f"{repos} need{'s' if self.repos == 1 else ''} up to {self.needed:,}"
         needs += " requests a cycle"
         if self.fits is False:
-            needs += "; what a cycle cannot cover is deferred to the next ones"
+            needs += ", so what a cycle cannot pay is deferred to later cycles"
         return (f"{allows}; {needs}; a token (GITHUB_TOKEN) allows "
                 f"{self.token_per_hour:,} an hour")
 
@@ -140,7 +142,7 @@ class NoTokenAdvice:
         return {
             "platform": "github",
             "requests_per_hour": self.per_hour,
-            "requests_per_cycle": self.allowed,
+            "allowed_per_cycle": self.allowed,
             "cycle_seconds": None if self.cycle is None else round(self.cycle.total_seconds()),
             "tracked_repos": self.repos,
             "owners_not_listed": self.unlisted,

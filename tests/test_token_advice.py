@@ -29,11 +29,21 @@ def test_an_owner_not_listed_yet_costs_a_page_at_least() -> None:
     assert cycle_requests(GitHubTracked(named=0, owners={"github:new": None}), SIX_HOURS) == 1
 
 
+def test_a_cycle_spends_at_most_an_hours_budget_however_long_its_interval() -> None:
+    """It asks at once: a daily cycle cannot spend 24 hours' budget."""
+    daily, half_hour = (Cadence(every, timedelta(days=1))
+                        for every in (timedelta(days=1), timedelta(minutes=30)))
+    twelve = GitHubTracked(named=12, owners={})
+    assert [getattr(advise(twelve, c), "allowed", None) for c in (daily, half_hour)] == [60, 30]
+    over = advise(GitHubTracked(named=19, owners={}), daily)  # 57 + 19 contributors lists
+    assert over is not None and over.needed == 76 and over.fits is False
+
+
 def test_what_fits_says_so_with_the_token_it_could_have() -> None:
     advice = advise(GitHubTracked(named=12, owners={}), SIX_HOURS)
     assert advice is not None and advice.fits
     assert advice.message == (
-        "github: no token: 60 requests an hour, 360 a cycle (collect every 6h); 12 tracked "
+        "github: no token: 60 requests an hour, at most 60 a cycle (collect every 6h); 12 tracked "
         "GitHub repos need up to 39 requests a cycle; a token (GITHUB_TOKEN) allows 5,000 an "
         "hour")
 
@@ -42,8 +52,8 @@ def test_what_does_not_fit_says_the_rest_is_deferred() -> None:
     # 10 pages + 3 for the named repo + 750 details + a quarter of 1,001 contributors lists
     advice = advise(GitHubTracked(named=1, owners={"github:big": 1000}), DAILY_DETAILS)
     assert advice is not None and advice.fits is False
-    assert "1,001 tracked GitHub repos need up to 1,014 requests a cycle; what a cycle cannot " \
-           "cover is deferred to the next ones" in advice.message
+    assert "1,001 tracked GitHub repos need up to 1,014 requests a cycle, so what a cycle " \
+           "cannot pay is deferred to later cycles" in advice.message
 
 
 def test_owners_not_listed_yet_make_the_need_a_lower_bound() -> None:
@@ -58,7 +68,7 @@ def test_a_cron_cycle_tells_the_hourly_budget_only() -> None:
     advice = advise(GitHubTracked(named=2, owners={}), Cadence(None, timedelta(days=1)))
     assert advice is not None and advice.allowed is None and advice.fits is None
     assert advice.message.startswith("github: no token: 60 requests an hour; 2 tracked")
-    assert advice.as_json()["requests_per_cycle"] is None
+    assert advice.as_json()["allowed_per_cycle"] is None
 
 
 def test_one_repo_needs_and_a_short_cycle_is_weighed_by_the_hour() -> None:
@@ -77,7 +87,7 @@ def test_the_json_carries_the_figures_and_the_sentence() -> None:
     advice = advise(GitHubTracked(named=12, owners={}), SIX_HOURS)
     assert advice is not None
     assert advice.as_json() == {
-        "platform": "github", "requests_per_hour": 60, "requests_per_cycle": 360,
+        "platform": "github", "requests_per_hour": 60, "allowed_per_cycle": 60,
         "cycle_seconds": 21600, "tracked_repos": 12, "owners_not_listed": 0,
         "needed_per_cycle": 39, "fits": True, "token_requests_per_hour": 5000,
         "message": advice.message,

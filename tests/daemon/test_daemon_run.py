@@ -43,7 +43,7 @@ def test_collects_repeatedly_picks_up_new_repos_and_stops_on_sigterm(
         "SELECT count(*) FROM backfill_state b JOIN repo r ON r.id = b.repo_id "
         "WHERE r.config_key = 'github:acme/booster'")[0][0] > 0, what="the new repo backfilled")
     # No GitHub token: said at start, and again only once the tracked list changed.
-    daemon_home.wait_log("github.no_token github: no token: 60 requests an hour, 0 a cycle "
+    daemon_home.wait_log("github.no_token github: no token: 60 requests an hour, at most 0 a cycle "
                          "(collect every 2s); 1 tracked GitHub repo needs up to 4 requests")
     daemon_home.wait_log("2 tracked GitHub repos need up to")
 

@@ -53,8 +53,9 @@ def test_the_same_figures_are_told_once(
         for _ in range(3):  # start, then two cycles that changed nothing
             asyncio.run(advice.tell(settings, database, tracked))
     assert told(caplog) == [(logging.INFO, (
-        "github.no_token github: no token: 60 requests an hour, 360 a cycle (collect every 6h); "
-        "1 tracked GitHub repo and 1 owner not listed yet need at least 5 requests a cycle; "
+        "github.no_token github: no token: 60 requests an hour, at most 60 a cycle "
+        "(collect every 6h); 1 tracked GitHub repo and 1 owner not listed yet need at least 5 "
+        "requests a cycle; "
         "a token (GITHUB_TOKEN) allows 5,000 an hour"))]
 
 
@@ -72,7 +73,7 @@ def test_new_figures_after_a_cycle_are_told_again_as_a_warning_when_they_do_not_
     assert "at least" in first
     assert level == logging.WARNING
     assert "301 tracked GitHub repos need up to" in second
-    assert "deferred to the next ones" in second
+    assert "so what a cycle cannot pay is deferred to later cycles" in second
 
 
 def test_with_a_token_nothing_is_told(

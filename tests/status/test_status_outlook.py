@@ -151,9 +151,9 @@ def test_without_a_token_status_says_what_the_budget_allows_and_a_token_unlocks(
     seed(database)
     status = gather_status(settings_for(home_with(tmp_path / "home"), database_url), now=NOW)
     assert status.no_token is not None
-    message = ("github: no token: 60 requests an hour, 360 a cycle (collect every 6h); 2 tracked "
-               "GitHub repos need up to 7 requests a cycle; a token (GITHUB_TOKEN) allows 5,000 "
-               "an hour")
+    message = ("github: no token: 60 requests an hour, at most 60 a cycle (collect every 6h); "
+               "2 tracked GitHub repos need up to 7 requests a cycle; a token (GITHUB_TOKEN) "
+               "allows 5,000 an hour")
     assert status.no_token.message == message
     assert f"  {message}" in status_lines(status)
     assert status.as_json()["no_token"]["needed_per_cycle"] == 7
