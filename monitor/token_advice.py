@@ -24,7 +24,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from fractions import Fraction
 from typing import Any
 
 __all__ = [
@@ -77,21 +76,28 @@ class Cadence:
     details_every: timedelta | None = None
 
 
-def _share(cycle: timedelta | None, every: timedelta | None) -> Fraction:
-    """The part of a cycle's repos read for something refreshed *every* so often."""
-    if every is None or cycle is None or cycle >= every:
-        return Fraction(1)
-    return Fraction(int(cycle.total_seconds()), int(every.total_seconds()))
+def _seconds(delta: timedelta | None, cycle: int) -> int:
+    """How often something refreshed *delta* apart is read, in seconds, never less than a
+    *cycle* (``None``: every cycle)."""
+    return cycle if delta is None else max(int(delta.total_seconds()), cycle)
 
 
 def cycle_requests(tracked: GitHubTracked, cadence: Cadence) -> int:
-    """The most an anonymous cycle asks of GitHub for *tracked* (see the module)."""
+    """The most an anonymous cycle asks of GitHub for *tracked* (see the module). In whole
+    seconds, so the shares of a cycle add up exactly (no float, no fractions module)."""
     pages = sum(max(math.ceil((n or 0) / LISTING_PAGE), 1) for n in tracked.owners.values())
-    named = Fraction(tracked.named * REPO_REQUESTS)
-    listed = tracked.listed * REPO_REQUESTS * _share(cadence.cycle, cadence.details_every)
+    if cadence.cycle is None:  # how often unknown: everything every cycle, the most it asks
+        cycle = details = contributors = 1
+    else:
+        cycle = max(int(cadence.cycle.total_seconds()), 1)
+        details = _seconds(cadence.details_every, cycle)
+        contributors = _seconds(cadence.contributors_every, cycle)
     everyone = tracked.named + tracked.listed
-    contributors = everyone * _share(cadence.cycle, cadence.contributors_every)
-    return pages + math.ceil(named + listed + contributors)
+    # named x 3 + listed x 3 x cycle/details + everyone x cycle/contributors, over one divisor
+    total = (tracked.named * REPO_REQUESTS * details * contributors
+             + tracked.listed * REPO_REQUESTS * cycle * contributors
+             + everyone * cycle * details)
+    return pages + -(-total // (details * contributors))
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ def test_a_cron_cycle_tells_the_hourly_budget_only() -> None:
     advice = advise(GitHubTracked(named=2, owners={}), Cadence(None, timedelta(days=1)))
     assert advice is not None and advice.allowed is None and advice.fits is None
     assert advice.message.startswith("github: no token: 60 requests an hour; 2 tracked")
+    assert advice.needed == 2 * 3 + 2  # how often unknown: contributors every cycle, at most
     assert advice.as_json()["allowed_per_cycle"] is None
 
 
