@@ -82,37 +82,40 @@ def test_repos_lists_the_default_projects(run: Run, initialised: Path) -> None:
     for name in ("PaddlePaddle", "MindSpore", "MegEngine", "Angel", "Alink", "OneFlow",
                  "Jittor", "TensorFlow", "PyTorch", "Keras", "Bazel"):
         assert name in out
-    assert "gitee:paddlepaddle/Paddle" in out
+    assert "github:alibaba/Alink" in out
+    # An ecosystem's repos come with its owners' first listing (the first collection).
+    assert "gitee:paddlepaddle (owner: no repos listed yet)" in out
 
 
-def test_repos_json_has_every_repo_with_no_data_yet(run: Run, initialised: Path) -> None:
+def test_repos_json_lists_the_named_repo_and_the_owners_before_any_listing(
+    run: Run, initialised: Path,
+) -> None:
     status, out, _ = run("repos", "--json")
     assert status == 0
-    projects = json.loads(out)
-    paddle = next(p for p in projects if p["name"] == "PaddlePaddle")
+    projects = {p["name"]: p for p in json.loads(out)}
+    paddle = projects["PaddlePaddle"]
     assert paddle["groups"] == ["china"]
-    assert [r["repo"] for r in paddle["repos"]] == [
-        "github:PaddlePaddle/Paddle", "gitee:paddlepaddle/Paddle",
-    ]
-    assert paddle["repos"][0] == {
-        "repo": "github:PaddlePaddle/Paddle", "current_name": None, "notice": None,
+    assert paddle["orgs"] == ["github:PaddlePaddle", "gitee:paddlepaddle"]
+    assert paddle["repos"] == []
+    assert projects["Alink"]["orgs"] == []
+    assert projects["Alink"]["repos"] == [{
+        "repo": "github:alibaba/Alink", "current_name": None, "notice": None,
         "last_collected_at": None, "values": {}, "via": None,
-    }
+    }]
 
 
 def test_repos_json_shows_latest_collected_values(run: Run, initialised: Path) -> None:
     url = f"sqlite:///{initialised / 'storage' / 'monitor.db'}"
     when = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
     with open_database(url) as db, db.session() as session:
-        rows = sync_projects(session, [("Keras", [RepoId.parse("github:keras-team/keras")])],
-                             when)
-        repo_id = rows["github:keras-team/keras"].id
+        rows = sync_projects(session, [("Alink", [RepoId.parse("github:alibaba/Alink")])], when)
+        repo_id = rows["github:alibaba/alink"].id
         assert repo_id is not None
-        write_observations(session, [ObservationIn(repo_id, "stars", when, 63000)])
+        write_observations(session, [ObservationIn(repo_id, "stars", when, 3600)])
     projects = json.loads(run("repos", "--json")[1])
-    keras = next(p for p in projects if p["name"] == "Keras")["repos"][0]
-    assert keras["last_collected_at"] == "2026-11-01T06:00:00Z"
-    assert keras["values"] == {"stars": 63000}
+    alink = next(p for p in projects if p["name"] == "Alink")["repos"][0]
+    assert alink["last_collected_at"] == "2026-11-01T06:00:00Z"
+    assert alink["values"] == {"stars": 3600}
 
 
 def test_track_url_adds_the_short_form_and_keeps_comments(run: Run, initialised: Path) -> None:
@@ -198,7 +201,7 @@ def test_track_an_owner_twice_is_refused_and_changes_nothing(
         (("track", "gitlab:a/b"), "unknown platform 'gitlab'"),
         (("track", "https://gitlab.com/a/b"), "is not a GitHub or Gitee repository URL"),
         (("track", "github:a/b/c"), "bad repository identifier"),
-        (("track", "github:PyTorch/pytorch"), "already tracked in project 'PyTorch'"),
+        (("track", "github:Alibaba/alink"), "already tracked in project 'Alink'"),
         (("track", "github:a/b", "--group", "bad group"), "group"),
         (("untrack", "github:not/tracked"), "not tracked"),
         (("untrack", "github:nobody"), "github:nobody is not tracked"),

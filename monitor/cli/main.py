@@ -126,6 +126,9 @@ def repos_command(state: _State, as_json: bool) -> None:
             when = view.as_json()["last_collected_at"] or "never"
             values = [str(view.values[m]) if m in view.values else "-" for m in METRICS]
             table.add_row(project.name, shown, when, *values)
+        for owner in project.unlisted:
+            table.add_row(project.name, f"{owner} (owner: no repos listed yet)", "never",
+                          *("-" for _ in METRICS))
     # On a terminal rich fits the screen; piped, nothing is cut (scripts should use --json).
     console = Console() if sys.stdout.isatty() else Console(width=1000)
     console.print(table)

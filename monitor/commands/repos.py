@@ -59,11 +59,20 @@ class ProjectView:
     name: str
     groups: tuple[str, ...]
     repos: tuple[RepoView, ...]
+    orgs: tuple[OwnerId, ...] = ()
+
+    @property
+    def unlisted(self) -> tuple[OwnerId, ...]:
+        """The owners no member came through yet (not listed yet, or nothing in their listing
+        is taken): a project of owners shows them until its repos arrive."""
+        brought = {view.via.key for view in self.repos if view.via is not None}
+        return tuple(owner for owner in self.orgs if owner.key not in brought)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "groups": list(self.groups),
+            "orgs": [str(owner) for owner in self.orgs],
             "repos": [repo.as_json() for repo in self.repos],
         }
 
@@ -94,7 +103,7 @@ def tracked_overview(settings: Settings) -> list[ProjectView]:
                 if member.via is not None and member.repo.key not in keys:
                     repos.append(_view(member.repo, None, latest.get(member.repo_id),
                                        member.via))
-            views.append(ProjectView(project.name, project.groups, tuple(repos)))
+            views.append(ProjectView(project.name, project.groups, tuple(repos), project.orgs))
     return views
 
 

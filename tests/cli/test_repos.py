@@ -94,3 +94,20 @@ def test_cli_marks_each_listed_repo_with_its_owner(
         ("github:acme/rocket", None), ("gitee:acme/rocket", None),
         ("github:acme/Tool", "github:acme"),
     ]
+
+
+def test_an_owner_no_repo_came_through_yet_is_shown_as_such(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    named = 'repos = ["github:acme/rocket", "gitee:acme/rocket"]'
+    settings.repos_path.write_text(REPOS_TOML.replace(
+        named, named + '\norgs = ["github:acme", "gitee:acme"]'))
+    collect_listing(settings)  # github:acme's listing brought Tool; gitee:acme's nothing yet
+    rocket = next(p for p in tracked_overview(settings) if p.name == "Rocket")
+    assert rocket.unlisted == (OwnerId("gitee", "acme"),)
+    assert rocket.as_json()["orgs"] == ["github:acme", "gitee:acme"]
+    monkeypatch.setenv("MONITOR_DATABASE_URL", settings.database_url)
+    main(["--home", str(settings.home), "repos"])
+    out = capsys.readouterr().out
+    assert "gitee:acme (owner: no repos listed yet)" in out
+    assert "github:acme (owner" not in out
