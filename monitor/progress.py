@@ -28,7 +28,7 @@ pages may come sooner, while a budget the collection has spent leaves a run less
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -143,6 +143,7 @@ class BackfillProgress:
     allowed: Mapping[str, int]
     every: timedelta | None  # one scheduled backfill run this often
     time_left: timedelta | None
+    owners_not_listed: int = 0  # their repos are unknown, so are the requests on their platform
 
     @property
     def requests_left(self) -> int | None:
@@ -151,7 +152,7 @@ class BackfillProgress:
 
     @property
     def done(self) -> bool:
-        return self.in_progress == 0 and self.not_started == 0
+        return self.in_progress == 0 and self.not_started == 0 and self.owners_not_listed == 0
 
     def as_json(self) -> dict[str, Any]:
         """``status --json``'s ``backfill`` object (its keys are documented in the README)."""
@@ -160,6 +161,7 @@ class BackfillProgress:
             "in_progress": self.in_progress,
             "not_started": self.not_started,
             "refused": self.refused,
+            "owners_not_listed": self.owners_not_listed,
             "requests_left": self.requests_left,
             "time_left_seconds": _seconds(self.time_left),
             "run_every_seconds": _seconds(self.every),
@@ -180,10 +182,12 @@ def progress(
     allowed: Mapping[str, int],
     every: timedelta | None,
     count_batch: Mapping[str, int] | None = None,
+    unlisted: Sequence[str] = (),
 ) -> BackfillProgress:
     """Count *repos* by stage and estimate what their first backfill still needs.
     *count_batch*: repos one star-count request answers, by platform (absent or 0: never
-    asked, as on Gitee, whose pages tell the count)."""
+    asked, as on Gitee, whose pages tell the count). *unlisted*: the platform of each tracked
+    owner not listed yet, whose repos, and so that platform's requests, are unknown."""
     stages = {"complete": 0, "in_progress": 0, "not_started": 0, "refused": 0}
     sums: dict[str, int | None] = {}
     unfinished: dict[str, int] = {}
@@ -194,6 +198,7 @@ def progress(
         sums[repo.platform] = None if needed is None or before is None else before + needed
         if repo.stage in ("in_progress", "not_started"):
             unfinished[repo.platform] = unfinished.get(repo.platform, 0) + 1
+    sums.update((platform, None) for platform in unlisted)
     left: dict[str, int | None] = {}
     for platform, needed in sorted(sums.items()):
         batch = (count_batch or {}).get(platform, 0)
@@ -203,5 +208,5 @@ def progress(
         complete=stages["complete"], in_progress=stages["in_progress"],
         not_started=stages["not_started"], refused=stages["refused"],
         requests=left, allowed=dict(allowed), every=every,
-        time_left=time_left(left, allowed, every),
+        time_left=time_left(left, allowed, every), owners_not_listed=len(unlisted),
     )

@@ -179,3 +179,11 @@ def test_reading_a_page_never_adds_requests(pages: int, a: int, b: int) -> None:
     before = requests_left(replace(state, next_page=early), NOW)
     after = requests_left(replace(state, next_page=late), NOW)
     assert before is not None and after is not None and after <= before
+
+
+def test_an_owner_not_listed_yet_makes_its_platforms_requests_unknown() -> None:
+    found = progress([gitee(stars=10), github(created_at=NOW)], NOW,
+                     {"github": 30, "gitee": 1000}, DAY, unlisted=["github"])
+    assert found.requests == {"gitee": 2, "github": None}
+    assert found.owners_not_listed == 1 and found.time_left is None and not found.done
+    assert progress([], NOW, {}, DAY, unlisted=["gitee"]).done is False

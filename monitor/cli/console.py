@@ -109,6 +109,10 @@ def backfill_lines(summary: BackfillSummary) -> list[str]:
     return lines
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _span(delta: timedelta) -> str:
     """A short human duration: 45s, 12m, 3h 5m, 2d 4h."""
     seconds = int(abs(delta.total_seconds()))
@@ -215,14 +219,18 @@ def status_lines(status: Status) -> list[str]:
 def backfill_progress(progress: BackfillProgress) -> list[str]:
     """Where the tracked repos' first backfill stands, the requests left, the time left."""
     total = progress.complete + progress.in_progress + progress.not_started + progress.refused
-    lines = [f"{total:,} tracked repos: {progress.complete:,} complete, "
-             f"{progress.in_progress:,} in progress, {progress.not_started:,} not started"
+    owners = progress.owners_not_listed
+    lines = [f"{_count(total, 'tracked repo')}"
+             + (f" and {_count(owners, 'owner')} not listed yet" if owners else "")
+             + f": {progress.complete:,} complete, {progress.in_progress:,} in progress, "
+             f"{progress.not_started:,} not started"
              + (f", {progress.refused:,} refused" if progress.refused else "")]
     if progress.done:
         return [*lines, "every history is complete"]
     left = progress.requests_left
     if left is None:
-        lines.append("requests left unknown: repos never collected yet (their size is unknown)")
+        lines.append("requests and time left unknown until every repo was collected and every "
+                     "owner listed once (their sizes are unknown)")
         return lines
     runs = ", ".join(f"{platform} {n:,} at {progress.allowed.get(platform, 0):,} a run"
                      for platform, n in progress.requests.items() if n)

@@ -9,7 +9,7 @@ and the settings go into the pure arithmetic of :mod:`monitor.progress` and
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -67,15 +67,17 @@ def backfill_outlook(
     now: datetime,
     *,
     not_stored: Collection[str] = (),
+    unlisted: Sequence[str] = (),
 ) -> BackfillProgress:
     """The first backfill of the tracked repos stored as *repo_ids* (and of *not_stored*, the
-    platforms of tracked repos never collected, of which nothing is known). *limits*: each
-    platform's budget limit as last seen; where none was, GitHub's documented one for the
-    token (or its absence), and ``backfill.max_requests`` elsewhere."""
+    platforms of tracked repos never collected, of which nothing is known; *unlisted*, those
+    of the owners not listed yet). *limits*: each platform's budget limit as last seen; where
+    none was, GitHub's documented one for the token (or its absence), and
+    ``backfill.max_requests`` elsewhere."""
     histories = backfill_histories(conn, repo_ids)
     histories += [RepoHistory(platform) for platform in not_stored]
     github = TOKEN_PER_HOUR if settings.github_token is not None else ANONYMOUS_PER_HOUR
-    platforms = {h.platform for h in histories} | set(limits)
+    platforms = {h.platform for h in histories} | set(limits) | set(unlisted)
     allowed = {
         platform: per_run(limits.get(platform) or (github if platform == "github" else None),
                           settings.budget_share, settings.backfill_max_requests)
@@ -84,21 +86,24 @@ def backfill_outlook(
     schedule = settings.schedule
     every = schedule_every(schedule.backfill, schedule.timezone, now)
     batch = {"github": settings.graphql_batch if settings.github_token is not None else 1}
-    return progress(histories, now, allowed, every, batch)
+    return progress(histories, now, allowed, every, batch, unlisted)
 
 
 def no_token_advice(
     conn: Connection, tracked: Tracked, settings: Settings, now: datetime,
+    members: Mapping[str, int] | None = None,
 ) -> NoTokenAdvice | None:
     """What GitHub's anonymous budget allows against what *tracked* needs; ``None`` with a
-    GitHub token, or when no GitHub repo or owner is tracked."""
+    GitHub token, or when no GitHub repo or owner is tracked. *members*: each owner's members
+    now (:func:`~monitor.store.progress.owner_members`), read if not given."""
     if settings.github_token is not None:
         return None
     owners = [owner for owner in tracked.owners() if owner.platform == "github"]
     named = sum(1 for repo in tracked.repos() if repo.platform == "github")
     if not owners and not named:
         return None
-    members = owner_members(conn) if owners else {}
+    if members is None:
+        members = owner_members(conn) if owners else {}
     schedule = settings.schedule
     cadence = Cadence(
         cycle=schedule_every(schedule.collect, schedule.timezone, now),
@@ -118,13 +123,17 @@ def status_outlook(
     now: datetime,
 ) -> tuple[BackfillProgress, NoTokenAdvice | None]:
     """What ``status`` shows of both: the first backfill of the tracked repos stored as
-    *repo_ids* and of the repos *tracked* names that are not stored (no config key among
-    *stored_keys*: never collected); the advice when *tracked* could be read."""
-    named, stored = (tracked.repos() if tracked is not None else ()), set(stored_keys)
-    not_stored = [repo.platform for repo in named if repo.key not in stored]
-    progress = backfill_outlook(conn, repo_ids, settings, limits, now, not_stored=not_stored)
-    advice = no_token_advice(conn, tracked, settings, now) if tracked is not None else None
-    return progress, advice
+    *repo_ids*, of the repos *tracked* names that are not stored (no config key among
+    *stored_keys*: never collected) and of its owners not listed yet; the advice when
+    *tracked* could be read."""
+    if tracked is None:
+        return backfill_outlook(conn, repo_ids, settings, limits, now), None
+    stored, members = set(stored_keys), owner_members(conn) if tracked.owners() else {}
+    progress = backfill_outlook(
+        conn, repo_ids, settings, limits, now,
+        not_stored=[repo.platform for repo in tracked.repos() if repo.key not in stored],
+        unlisted=[owner.platform for owner in tracked.owners() if owner.key not in members])
+    return progress, no_token_advice(conn, tracked, settings, now, members)
 
 
 def read_no_token_advice(

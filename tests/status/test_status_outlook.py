@@ -32,8 +32,8 @@ repos = ["github:acme/rocket", "gitee:acme/rocket", "gitee:acme/fresh", "github:
 """
 
 #: ``status --json``'s ``backfill`` keys (README "status --json").
-BACKFILL_KEYS = {"complete", "in_progress", "not_started", "refused", "requests_left",
-                 "time_left_seconds", "run_every_seconds", "platforms"}
+BACKFILL_KEYS = {"complete", "in_progress", "not_started", "refused", "owners_not_listed",
+                 "requests_left", "time_left_seconds", "run_every_seconds", "platforms"}
 
 
 def home_with(root: Path, repos_toml: str = REPOS_TOML) -> Path:
@@ -98,7 +98,8 @@ def test_status_says_the_time_left_is_unknown_while_a_repo_was_never_collected(
     assert status.backfill.not_started == 3
     assert status.backfill.requests_left is None and status.backfill.time_left is None
     assert status.as_json()["backfill"]["time_left_seconds"] is None
-    assert "requests left unknown" in "\n".join(status_lines(status))
+    assert "requests and time left unknown until every repo was collected" in "\n".join(
+        status_lines(status))
 
 
 def test_status_text_shows_the_progress_and_the_time_left(
@@ -120,7 +121,7 @@ def test_status_json_has_the_backfill_progress(
                          now=NOW).as_json()
     assert set(data["backfill"]) == BACKFILL_KEYS
     assert data["backfill"] == {
-        "complete": 1, "in_progress": 1, "not_started": 2, "refused": 0,
+        "complete": 1, "in_progress": 1, "not_started": 2, "refused": 0, "owners_not_listed": 0,
         "requests_left": 51, "time_left_seconds": 2 * 86400, "run_every_seconds": 86400,
         "platforms": {"gitee": {"requests_left": 14, "per_run": 1000},
                       "github": {"requests_left": 37, "per_run": 30}},
@@ -188,6 +189,10 @@ def test_an_owners_listed_repos_count_and_an_unlisted_owner_makes_a_lower_bound(
     assert "5 tracked GitHub repos and 1 owner not listed yet need at least 19 requests" \
         in status.no_token.message
     assert status.backfill is not None and status.backfill.not_started == 5
+    assert status.backfill.owners_not_listed == 1  # github:other: its repos are unknown
+    assert status.backfill.requests_left is None and status.backfill.time_left is None
+    assert "5 tracked repos and 1 owner not listed yet: 0 complete" in "\n".join(
+        status_lines(status))
 
 
 @pytest.mark.parametrize("output", [[], ["--json"]])
