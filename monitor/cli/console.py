@@ -85,6 +85,9 @@ def summary_lines(summary: CycleSummary) -> list[str]:
             if budget.reset_at is not None:
                 left += f", resets {budget.reset_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
         lines.append(f"{platform}: {summary.requests[platform]} requests, {left}")
+    for owner in summary.owners:
+        if owner.status != "listed":
+            lines.append(f"listing {owner.status} {owner.owner}: {owner.reason}")
     for outcome in summary.outcomes:
         if outcome.status != "collected":
             lines.append(f"{outcome.status} {outcome.repo}: {outcome.reason}")

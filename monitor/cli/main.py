@@ -24,7 +24,7 @@ from monitor.cli.logs import mask, setup_logging
 from monitor.clock import Clock, system_clock
 from monitor.commands.export import FORMATS
 from monitor.errors import ConfigError, InputError, MonitorError, NeedsInit
-from monitor.ids import RepoId, parse_tracked
+from monitor.ids import parse_tracked
 from monitor.reports.formats import FORMATS as REPORT_FORMATS
 
 if TYPE_CHECKING:
@@ -137,10 +137,11 @@ def repos_command(state: _State, as_json: bool) -> None:
 
 
 @cli.command("collect")
-@click.argument("repos", nargs=-1)
+@click.argument("repos", nargs=-1, metavar="[REPO|OWNER]...")
 @click.pass_obj
 def collect_command(state: _State, repos: Sequence[str]) -> None:
-    """One collection cycle now, for every tracked repo or those named; exit 1 if any failed."""
+    """One collection cycle now, for every tracked repo or those named (an owner names all its
+    repos); exit 1 if any repo or owner's listing failed."""
     import asyncio
 
     from monitor.cli.console import CollectProgress, summary_lines
@@ -148,17 +149,17 @@ def collect_command(state: _State, repos: Sequence[str]) -> None:
     from monitor.commands.init import open_home_database
 
     settings = state.settings()
-    ids = _parse_ids(repos, allow_url=True)
+    ids = [parse_tracked(text, allow_url=True) for text in repos]
     with open_home_database(settings) as (database, tracked), CollectProgress() as progress:
         summary = asyncio.run(collect(settings, database, tracked, ids, progress=progress))
     for line in summary_lines(summary):
         click.echo(line)
-    if summary.having("failed"):
+    if summary.having("failed") or summary.failed_owners:
         sys.exit(1)
 
 
 @cli.command("backfill")
-@click.argument("repos", nargs=-1)
+@click.argument("repos", nargs=-1, metavar="[REPO|OWNER]...")
 @click.pass_obj
 def backfill_command(state: _State, repos: Sequence[str]) -> None:
     """Rebuild star and release history from the platforms' timestamps; exit 1 if any failed."""
@@ -169,7 +170,7 @@ def backfill_command(state: _State, repos: Sequence[str]) -> None:
     from monitor.commands.init import open_home_database
 
     settings = state.settings()
-    ids = _parse_ids(repos, allow_url=True)
+    ids = [parse_tracked(text, allow_url=True) for text in repos]
     with open_home_database(settings) as (database, tracked):
         summary = asyncio.run(backfill(settings, database, tracked, ids))
     for line in backfill_lines(summary):
@@ -258,10 +259,6 @@ def run_command(state: _State, metrics_port: int | None) -> None:
     from monitor.daemon.service import Daemon
 
     sys.exit(Daemon(state.home, metrics_port=metrics_port, clock=state.clock).run())
-
-
-def _parse_ids(texts: Sequence[str], *, allow_url: bool) -> list[RepoId]:
-    return [RepoId.parse(text, allow_url=allow_url) for text in texts]
 
 
 def _fail(message: str, status: int) -> NoReturn:

@@ -15,7 +15,9 @@ from tests.daemon.harness_daemon import REPOS_TOML, SCHEDULE, SECRET, DaemonHome
 from tests.dbfaults import stall_observations, stalled
 from tests.fakes import FakeServer
 
-CORE = {"stars", "forks", "watchers", "open_issues", "open_prs", "releases"}
+#: What every cycle stores of every repo: a named Gitee repo's open PRs and releases are read
+#: once a day (``collect.details_every``), contributors once a day everywhere.
+CORE = {"stars", "forks", "watchers", "open_issues"}
 
 
 def observations(home: DaemonHome, repo: str) -> int:
