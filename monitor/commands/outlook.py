@@ -147,7 +147,6 @@ def read_no_token_advice(
 
 
 def _details_every(settings: Settings) -> timedelta | None:
-    """How often a listed repo's details (what its listing lacks) are read: the
-    ``collect.details_every`` setting where there is one, else every cycle."""
-    seconds = getattr(settings, "details_every", None)
-    return timedelta(seconds=seconds) if isinstance(seconds, int) else None
+    """How often a listed repo's details (what its listing lacks) are read
+    (``collect.details_every``)."""
+    return timedelta(seconds=settings.details_every)

@@ -27,8 +27,9 @@ from monitor.config.members import Assignment
 from monitor.config.repos import Tracked
 from monitor.errors import InputError
 from monitor.ids import OwnerId, RepoId
-from monitor.store.members import current_members, sync_members
+from monitor.store.members import sync_members
 from monitor.store.models import Repo
+from monitor.store.stays import current_members
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -129,7 +130,7 @@ def select(
 def member_keys(session: Session) -> frozenset[str]:
     """The keys every member now answers to: as assigned, and as its platform names it."""
     return frozenset(
-        key for rows in current_members(session).values() for m in rows
+        key for rows in current_members(session.connection()).values() for m in rows
         for key in (m.repo.key, m.current_name.lower())
     )
 
@@ -145,7 +146,7 @@ def member_rows(
     assigned = {a.repo.key: a for found in assignment.projects.values() for a in found}
     order = {key: i for i, key in enumerate(assigned)}
     projects = {p.name: i for i, p in enumerate(tracked.projects)}
-    current = current_members(session)
+    current = current_members(session.connection())
     found: list[tuple[int, int, int, Member]] = []
     for project, stays in current.items():
         for i, m in enumerate(stays):

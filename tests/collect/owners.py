@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.store.members import current_members, left_members
+from monitor.store.stays import current_members, left_members
 from tests.fakes import FakeRelease, FakeRepo
 from tests.harness import T0, Monitor
 
@@ -89,12 +89,12 @@ def members(monitor: Monitor) -> dict[str, dict[str, str | None]]:
     with monitor.database.session() as session:
         return {
             project: {str(m.repo): None if m.via is None else str(m.via) for m in rows}
-            for project, rows in current_members(session).items()
+            for project, rows in current_members(session.connection()).items()
         }
 
 
 def left(monitor: Monitor) -> dict[str, datetime]:
     """The repos that left a project (and are in none now), with when."""
     with monitor.database.session() as session:
-        return {row.repo: row.left_at for row in left_members(session)}
+        return {row.repo: row.left_at for row in left_members(session.connection())}
 

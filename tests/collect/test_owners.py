@@ -58,9 +58,9 @@ def test_a_repo_that_appears_in_the_listing_joins_at_that_cycle(
     assert statuses(summary)["github:nebula/comet"] == "collected"
     assert monitor.values("github:nebula/comet", T1)["stars"] == 9
     with monitor.database.session() as session:
-        from monitor.store.members import current_members
+        from monitor.store.stays import current_members
 
-        joined = {str(m.repo): m.joined_at for m in current_members(session)["Nebula"]}
+        joined = {str(m.repo): m.joined_at for m in current_members(session.connection())["Nebula"]}
     assert joined["github:nebula/comet"] == T1
     assert joined["github:nebula/star"] == T0
 
