@@ -185,8 +185,9 @@ def test_an_owners_listed_repos_count_and_an_unlisted_owner_makes_a_lower_bound(
     status = gather_status(settings_for(home, database_url), now=NOW)
     assert status.no_token is not None
     assert (status.no_token.repos, status.no_token.unlisted) == (5, 1)
-    # a page each owner at least + 5 x 3 details + a quarter of 5 contributors lists, rounded up
-    assert "5 tracked GitHub repos and 1 owner not listed yet need at least 19 requests" \
+    # a page each owner at least + a quarter of 5 x 3 details (read daily, collected every 6 h)
+    # + a quarter of 5 contributors lists, rounded up
+    assert "5 tracked GitHub repos and 1 owner not listed yet need at least 7 requests" \
         in status.no_token.message
     assert status.backfill is not None and status.backfill.not_started == 5
     assert status.backfill.owners_not_listed == 1  # github:other: its repos are unknown
