@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from monitor.platforms.http import HttpClient
-
 from tests.collect.owners import T1, add_nebula, expected, members
 from tests.harness import T0, Monitor, Run
 
