@@ -272,14 +272,14 @@ def upsert_release_rows(session: Session, rows: Iterable[tuple[int, ReleaseIn]])
     values = [{"repo_id": repo_id, **asdict(release)} for repo_id, release in unique.values()]
     if not values:
         return 0
+    stmt = dialect_insert(session, Release)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["repo_id", "tag"],
+        set_={c: stmt.excluded[c] for c in ("name", "published_at", "prerelease", "url")},
+    )
     with atomic(session):
-        for chunk in chunked(values, ROWS_PER_INSERT):
-            stmt = dialect_insert(session, Release).values(chunk)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["repo_id", "tag"],
-                set_={c: stmt.excluded[c] for c in ("name", "published_at", "prerelease", "url")},
-            )
-            session.exec(stmt)
+        for chunk in chunked(values, ROWS_PER_INSERT):  # one statement for many rows
+            session.connection().execute(stmt, chunk)
     return len(values)
 
 
