@@ -9,11 +9,9 @@ lands where is decided by :func:`monitor.config.members.assign`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from monitor.errors import InputError
 from monitor.ids import OwnerId, RepoId
 
 __all__ = ["GROUP_KEY", "Group", "Project", "Tracked"]
@@ -61,21 +59,6 @@ class Tracked:
     def owners(self) -> tuple[OwnerId, ...]:
         """Every owner in ``orgs``, in file order."""
         return tuple(owner for project in self.projects for owner in project.orgs)
-
-    def select(self, only: Sequence[RepoId] = ()) -> list[RepoId]:
-        """The tracked repos, or those of *only* (each must be tracked), in config order.
-
-        What collect and backfill run on: a repo given on the command line is matched as the
-        platforms match names (ignoring case) and comes back spelt as the config spells it.
-        """
-        everything = self.repos()
-        if not only:
-            return list(everything)
-        known = {repo.key: repo for repo in everything}
-        missing = [str(repo) for repo in only if repo.key not in known]
-        if missing:
-            raise InputError(f"not tracked: {', '.join(missing)} (add with `aoss-monitor track`)")
-        return list(dict.fromkeys(known[repo.key] for repo in only))
 
     def project_of(self, repo: RepoId) -> Project | None:
         """The project naming *repo*, compared as the platforms do (ignoring case)."""

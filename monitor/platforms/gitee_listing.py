@@ -1,11 +1,12 @@
 """Gitee: every repo an owner (organisation or user) holds, as one listing.
 
 ``/orgs/{org}/repos`` (a user's: ``/users/{user}/repos?type=personal``, the repos in the user's
-own namespace), ``per_page=100``, paged by the ``total_page`` header (without it, until a short
-page), every page conditional (:mod:`.listing`). A listed repo is the same object as
-``/repos/{owner}/{repo}`` (swagger: both are ``Project``), so it tells stars, forks, watchers
-(real watchers on Gitee) and open issues (issues only: Gitee's PRs are another kind) — what
-:func:`.gitee_json.repo_metrics` reads there. Open PRs, releases and contributors are not in it.
+own namespace), ``per_page=100``, paged by the ``total_page`` header (pages 2… asked at once;
+without it, until a short page), every page conditional (:mod:`.listing`). A listed repo is
+the same object as ``/repos/{owner}/{repo}`` (swagger: both are ``Project``), so it tells
+stars, forks, watchers (real watchers on Gitee) and open issues (issues only: Gitee's PRs are
+another kind) — what :func:`.gitee_json.repo_metrics` reads there. Open PRs, releases and
+contributors are not in it.
 
 Flags: ``fork``; ``private`` (or ``public: false``); archived when ``archived`` is true, or when
 ``status`` is ``关闭`` (closed: read-only), Gitee's nearest to GitHub's archive. The recorded
@@ -44,7 +45,7 @@ async def list_owner(
         (f"orgs/{login}/repos", {"per_page": PER_PAGE, "page": 1}),
         (f"users/{login}/repos", {"type": "personal", "per_page": PER_PAGE, "page": 1}),
     ]
-    pages = await read_pages(http, owner, endpoints, _next_page, check)
+    pages = await read_pages(http, owner, endpoints, _next_page, check, _all_pages)
     found = [listed_item(item, reply.url) for reply in pages for item in gitee_json.items(reply)]
     return OwnerListing(owner, unique(found))
 
@@ -54,6 +55,15 @@ def _next_page(reply: Reply, endpoint: Endpoint, page: int) -> Endpoint | None:
     more = page < told if told is not None else len(gitee_json.items(reply)) == PER_PAGE
     path, params = endpoint
     return (path, {**params, "page": page + 1}) if more else None
+
+
+def _all_pages(reply: Reply, endpoint: Endpoint) -> list[Endpoint] | None:
+    """Pages 2… of the first page's ``total_page``, when it tells one."""
+    told = reply.header_int("total_page")
+    if told is None:
+        return None
+    path, params = endpoint
+    return [(path, {**params, "page": page}) for page in range(2, told + 1)]
 
 
 def listed_item(item: Any, url: str) -> ListedRepo:

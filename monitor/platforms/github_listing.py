@@ -9,7 +9,8 @@ stable. ``repositoryOwner`` is null for a login nobody holds. A page that times 
 charged) is asked again at half the size rather than re-sent whole.
 
 Without a token, REST ``/orgs/{org}/repos`` (a user's: ``/users/{user}/repos``), ``per_page=100``
-by ``full_name``, following Link, every page conditional (:mod:`.listing`): an unchanged listing
+by ``full_name``, following Link (pages 2… up to ``rel="last"`` asked at once), every page
+conditional (:mod:`.listing`): an unchanged listing
 costs free 304s. A listed repo tells its stars and forks truly; its ``watchers_count`` is the star
 count and its ``open_issues_count`` includes pull requests, so neither is taken.
 """
@@ -21,12 +22,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+import httpx
+
 from monitor.errors import Blocked, MalformedResponse, NotFound, Unauthorized, Unavailable
 from monitor.ids import OwnerId, RepoId
 from monitor.platforms import github_graphql as gql
 from monitor.platforms import github_rest as rest
 from monitor.platforms.base import ListedRepo, OwnerListing, RepoSnapshot, RepoTarget
-from monitor.platforms.http import HttpClient, Reply
+from monitor.platforms.http import HttpClient, Reply, last_page
 from monitor.platforms.listing import Endpoint, read_pages, unique
 
 __all__ = ["OWNER_PAGE", "OwnerLister", "listed_item", "owner_page", "owner_query"]
@@ -108,10 +111,19 @@ class OwnerLister:
             link = reply.links.get("next")
             return (self._relative(link), {}) if link is not None else None
 
+        def all_pages(reply: Reply, _endpoint: Endpoint) -> list[Endpoint] | None:
+            """Pages 2… up to Link's ``last``, from the ``next`` link (page 2)."""
+            link, last = reply.links.get("next"), last_page(reply.headers.get("link"))
+            if link is None or last is None or httpx.URL(link).params.get("page") != "2":
+                return None
+            url = httpx.URL(link)
+            return [(self._relative(str(url.copy_set_param("page", page))), {})
+                    for page in range(2, last + 1)]
+
         def check(reply: Reply) -> None:
             _check(reply, owner)
 
-        pages = await read_pages(self._http, owner, endpoints, next_page, check)
+        pages = await read_pages(self._http, owner, endpoints, next_page, check, all_pages)
         found = []
         for reply in pages:
             items = reply.json()

@@ -213,12 +213,15 @@ def write_observations(session: Session, rows: Iterable[ObservationIn]) -> int:
     harmless without reading anything first.
     """
     inserted = 0
+    # One statement executed for many rows ("insertmanyvalues"): compiled once and cached,
+    # where a multi-row VALUES is compiled afresh for every chunk (most of a batch's write).
+    stmt = dialect_insert(session, table(Observation)).on_conflict_do_nothing().returning(
+        table(Observation).c.repo_id)
     with atomic(session):
         for chunk in chunked(rows, ROWS_PER_INSERT):
-            values = [asdict(row) for row in chunk]
-            stmt = dialect_insert(session, table(Observation)).values(values)
-            stmt = stmt.on_conflict_do_nothing().returning(table(Observation).c.repo_id)
-            inserted += len(session.exec(stmt).all())
+            values = [{"repo_id": r.repo_id, "metric": r.metric, "observed_at": r.observed_at,
+                       "value": r.value, "source": r.source} for r in chunk]
+            inserted += len(session.connection().execute(stmt, values).all())
             keep_latest(session, [(row.repo_id, row.metric, row.observed_at, row.value)
                                   for row in chunk if row.source == "collected"])
     return inserted
@@ -269,14 +272,14 @@ def upsert_release_rows(session: Session, rows: Iterable[tuple[int, ReleaseIn]])
     values = [{"repo_id": repo_id, **asdict(release)} for repo_id, release in unique.values()]
     if not values:
         return 0
+    stmt = dialect_insert(session, table(Release))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["repo_id", "tag"],
+        set_={c: stmt.excluded[c] for c in ("name", "published_at", "prerelease", "url")},
+    )
     with atomic(session):
-        for chunk in chunked(values, ROWS_PER_INSERT):
-            stmt = dialect_insert(session, table(Release)).values(chunk)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["repo_id", "tag"],
-                set_={c: stmt.excluded[c] for c in ("name", "published_at", "prerelease", "url")},
-            )
-            session.exec(stmt)
+        for chunk in chunked(values, ROWS_PER_INSERT):  # one statement for many rows
+            session.connection().execute(stmt, chunk)
     return len(values)
 
 
