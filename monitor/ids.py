@@ -1,7 +1,8 @@
-"""Repository identifiers: one canonical string per repo, ``platform:OWNER/NAME``.
+"""Repository and owner identifiers: one canonical string per repo, ``platform:OWNER/NAME``,
+and per owner (an organisation or a user), ``platform:OWNER``.
 
 Users paste URLs; the config stores the short form. Platforms compare owner and name without
-regard to case, so :attr:`RepoId.key` is what duplicates are detected on.
+regard to case, so :attr:`RepoId.key` and :attr:`OwnerId.key` are what duplicates are detected on.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 
 from monitor.errors import InputError
 
-__all__ = ["PLATFORM_HOSTS", "RepoId", "web_base"]
+__all__ = ["PLATFORM_HOSTS", "OwnerId", "RepoId", "parse_tracked", "web_base"]
 
 #: Known platforms and the web host their URLs use.
 PLATFORM_HOSTS: dict[str, str] = {"github": "github.com", "gitee": "gitee.com"}
@@ -48,6 +49,21 @@ _SHORT = re.compile(rf"^(?P<platform>[a-z]+):(?P<owner>{_SEGMENT})/(?P<name>{_SE
 _URL = re.compile(
     rf"^https?://(?:www\.)?(?P<host>[A-Za-z0-9.-]+)/(?P<owner>{_SEGMENT})/(?P<name>{_SEGMENT})/?$"
 )
+_OWNER_SHORT = re.compile(rf"^(?P<platform>[a-z]+):(?P<owner>{_SEGMENT})$")
+_OWNER_URL = re.compile(rf"^https?://(?:www\.)?(?P<host>[A-Za-z0-9.-]+)/(?P<owner>{_SEGMENT})/?$")
+#: What an owner looks like before it is checked: ``x:y`` without a slash, or a one-segment URL.
+_OWNER_SHAPE = re.compile(r"^[^:/]*:[^/]*$")
+_OWNER_URL_SHAPE = re.compile(r"^https?://[^/]*/[^/]*/?$")
+
+
+def _check_platform(platform: str, text: str) -> None:
+    if platform not in PLATFORM_HOSTS:
+        known = ", ".join(f"{p}:" for p in PLATFORM_HOSTS)
+        raise InputError(f"unknown platform {platform!r} in {text!r} (known: {known})")
+
+
+def _platform_of_host(host: str) -> str | None:
+    return next((p for p, h in PLATFORM_HOSTS.items() if h == host.lower()), None)
 
 
 @dataclass(frozen=True, order=True)
@@ -63,15 +79,12 @@ class RepoId:
         match = _SHORT.match(text)
         if match:
             platform, owner, name = match["platform"], match["owner"], match["name"]
-            if platform not in PLATFORM_HOSTS:
-                known = ", ".join(f"{p}:" for p in PLATFORM_HOSTS)
-                raise InputError(f"unknown platform {platform!r} in {text!r} (known: {known})")
+            _check_platform(platform, text)
         elif allow_url and (match := _URL.match(text)):
-            host = match["host"].lower()
-            platforms = [p for p, h in PLATFORM_HOSTS.items() if h == host]
-            if not platforms:
+            found = _platform_of_host(match["host"])
+            if found is None:
                 raise InputError(f"{text!r} is not a GitHub or Gitee repository URL")
-            platform, owner, name = platforms[0], match["owner"], match["name"]
+            platform, owner, name = found, match["owner"], match["name"]
             if name.endswith(".git"):
                 name = name[: -len(".git")]
         else:
@@ -102,3 +115,60 @@ class RepoId:
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.owner}/{self.name}"
+
+
+@dataclass(frozen=True, order=True)
+class OwnerId:
+    """An organisation or a user on a platform: every public repo it holds, as one unit."""
+
+    platform: str
+    owner: str
+
+    @classmethod
+    def parse(cls, text: str, *, allow_url: bool = False) -> OwnerId:
+        """Parse ``github:OWNER`` (or, with *allow_url*, ``https://github.com/OWNER``)."""
+        text = text.strip()
+        match = _OWNER_SHORT.match(text)
+        if match:
+            platform, owner = match["platform"], match["owner"]
+            _check_platform(platform, text)
+        elif allow_url and (match := _OWNER_URL.match(text)):
+            found = _platform_of_host(match["host"])
+            if found is None:
+                raise InputError(f"{text!r} is not a GitHub or Gitee owner URL")
+            platform, owner = found, match["owner"]
+        else:
+            forms = "PLATFORM:OWNER" + (" or an owner URL" if allow_url else "")
+            raise InputError(f"bad owner identifier {text!r}: expected {forms}")
+        if owner in {".", ".."}:
+            raise InputError(f"bad owner identifier {text!r}")
+        return cls(platform, owner)
+
+    @property
+    def key(self) -> str:
+        """Case-insensitive identity, as the platforms resolve names."""
+        return str(self).lower()
+
+    def owns(self, repo: RepoId) -> bool:
+        """Whether *repo*'s id puts it under this owner (as the platforms compare: any case)."""
+        return repo.platform == self.platform and repo.owner.lower() == self.owner.lower()
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.owner}"
+
+
+def parse_tracked(text: str, *, allow_url: bool = False) -> RepoId | OwnerId:
+    """One argument of ``track``/``untrack``: a repo, or an owner (every repo it holds).
+
+    The shape decides which: ``platform:OWNER`` or a one-segment URL is an owner, anything with
+    a NAME is a repo, so a malformed id gets the message of the kind it was meant to be.
+    """
+    stripped = text.strip()
+    if _OWNER_SHAPE.match(stripped) or _OWNER_URL_SHAPE.match(stripped):
+        return OwnerId.parse(stripped, allow_url=allow_url)
+    if ":" not in stripped and "/" not in stripped:
+        url = " or a URL of either" if allow_url else ""
+        raise InputError(
+            f"bad identifier {stripped!r}: expected PLATFORM:OWNER/NAME or PLATFORM:OWNER{url}"
+        )
+    return RepoId.parse(stripped, allow_url=allow_url)

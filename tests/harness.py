@@ -26,7 +26,7 @@ from monitor.commands.backfill import BackfillSummary, backfill
 from monitor.commands.collect import CycleSummary, ProgressCallback, collect
 from monitor.config.repos import load_repos
 from monitor.config.settings import Settings, load_settings
-from monitor.ids import RepoId
+from monitor.ids import parse_tracked
 from monitor.platforms.base import Platform, ResponseCache
 from monitor.platforms.gitee import Gitee
 from monitor.platforms.github import GitHub
@@ -122,7 +122,7 @@ class Monitor:
         settings = self.settings()
         return asyncio.run(collect(
             settings, database or self.database, load_repos(settings.repos_path),
-            [RepoId.parse(text) for text in only], platform_factory=self.open_platform,
+            [parse_tracked(text) for text in only], platform_factory=self.open_platform,
             progress=progress,
         ))
 
@@ -134,7 +134,7 @@ class Monitor:
         settings = self.settings()
         return asyncio.run(backfill(
             settings, self.database, load_repos(settings.repos_path),
-            [RepoId.parse(text) for text in only], new_only=new_only,
+            [parse_tracked(text) for text in only], new_only=new_only,
             platform_factory=self.open_platform,
         ))
 

@@ -82,37 +82,40 @@ def test_repos_lists_the_default_projects(run: Run, initialised: Path) -> None:
     for name in ("PaddlePaddle", "MindSpore", "MegEngine", "Angel", "Alink", "OneFlow",
                  "Jittor", "TensorFlow", "PyTorch", "Keras", "Bazel"):
         assert name in out
-    assert "gitee:paddlepaddle/Paddle" in out
+    assert "github:alibaba/Alink" in out
+    # An ecosystem's repos come with its owners' first listing (the first collection).
+    assert "gitee:paddlepaddle (owner: no repos listed yet)" in out
 
 
-def test_repos_json_has_every_repo_with_no_data_yet(run: Run, initialised: Path) -> None:
+def test_repos_json_lists_the_named_repo_and_the_owners_before_any_listing(
+    run: Run, initialised: Path,
+) -> None:
     status, out, _ = run("repos", "--json")
     assert status == 0
-    projects = json.loads(out)
-    paddle = next(p for p in projects if p["name"] == "PaddlePaddle")
+    projects = {p["name"]: p for p in json.loads(out)}
+    paddle = projects["PaddlePaddle"]
     assert paddle["groups"] == ["china"]
-    assert [r["repo"] for r in paddle["repos"]] == [
-        "github:PaddlePaddle/Paddle", "gitee:paddlepaddle/Paddle",
-    ]
-    assert paddle["repos"][0] == {
-        "repo": "github:PaddlePaddle/Paddle", "current_name": None, "notice": None,
-        "last_collected_at": None, "values": {},
-    }
+    assert paddle["orgs"] == ["github:PaddlePaddle", "gitee:paddlepaddle"]
+    assert paddle["repos"] == []
+    assert projects["Alink"]["orgs"] == []
+    assert projects["Alink"]["repos"] == [{
+        "repo": "github:alibaba/Alink", "current_name": None, "notice": None,
+        "last_collected_at": None, "values": {}, "via": None,
+    }]
 
 
 def test_repos_json_shows_latest_collected_values(run: Run, initialised: Path) -> None:
     url = f"sqlite:///{initialised / 'storage' / 'monitor.db'}"
     when = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
     with open_database(url) as db, db.session() as session:
-        rows = sync_projects(session, [("Keras", [RepoId.parse("github:keras-team/keras")])],
-                             when)
-        repo_id = rows["github:keras-team/keras"].id
+        rows = sync_projects(session, [("Alink", [RepoId.parse("github:alibaba/Alink")])], when)
+        repo_id = rows["github:alibaba/alink"].id
         assert repo_id is not None
-        write_observations(session, [ObservationIn(repo_id, "stars", when, 63000)])
+        write_observations(session, [ObservationIn(repo_id, "stars", when, 3600)])
     projects = json.loads(run("repos", "--json")[1])
-    keras = next(p for p in projects if p["name"] == "Keras")["repos"][0]
-    assert keras["last_collected_at"] == "2026-11-01T06:00:00Z"
-    assert keras["values"] == {"stars": 63000}
+    alink = next(p for p in projects if p["name"] == "Alink")["repos"][0]
+    assert alink["last_collected_at"] == "2026-11-01T06:00:00Z"
+    assert alink["values"] == {"stars": 3600}
 
 
 def test_track_url_adds_the_short_form_and_keeps_comments(run: Run, initialised: Path) -> None:
@@ -146,16 +149,62 @@ def test_untrack_removes_the_repo_and_keeps_its_history(run: Run, initialised: P
         assert [row.value for row in export_rows(session, repos=["github:owner/name"])] == [5]
 
 
+def test_track_an_owner_url_adds_it_to_orgs_and_keeps_comments(
+    run: Run, initialised: Path
+) -> None:
+    path = initialised / "config" / "repos.toml"
+    comments = [line for line in path.read_text().splitlines() if line.startswith("#")]
+    status, out, err = run("track", "https://github.com/Some-Org/", "--group", "us")
+    assert status == 0, err
+    assert out == "tracking every repo of github:Some-Org in new project 'Some-Org'\n"
+    after = path.read_text()
+    assert after.endswith('name = "Some-Org"\ngroups = ["us"]\norgs = ["github:Some-Org"]\n')
+    assert [line for line in after.splitlines() if line.startswith("#")] == comments
+
+
+def test_track_then_untrack_owners_and_repos_together_restores_the_file(
+    run: Run, initialised: Path
+) -> None:
+    path = initialised / "config" / "repos.toml"
+    original = path.read_bytes()
+    targets = ("github:some-org", "gitee:some-org/mirror", "https://gitee.com/some-org")
+    status, _, err = run("track", *targets, "--project", "Some")
+    assert status == 0, err
+    assert 'orgs = ["github:some-org", "gitee:some-org"]\nrepos = ["gitee:some-org/mirror"]' in (
+        path.read_text()
+    )
+    status, out, err = run("untrack", *targets)
+    assert status == 0, err
+    assert out.splitlines()[-1] == "removed project 'Some': no repos or orgs left"
+    assert path.read_bytes() == original
+
+
+def test_track_an_owner_twice_is_refused_and_changes_nothing(
+    run: Run, initialised: Path
+) -> None:
+    path = initialised / "config" / "repos.toml"
+    assert run("track", "github:some-org")[0] == 0
+    before = path.read_bytes()
+    status, _, err = run("track", "https://github.com/SOME-ORG")
+    assert status == 2
+    assert "github:SOME-ORG is already tracked in project 'some-org'" in err
+    assert path.read_bytes() == before
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("track", "github:bad"), "bad repository identifier 'github:bad'"),
+        (("track", "github:b/a/d"), "bad repository identifier 'github:b/a/d'"),
+        (("track", "github:"), "bad owner identifier 'github:'"),
+        (("track", "https://gitlab.com/a"), "is not a GitHub or Gitee owner URL"),
+        (("track", "pytorch"), "bad identifier 'pytorch'"),
         (("track", "gitlab:a/b"), "unknown platform 'gitlab'"),
         (("track", "https://gitlab.com/a/b"), "is not a GitHub or Gitee repository URL"),
         (("track", "github:a/b/c"), "bad repository identifier"),
-        (("track", "github:PyTorch/pytorch"), "already tracked in project 'PyTorch'"),
+        (("track", "github:Alibaba/alink"), "already tracked in project 'Alink'"),
         (("track", "github:a/b", "--group", "bad group"), "group"),
         (("untrack", "github:not/tracked"), "not tracked"),
+        (("untrack", "github:nobody"), "github:nobody is not tracked"),
         (("track",), "Missing argument"),
         (("no-such-command",), "No such command"),
         (("repos", "--colour"), "No such option"),
@@ -181,7 +230,8 @@ def test_broken_repos_toml_names_file_and_line(run: Run, initialised: Path) -> N
     last_line = len(path.read_text().splitlines())
     assert err.strip() == (
         f"aoss-monitor: error: {path}:{last_line}: "
-        "bad repository identifier 'github:x': expected PLATFORM:OWNER/NAME in project 'X'"
+        "bad repository identifier 'github:x': expected PLATFORM:OWNER/NAME in project 'X' "
+        "(github:x is an owner: put it in `orgs`)"
     )
 
 

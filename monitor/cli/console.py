@@ -22,10 +22,15 @@ if TYPE_CHECKING:  # what each command shows is imported by that command, not at
     from monitor.commands.backfill import BackfillSummary
     from monitor.commands.collect import CycleSummary
     from monitor.commands.status import Status
+    from monitor.progress import BackfillProgress
 
-__all__ = ["CollectProgress", "backfill_lines", "status_lines", "summary_lines"]
+__all__ = ["CollectProgress", "backfill_lines", "backfill_progress", "status_lines",
+           "summary_lines"]
 
 log = logging.getLogger("monitor.commands.collect")
+
+#: How many of the repos that left ``status`` names (newest first); ``--json`` has them all.
+LEFT_SHOWN = 20
 
 
 class CollectProgress:
@@ -80,6 +85,9 @@ def summary_lines(summary: CycleSummary) -> list[str]:
             if budget.reset_at is not None:
                 left += f", resets {budget.reset_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
         lines.append(f"{platform}: {summary.requests[platform]} requests, {left}")
+    for owner in summary.owners:
+        if owner.status != "listed":
+            lines.append(f"listing {owner.status} {owner.owner}: {owner.reason}")
     for outcome in summary.outcomes:
         if outcome.status != "collected":
             lines.append(f"{outcome.status} {outcome.repo}: {outcome.reason}")
@@ -102,6 +110,10 @@ def backfill_lines(summary: BackfillSummary) -> list[str]:
         share = f" of {allowed} allowed" if allowed is not None else ""
         lines.append(f"{platform}: {summary.requests[platform]} requests{share}")
     return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _span(delta: timedelta) -> str:
@@ -130,7 +142,8 @@ def _when(moment: datetime | None, now: datetime) -> str:
 
 
 def status_lines(status: Status) -> list[str]:
-    """Compact sections for a person: daemon, jobs, failing repos, deferred, renamed, budgets."""
+    """Compact sections for a person: daemon, jobs, failing repos, deferred, renamed, left,
+    budgets."""
     now = status.generated_at
     lines = [f"home      {status.home}" if status.home is not None else "home      -",
              f"database  {status.database}"]
@@ -180,9 +193,18 @@ def status_lines(status: Status) -> list[str]:
     if status.renamed:
         lines += ["", f"renamed repos ({len(status.renamed)})"]
         lines += [f"  {r.notice}" for r in status.renamed]
+    if status.left:
+        lines += ["", f"left repos ({len(status.left)}): no longer listed, history kept"]
+        lines += [f"  {r.repo} ({r.project}, via {r.via}): left {_when(r.left_at, now)}"
+                  for r in status.left[:LEFT_SHOWN]]
+        if len(status.left) > LEFT_SHOWN:
+            lines.append(f"  … {len(status.left) - LEFT_SHOWN} more (status --json lists all)")
     if status.backfill_refused:
         lines += ["", f"backfill refused ({len(status.backfill_refused)})"]
         lines += [f"  {r.repo} {r.metric}: {r.reason}" for r in status.backfill_refused]
+
+    if status.backfill is not None:
+        lines += ["", "backfill", *(f"  {line}" for line in backfill_progress(status.backfill))]
 
     lines += ["", "API budget"]
     if not status.budgets:
@@ -192,4 +214,36 @@ def status_lines(status: Status) -> list[str]:
         resets = f", resets {_when(b.reset_at, now)}" if b.reset_at is not None else ""
         lines.append(f"  {b.platform}: {b.remaining}{limit} left{resets} "
                      f"(as of {_span(b.age)} ago)")
+    if status.no_token is not None:
+        lines.append(f"  {status.no_token.message}")
+    return lines
+
+
+def backfill_progress(progress: BackfillProgress) -> list[str]:
+    """Where the tracked repos' first backfill stands, the requests left, the time left."""
+    total = progress.complete + progress.in_progress + progress.not_started + progress.refused
+    owners = progress.owners_not_listed
+    lines = [f"{_count(total, 'tracked repo')}"
+             + (f" and {_count(owners, 'owner')} not listed yet" if owners else "")
+             + f": {progress.complete:,} complete, {progress.in_progress:,} in progress, "
+             f"{progress.not_started:,} not started"
+             + (f", {progress.refused:,} refused" if progress.refused else "")]
+    if progress.done:
+        return [*lines, "every history is complete"]
+    left = progress.requests_left
+    if left is None:
+        lines.append("requests and time left unknown until every repo was collected and every "
+                     "owner listed once (their sizes are unknown)")
+        return lines
+    runs = ", ".join(f"{platform} {n:,} at {progress.allowed.get(platform, 0):,} a run"
+                     for platform, n in progress.requests.items() if n)
+    lines.append(f"about {left:,} requests left ({runs})")
+    if progress.time_left is None:
+        why = ("the backfill schedule fires too rarely to tell" if progress.every is None
+               else "a run's budget share allows no request")
+        lines.append(f"time left unknown: {why}")
+    else:
+        every = _span(progress.every) if progress.every is not None else "?"
+        lines.append(f"time left: about {_span(progress.time_left)} "
+                     f"at the current budget (a run every {every})")
     return lines

@@ -24,7 +24,7 @@ from monitor.cli.logs import mask, setup_logging
 from monitor.clock import Clock, system_clock
 from monitor.commands.export import FORMATS
 from monitor.errors import ConfigError, InputError, MonitorError, NeedsInit
-from monitor.ids import RepoId
+from monitor.ids import parse_tracked
 from monitor.reports.formats import FORMATS as REPORT_FORMATS
 
 if TYPE_CHECKING:
@@ -74,28 +74,30 @@ def init(state: _State) -> None:
 
 
 @cli.command()
-@click.argument("repos", nargs=-1, required=True)
-@click.option("--project", help="Project the repos join (created if new; default: the NAME).")
+@click.argument("repos", nargs=-1, required=True, metavar="REPO|OWNER...")
+@click.option("--project",
+              help="Project they join (created if new; default: the repo's NAME, the OWNER).")
 @click.option("--group", "groups", multiple=True, help="Group of the project (repeatable).")
 @click.pass_obj
 def track(state: _State, repos: Sequence[str], project: str | None, groups: Sequence[str]) -> None:
-    """Add repos to config/repos.toml, keeping its comments and layout."""
+    """Add repos (github:OWNER/NAME) or whole owners (github:OWNER: every public repo of an
+    organisation or user) to config/repos.toml, keeping its comments and layout."""
     from monitor.config.edit import add_repos
 
-    ids = _parse_ids(repos, allow_url=True)
-    for line in add_repos(state.settings().repos_path, ids, project=project, groups=groups):
+    targets = [parse_tracked(text, allow_url=True) for text in repos]
+    for line in add_repos(state.settings().repos_path, targets, project=project, groups=groups):
         click.echo(line)
 
 
 @cli.command()
-@click.argument("repos", nargs=-1, required=True)
+@click.argument("repos", nargs=-1, required=True, metavar="REPO|OWNER...")
 @click.pass_obj
 def untrack(state: _State, repos: Sequence[str]) -> None:
-    """Remove repos from config/repos.toml; their stored history is kept."""
+    """Remove repos or owners from config/repos.toml; stored history is kept."""
     from monitor.config.edit import remove_repos
 
-    ids = _parse_ids(repos, allow_url=True)
-    for line in remove_repos(state.settings().repos_path, ids):
+    targets = [parse_tracked(text, allow_url=True) for text in repos]
+    for line in remove_repos(state.settings().repos_path, targets):
         click.echo(line)
 
 
@@ -120,9 +122,13 @@ def repos_command(state: _State, as_json: bool) -> None:
     for project in projects:
         for view in project.repos:
             shown = str(view.repo) + (f" (now {view.current_name})" if view.current_name else "")
+            shown += f" (via {view.via})" if view.via is not None else ""
             when = view.as_json()["last_collected_at"] or "never"
             values = [str(view.values[m]) if m in view.values else "-" for m in METRICS]
             table.add_row(project.name, shown, when, *values)
+        for owner in project.unlisted:
+            table.add_row(project.name, f"{owner} (owner: no repos listed yet)", "never",
+                          *("-" for _ in METRICS))
     # On a terminal rich fits the screen; piped, nothing is cut (scripts should use --json).
     console = Console() if sys.stdout.isatty() else Console(width=1000)
     console.print(table)
@@ -131,10 +137,11 @@ def repos_command(state: _State, as_json: bool) -> None:
 
 
 @cli.command("collect")
-@click.argument("repos", nargs=-1)
+@click.argument("repos", nargs=-1, metavar="[REPO|OWNER]...")
 @click.pass_obj
 def collect_command(state: _State, repos: Sequence[str]) -> None:
-    """One collection cycle now, for every tracked repo or those named; exit 1 if any failed."""
+    """One collection cycle now, for every tracked repo or those named (an owner names all its
+    repos); exit 1 if any repo or owner's listing failed."""
     import asyncio
 
     from monitor.cli.console import CollectProgress, summary_lines
@@ -142,17 +149,17 @@ def collect_command(state: _State, repos: Sequence[str]) -> None:
     from monitor.commands.init import open_home_database
 
     settings = state.settings()
-    ids = _parse_ids(repos, allow_url=True)
+    ids = [parse_tracked(text, allow_url=True) for text in repos]
     with open_home_database(settings) as (database, tracked), CollectProgress() as progress:
         summary = asyncio.run(collect(settings, database, tracked, ids, progress=progress))
     for line in summary_lines(summary):
         click.echo(line)
-    if summary.having("failed"):
+    if summary.having("failed") or summary.failed_owners:
         sys.exit(1)
 
 
 @cli.command("backfill")
-@click.argument("repos", nargs=-1)
+@click.argument("repos", nargs=-1, metavar="[REPO|OWNER]...")
 @click.pass_obj
 def backfill_command(state: _State, repos: Sequence[str]) -> None:
     """Rebuild star and release history from the platforms' timestamps; exit 1 if any failed."""
@@ -163,7 +170,7 @@ def backfill_command(state: _State, repos: Sequence[str]) -> None:
     from monitor.commands.init import open_home_database
 
     settings = state.settings()
-    ids = _parse_ids(repos, allow_url=True)
+    ids = [parse_tracked(text, allow_url=True) for text in repos]
     with open_home_database(settings) as (database, tracked):
         summary = asyncio.run(backfill(settings, database, tracked, ids))
     for line in backfill_lines(summary):
@@ -252,10 +259,6 @@ def run_command(state: _State, metrics_port: int | None) -> None:
     from monitor.daemon.service import Daemon
 
     sys.exit(Daemon(state.home, metrics_port=metrics_port, clock=state.clock).run())
-
-
-def _parse_ids(texts: Sequence[str], *, allow_url: bool) -> list[RepoId]:
-    return [RepoId.parse(text, allow_url=allow_url) for text in texts]
 
 
 def _fail(message: str, status: int) -> NoReturn:

@@ -37,8 +37,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from monitor.clock import Clock
-from monitor.commands.plan import in_config_order, tracked_rows
+from monitor.commands.plan import Selection, in_config_order, member_keys, member_rows, select
 from monitor.commands.star_history import Allowance, StarCounts, StarReader
+from monitor.config.members import assign
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
 from monitor.errors import (
@@ -51,7 +52,7 @@ from monitor.errors import (
     internal_error,
 )
 from monitor.history import count_by_day, daily_series, first_day, first_star_day
-from monitor.ids import RepoId
+from monitor.ids import OwnerId, RepoId
 from monitor.platforms import PlatformFactory, open_platform
 from monitor.platforms.base import Platform, Release, RepoTarget
 from monitor.store.cache import StoreCache
@@ -96,21 +97,25 @@ async def backfill(
     settings: Settings,
     database: Database,
     tracked: Tracked,
-    only: Sequence[RepoId] = (),
+    only: Sequence[RepoId | OwnerId] = (),
     *,
     new_only: bool = False,
     platform_factory: PlatformFactory = open_platform,
     now: Clock | None = None,
 ) -> BackfillSummary:
-    """Backfill every tracked repo (or those in *only*; with *new_only*, those never started).
+    """Backfill every member (or those *only* names: repos, and owners, which name all their
+    members now; with *new_only*, those never started). An id not tracked is an
+    :class:`~monitor.errors.InputError`, raised before anything is asked or stored.
 
     "Now" is the settings' clock; a *now* given replaces it, for the platforms too.
     """
     if now is not None:
         settings = replace(settings, clock=now)
     now = settings.clock
-    wanted = tracked.select(only)
-    plan = await database.write(_plan, tracked, wanted, new_only, now())
+    listed = await database.read(member_keys) if any(
+        isinstance(item, RepoId) for item in only) else frozenset()
+    selection = select(tracked, only, listed)
+    plan, wanted = await database.write(_plan, tracked, selection, new_only, now())
     summary = BackfillSummary()
     cache = StoreCache(database)
     async with asyncio.TaskGroup() as platforms:
@@ -124,15 +129,20 @@ async def backfill(
 
 
 def _plan(
-    session: Session, tracked: Tracked, wanted: Sequence[RepoId], new_only: bool, now: datetime,
-) -> dict[str, list[tuple[RepoId, Repo]]]:
-    """The repos to backfill by platform, with their rows (*new_only*: those never started)."""
+    session: Session, tracked: Tracked, selection: Selection, new_only: bool, now: datetime,
+) -> tuple[dict[str, list[tuple[RepoId, Repo]]], list[RepoId]]:
+    """The repos to backfill by platform, with their rows (*new_only*: those never started),
+    and all of them in order. They are the members now: the named repos, and those the owners'
+    listings brought in the last collection (no owner is listed here, so each keeps its
+    members; a repo that joined is backfilled by the first run after it joined)."""
     plan: dict[str, list[tuple[RepoId, Repo]]] = {}
-    for repo_id, row in tracked_rows(session, tracked, wanted, now):
-        if new_only and get_state(session, _id(row), "stars") is not None:
+    wanted = []
+    for member in selection.order(member_rows(session, tracked, assign(tracked, {}), now)):
+        wanted.append(member.repo)
+        if new_only and get_state(session, _id(member.row), "stars") is not None:
             continue
-        plan.setdefault(repo_id.platform, []).append((repo_id, row))
-    return plan
+        plan.setdefault(member.repo.platform, []).append((member.repo, member.row))
+    return plan, wanted
 
 
 async def _platform_backfill(

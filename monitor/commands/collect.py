@@ -1,8 +1,13 @@
-"""One collection cycle: plan the targets, ask each platform, store what came back.
+"""One collection cycle: list the owners, settle the membership, ask each platform, store.
 
 Why it is shaped like this:
 
-* Platforms run concurrently (they have separate budgets); within a platform, targets go in
+* The owners' listings come first (:mod:`monitor.commands.listings`): they decide membership
+  and are the cheapest read of their repos. The membership they give (with the named repos) is
+  stored in one write, joins and leaves at the cycle's start; then every member is collected.
+  A repo a listing showed takes its metrics from it and asks only what it lacks and is due
+  (:mod:`monitor.commands.targets`); any other repo is fetched as before.
+* Platforms run concurrently (they have separate budgets); within a platform, members go in
   batches of ``graphql_batch`` and each batch is written in **one transaction with one
   ``observed_at``** (the cycle's start), so a kill mid-cycle leaves whole batches only and a
   re-run cannot write the same observation twice.
@@ -11,44 +16,46 @@ Why it is shaped like this:
   cycle (deferred is not failed). Nothing one repo does aborts the cycle: a
   batch the database refuses fails that batch's repos with the database's reason
   (``storage_error``), and a platform's work that breaks fails that platform's remaining repos.
+  A listed repo whose extra metrics could not be read is still collected from its listing.
 * Concurrency is structured: the platforms' work, and each platform's fetches ahead, are tasks of
   a ``TaskGroup``, so the cycle returns only when all of them have ended, and database work runs
   in worker threads (:mod:`monitor.store.threads`), never on the event loop.
-* Contributors are the one metric GitHub's GraphQL lacks and costs a REST call per repo, so they
-  are refreshed on their own cadence: only repos whose last count is older than
-  ``contributors_every`` ask for them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Literal
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 
 from sqlmodel import Session
 
 from monitor.clock import Clock
-from monitor.commands.plan import in_config_order, tracked_rows
+from monitor.commands.listings import ListingPhase, list_owners
+from monitor.commands.outcomes import (
+    CycleSummary,
+    Outcome,
+    OwnerOutcome,
+    ProgressCallback,
+    deferral_reason,
+    error_kind,
+)
+from monitor.commands.plan import Member, in_config_order, member_keys, member_rows, select
+from monitor.commands.targets import Item, Known, Planner
+from monitor.config.members import assign
 from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
-from monitor.errors import (
-    Deferred,
-    MonitorError,
-    PlatformError,
-    StorageError,
-    internal_error,
-)
-from monitor.ids import RepoId
+from monitor.errors import MonitorError, PlatformError, StorageError, internal_error
+from monitor.ids import OwnerId, RepoId
+from monitor.metrics import METRICS
 from monitor.platforms import PlatformFactory, open_platform
-from monitor.platforms.base import Budget, Platform, RepoResult, RepoTarget
+from monitor.platforms.base import Platform, RepoResult, RepoSnapshot, RepoTarget
 from monitor.store.cache import StoreCache
 from monitor.store.cache import prune as prune_cache
 from monitor.store.db import Database
 from monitor.store.failing import prune_errors
-from monitor.store.models import Repo
 from monitor.store.series import (
     ObservationIn,
     ReleaseIn,
@@ -63,138 +70,113 @@ from monitor.store.series import (
     write_observations,
 )
 
-__all__ = ["CycleSummary", "Outcome", "ProgressCallback", "collect", "error_kind"]
+__all__ = [
+    "CycleSummary", "Outcome", "OwnerOutcome", "ProgressCallback", "collect", "error_kind",
+]
 
 log = logging.getLogger(__name__)
-
-Status = Literal["collected", "deferred", "failed"]
-#: Called after each stored batch: (platform, repos done, repos planned on that platform).
-ProgressCallback = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    repo: RepoId
-    status: Status
-    reason: str | None = None
-    renamed_to: str | None = None
-
-
-@dataclass
-class CycleSummary:
-    observed_at: datetime
-    outcomes: list[Outcome] = field(default_factory=list)
-    requests: dict[str, int] = field(default_factory=dict)
-    budgets: dict[str, Budget] = field(default_factory=dict)
-
-    def having(self, status: Status) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == status]
-
-    @property
-    def outcome(self) -> str:
-        """The run's outcome as stored: ok, partial (some failed or deferred) or failed."""
-        if not self.outcomes or all(o.status == "collected" for o in self.outcomes):
-            return "ok"
-        if any(o.status == "collected" for o in self.outcomes):
-            return "partial"
-        return "failed"
-
-
-def _deferral_reason(why: PlatformError | None) -> str:
-    """Why a repo was deferred, as stored and shown: as the error that stopped its platform says
-    (:attr:`~monitor.errors.Deferred.deferral`)."""
-    cause = why.deferral if isinstance(why, Deferred) else "rate limit spent"
-    return f"{cause}; deferred to the next cycle"
-
-
-def error_kind(error: MonitorError) -> str:
-    """``NotFound`` → ``not_found``: the reason class as ``status`` shows it."""
-    name = type(error).__name__
-    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
 
 
 async def collect(
     settings: Settings,
     database: Database,
     tracked: Tracked,
-    only: Sequence[RepoId] = (),
+    only: Sequence[RepoId | OwnerId] = (),
     *,
     platform_factory: PlatformFactory = open_platform,
     progress: ProgressCallback | None = None,
     now: Clock | None = None,
 ) -> CycleSummary:
-    """Run one cycle for every tracked repo (or those in *only*); returns what happened.
+    """Run one cycle for every member (or those *only* names: repos, and owners, which name
+    all their repos and are listed); returns what happened. An id not tracked is an
+    :class:`~monitor.errors.InputError`, raised before anything is asked or stored.
 
     Platforms are opened by *platform_factory* (given the cycle's cache, so ETags persist across
-    restarts; tests and benchmarks inject their own) and closed afterwards. "Now" is the
-    settings' clock; a *now* given replaces it, for the platforms too (one clock per cycle).
+    restarts; tests and benchmarks inject their own) when first needed, and closed afterwards.
+    "Now" is the settings' clock; a *now* given replaces it, for the platforms too.
     """
     if now is not None:
         settings = replace(settings, clock=now)
     now = settings.clock
     started = now().replace(microsecond=0)
+    listed = await database.read(member_keys) if any(
+        isinstance(item, RepoId) for item in only) else frozenset()
+    selection = select(tracked, only, listed)
     summary = CycleSummary(observed_at=started)
-    wanted = tracked.select(only)
-    rows, contributors_seen, known_releases, run_id = await database.write(
-        _begin, tracked, wanted, started)
-    fresh_after = started - timedelta(seconds=settings.contributors_every)
-
-    plan: dict[str, list[tuple[RepoTarget, Repo]]] = {}
-    for repo_id, row in rows:
-        assert row.id is not None
-        seen = contributors_seen.get(row.id)
-        target = RepoTarget(repo_id, row.platform_id, seen is None or seen <= fresh_after,
-                            known_releases.get(row.id, frozenset()))
-        plan.setdefault(repo_id.platform, []).append((target, row))
-
+    run_id = await database.write(start_run, "collect", started)
     cache = StoreCache(database)
     opened: dict[str, Platform] = {}
-    completed = False  # a cycle cut short (crash, Ctrl-C, cancel) is recorded as interrupted
-    try:
-        for name in plan:
+
+    def platform(name: str) -> Platform:
+        if name not in opened:
             opened[name] = platform_factory(name, settings, cache)
+        return opened[name]
+
+    completed = False  # a cycle cut short (crash, Ctrl-C, cancel) is recorded as interrupted
+    kept: list[str] | None = None
+    try:
+        listings = await list_owners(selection.listed_owners(tracked), platform)
+        summary.owners = listings.outcomes
+        members, known = await database.write(_begin, tracked, listings, started)
+        wanted = selection.order(members)
+        planner = Planner(known, started, contributors_every=settings.contributors_every,
+                          details_every=settings.details_every)
+        plan = planner.plan(wanted, listings)
+        keys = _keys(members, plan)  # read now: a batch rolled back expires its rows
         async with asyncio.TaskGroup() as platforms:
             for name, items in plan.items():
                 platforms.create_task(_collect_platform(
-                    database, cache, opened[name], items, run_id, summary,
+                    database, cache, platform(name), items, run_id, summary,
                     settings.graphql_batch, progress, now,
                 ))
+        kept = keys
         completed = True
     finally:
-        for name, platform in opened.items():
-            summary.requests[name] = platform.requests_made
-            summary.budgets[name] = platform.budget
-            await platform.aclose()
+        for name, opened_platform in opened.items():
+            summary.requests[name] = opened_platform.requests_made
+            summary.budgets[name] = opened_platform.budget
+            await opened_platform.aclose()
         await database.write(
             _finish, run_id, summary.outcome if completed else "interrupted", [
                 RunPlatformIn(name, summary.requests.get(name, 0), budget.remaining,
                               budget.limit, budget.reset_at)
                 for name, budget in summary.budgets.items()
-            ], now(), [repo_id.key for repo_id in tracked.repos()] if completed else None)
-    in_config_order(summary.outcomes, wanted)
+            ], now(), kept)
+    in_config_order(summary.outcomes, [member.repo for member in wanted])
     return summary
+
+
+def _keys(members: Sequence[Member], plan: dict[str, list[Item]]) -> list[str]:
+    """What every member's cached answers are filed under: the key it is a member by, its
+    current name's, and the one its fetch used."""
+    keys = {key for m in members for key in (m.repo.key, m.current.key)}
+    keys.update(item.target.repo.key for items in plan.values() for item in items
+                if item.target is not None)
+    return sorted(keys)
 
 
 def _finish(
     session: Session, run_id: int, outcome: str, platforms: list[RunPlatformIn],
-    at: datetime, tracked_keys: list[str] | None,
+    at: datetime, member_keys: list[str] | None,
 ) -> None:
-    """Record the run's end; after a whole cycle (*tracked_keys* given), keep only what later
-    cycles, status and reports still need."""
+    """Record the run's end; after a whole cycle (*member_keys* given), keep only what later
+    cycles, status and reports still need: the cached answers of the members now (an owner's
+    listing belongs to no repo, so it stays while it is used) and the errors still told."""
     finish_run(session, run_id, outcome, platforms, at)
-    if tracked_keys is not None:
-        prune_cache(session, tracked_keys, at)
+    if member_keys is not None:
+        prune_cache(session, member_keys, at)
         prune_errors(session, at)
 
 
 def _begin(
-    session: Session, tracked: Tracked, wanted: Sequence[RepoId], started: datetime,
-) -> tuple[list[tuple[RepoId, Repo]], dict[int, datetime], dict[int, frozenset[str]], int]:
-    """The cycle's repos with their rows, what it needs to know of them, and its run's id."""
-    rows = tracked_rows(session, tracked, wanted, started)
-    contributors_seen = last_observed_by_repo(session, "contributors")
-    known_releases = release_tags(session, [row.id for _, row in rows if row.id is not None])
-    return rows, contributors_seen, known_releases, start_run(session, "collect", started)
+    session: Session, tracked: Tracked, listings: ListingPhase, started: datetime,
+) -> tuple[list[Member], Known]:
+    """Store the membership the listings give (named repos, listed ones; owners unlisted keep
+    their members), and read what planning the cycle needs."""
+    members = member_rows(session, tracked, assign(tracked, listings.listings), started)
+    last = {metric: last_observed_by_repo(session, metric) for metric in METRICS}
+    releases = release_tags(session, [m.row.id for m in members if m.row.id is not None])
+    return members, Known(last, releases)
 
 
 #: Batches of one platform being fetched at once: the next batch's query goes out while the
@@ -206,7 +188,7 @@ async def _collect_platform(
     database: Database,
     cache: StoreCache,
     platform: Platform,
-    items: list[tuple[RepoTarget, Repo]],
+    items: list[Item],
     run_id: int,
     summary: CycleSummary,
     batch_size: int,
@@ -223,15 +205,19 @@ async def _collect_platform(
     gate = asyncio.Semaphore(BATCHES_IN_FLIGHT)
     stopped: list[RepoResult] = []  # deferred results: the platform stopped for the cycle
 
-    async def fetch(batch: list[tuple[RepoTarget, Repo]]) -> list[RepoResult]:
-        async with gate:
-            results = await _fetch(platform, [target for target, _ in batch], stopped)
+    async def fetch(batch: list[Item]) -> list[RepoResult | None]:
+        targets = [item.target for item in batch if item.target is not None]
+        results: list[RepoResult] = []
+        if targets:
+            async with gate:
+                results = await _fetch(platform, targets, stopped)
         # The budget is gone or the host unreachable: later batches ask nothing more this cycle.
         stopped.extend(result for result in results if result.deferred)
-        return results
+        answers = iter(results)
+        return [next(answers) if item.target is not None else None for item in batch]
 
     # The ids, read now: a write rolled back leaves its rows' attributes expired.
-    ids = {target.repo: _id(row) for target, row in items}
+    ids = {item.repo: _id(item) for item in items}
     done = 0
     try:
         async with asyncio.TaskGroup() as ahead:
@@ -256,8 +242,8 @@ async def _collect_platform(
 async def _store(
     database: Database,
     cache: StoreCache,
-    batch: list[tuple[RepoTarget, Repo]],
-    results: list[RepoResult],
+    batch: list[Item],
+    results: list[RepoResult | None],
     ids: dict[RepoId, int],
     run_id: int,
     observed_at: datetime,
@@ -267,7 +253,7 @@ async def _store(
     try:
         return await database.write(_store_batch, cache, batch, results, run_id, observed_at, now)
     except StorageError as exc:
-        repos = [target.repo for target, _ in batch]
+        repos = [item.repo for item in batch]
         log.error("collect.storage_error repos=%s reason=%r", ",".join(map(str, repos)), str(exc))
         return await _fail(database, {repo: ids[repo] for repo in repos}, run_id, observed_at,
                            exc)
@@ -319,11 +305,28 @@ async def _fetch(
         return [RepoResult(target, error=failure) for target in targets]
 
 
+def _merged(item: Item, result: RepoResult | None) -> tuple[RepoSnapshot | None, str | None]:
+    """The snapshot to store for *item*, and why some of it is missing: its listing with what
+    the fetch added (the fetch never tells identity then), or what the fetch found."""
+    if item.listed is None:
+        return (result.snapshot if result is not None else None), None
+    if result is None:
+        return item.listed, None
+    if result.snapshot is None:
+        why = (deferral_reason(result.error) if result.deferred
+               else str(result.error or "no result"))
+        log.warning("collect.details_missing repo=%s reason=%s", item.repo, why)
+        return item.listed, f"from its owner's listing only ({why})"
+    added = result.snapshot
+    return replace(item.listed, metrics={**item.listed.metrics, **added.metrics},
+                   releases=item.listed.releases + added.releases), None
+
+
 def _store_batch(
     session: Session,
     cache: StoreCache,
-    batch: list[tuple[RepoTarget, Repo]],
-    results: list[RepoResult],
+    batch: list[Item],
+    results: list[RepoResult | None],
     run_id: int,
     observed_at: datetime,
     now: Clock,
@@ -333,10 +336,11 @@ def _store_batch(
     values: list[ObservationIn] = []
     releases: list[tuple[int, ReleaseIn]] = []
     with session.begin_nested():
-        for (target, row), result in zip(batch, results, strict=True):
+        for item, result in zip(batch, results, strict=True):
+            row = item.row
             assert row.id is not None
-            if result.snapshot is not None:
-                snap = result.snapshot
+            snap, note = _merged(item, result)
+            if snap is not None:
                 kept = record_identity(session, row, snap.platform_id, snap.owner, snap.name,
                                        snap.created_at)
                 assert kept.id is not None
@@ -346,28 +350,30 @@ def _store_batch(
                     (kept.id, ReleaseIn(r.tag, r.name, r.published_at, r.prerelease, r.url))
                     for r in snap.releases
                 )
-                renamed = f"{snap.repo.platform}:{snap.owner}/{snap.name}" if snap.renamed else None
+                renamed = (f"{snap.repo.platform}:{snap.owner}/{snap.name}"
+                           if snap.renamed and item.member.via is None else None)
                 if renamed:
                     log.warning("collect.renamed repo=%s now=%s (config/repos.toml left as is)",
-                                target.repo, renamed)
-                outcomes.append(Outcome(target.repo, "collected", renamed_to=renamed))
-            elif result.deferred:
-                reason = _deferral_reason(result.error)
+                                item.repo, renamed)
+                outcomes.append(Outcome(item.repo, "collected", note, renamed_to=renamed))
+            elif result is not None and result.deferred:
+                reason = deferral_reason(result.error)
                 record_repo_error(session, run_id, row.id, "deferred", reason, observed_at)
-                outcomes.append(Outcome(target.repo, "deferred", reason))
+                outcomes.append(Outcome(item.repo, "deferred", reason))
             else:
-                error = result.error or PlatformError("no result")
+                error = (result.error if result is not None else None) or PlatformError(
+                    "no result")
                 record_repo_error(session, run_id, row.id, error_kind(error), str(error),
                                   observed_at)
-                log.warning("collect.failed repo=%s kind=%s reason=%s", target.repo,
+                log.warning("collect.failed repo=%s kind=%s reason=%s", item.repo,
                             error_kind(error), error)
-                outcomes.append(Outcome(target.repo, "failed", str(error)))
+                outcomes.append(Outcome(item.repo, "failed", str(error)))
         write_observations(session, values)
         upsert_release_rows(session, releases)
         cache.flush(session, now())
     return outcomes
 
 
-def _id(row: Repo) -> int:
-    assert row.id is not None
-    return row.id
+def _id(item: Item) -> int:
+    assert item.row.id is not None
+    return item.row.id

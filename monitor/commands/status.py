@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.commands.outlook import status_outlook
 from monitor.commands.repos import rename_notice
 from monitor.config.repos import Tracked, load_repos
 from monitor.errors import ConfigError
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from monitor.config.settings import Schedule, Settings
+    from monitor.progress import BackfillProgress
+    from monitor.token_advice import NoTokenAdvice
 
 __all__ = [
     "HEARTBEAT_STALE",
@@ -39,6 +42,7 @@ __all__ = [
     "DaemonStatus",
     "JobStatus",
     "LastRun",
+    "LeftRepo",
     "Renamed",
     "RepoProblem",
     "Status",
@@ -166,6 +170,21 @@ class Renamed:
 
 
 @dataclass(frozen=True)
+class LeftRepo:
+    """A repo an owner's listing no longer has (deleted, transferred, made private, archived,
+    excluded) and no project has now: not collected any more, its history kept."""
+
+    repo: str  # platform:Owner/Name as the platform last named it
+    project: str
+    via: str | None  # the owner whose listing had brought it
+    left_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {"repo": self.repo, "project": self.project, "via": self.via,
+                "left_at": iso_z(self.left_at)}
+
+
+@dataclass(frozen=True)
 class BackfillRefusal:
     repo: str
     metric: str
@@ -215,6 +234,9 @@ class Status:
     budgets: tuple[BudgetStatus, ...]
     config_error: str | None = None  # config/repos.toml cannot be loaded right now
     renamed: tuple[Renamed, ...] = ()
+    left: tuple[LeftRepo, ...] = ()  # newest first
+    backfill: BackfillProgress | None = None  # the tracked repos' first backfill (settings known)
+    no_token: NoTokenAdvice | None = None  # GitHub without a token: what its budget allows
 
     def job(self, name: str) -> JobStatus:
         return next(job for job in self.jobs if job.name == name)
@@ -231,8 +253,11 @@ class Status:
             "failing": [p.as_json() for p in self.failing],
             "deferred": [p.as_json() for p in self.deferred],
             "renamed": [r.as_json() for r in self.renamed],
+            "left": [r.as_json() for r in self.left],
             "backfill_refused": [r.as_json() for r in self.backfill_refused],
             "budgets": {b.platform: b.as_json() for b in self.budgets},
+            "backfill": self.backfill.as_json() if self.backfill is not None else None,
+            "no_token": self.no_token.as_json() if self.no_token is not None else None,
         }
 
 
@@ -255,8 +280,7 @@ def gather_status(settings: Settings, now: datetime | None = None) -> Status:
     with open_database(settings.database_url) as database:
         database.check()  # never migrates: only init and the daemon holding its lock do
         status = read_status(database, tracked, now=now or settings.clock(),
-                             schedule=settings.schedule,
-                             home=settings.home)
+                             schedule=settings.schedule, home=settings.home, settings=settings)
     if config_error is not None:
         status = replace(status, config_error=config_error)
     return status
@@ -269,17 +293,26 @@ def read_status(
     now: datetime,
     schedule: Schedule | None = None,
     home: Path | None = None,
+    settings: Settings | None = None,
 ) -> Status:
     """Everything ``status`` shows, read in one transaction. With *tracked*, repo problems are
-    limited to the tracked repos (an untracked repo's old errors are history, not trouble)."""
+    limited to the tracked repos, named or brought by an owner's listing (an untracked repo's
+    old errors are history, not trouble). With *settings*, the backfill's progress and, without
+    a GitHub token, what its budget allows (:mod:`monitor.commands.outlook`)."""
     keys = None if tracked is None else [repo_id.key for repo_id in tracked.repos()]
     with database.reading() as conn:
         daemon = _daemon(store.daemon_record(conn), now)
         jobs = tuple(_jobs(conn, daemon, schedule))
-        repos = store.repos_by_id(conn, keys)
+        named = store.repos_by_id(conn, keys)
+        repos = named | ({} if keys is None else store.listed_members(conn))
         failing, deferred = _problems(conn, repos)
         refused = _refusals(conn, repos)
         budgets = tuple(_budget(row, now) for row in store.budgets(conn))
+        left = tuple(LeftRepo(r.repo, r.project, None if r.via is None else str(r.via),
+                              r.left_at) for r in store.left_members(conn, listed=True))
+        progress, advice = (None, None) if settings is None else status_outlook(
+            conn, tracked, repos, {row.config_key for row in named.values()}, settings,
+            {b.platform: b.limit for b in budgets}, now)
     return Status(
         generated_at=now,
         home=home,
@@ -290,7 +323,10 @@ def read_status(
         deferred=deferred,
         backfill_refused=refused,
         budgets=budgets,
-        renamed=_renamed(repos, tracked),
+        renamed=_renamed(named, tracked),
+        left=left,
+        backfill=progress,
+        no_token=advice,
     )
 
 

@@ -4,20 +4,21 @@ The file is hand-edited, so every problem is reported like a compiler would — 
 message``, one line, the first problem only — and the loader refuses the whole file rather than
 guess. The same checks guard :mod:`monitor.config.edit`, which validates before and after each
 edit so ``track``/``untrack`` can never write a file that ``run`` would refuse.
+
+What a loaded file says is in :mod:`monitor.config.tracked` (re-exported here); the checks of
+each ``[[projects]]`` table are in :mod:`monitor.config.projects`.
 """
 
 from __future__ import annotations
 
-import re
 import tomllib
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from monitor.config.locate import line_of_item, line_of_key, spans, toml_syntax_error
-from monitor.errors import ConfigError, InputError
-from monitor.ids import RepoId
+from monitor.config.locate import line_of_key, spans, toml_syntax_error
+from monitor.config.projects import ProjectChecker
+from monitor.config.tracked import GROUP_KEY, Group, Project, Tracked
+from monitor.errors import ConfigError
 
 __all__ = [
     "GROUP_KEY",
@@ -29,63 +30,8 @@ __all__ = [
     "read_repos_text",
 ]
 
-#: What a group key may be: it is written bare in ``[groups.KEY]`` and typed after ``--group``.
-GROUP_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
 _TOP_KEYS = ("groups", "projects")
 _GROUP_KEYS = ("title",)
-_PROJECT_KEYS = ("groups", "name", "repos")
-
-
-@dataclass(frozen=True)
-class Group:
-    key: str
-    title: str
-
-
-@dataclass(frozen=True)
-class Project:
-    """One piece of software; its repos are its homes and mirrors on each platform."""
-
-    name: str
-    groups: tuple[str, ...]
-    repos: tuple[RepoId, ...]
-
-
-@dataclass(frozen=True)
-class Tracked:
-    groups: dict[str, Group]
-    projects: tuple[Project, ...]
-
-    def repos(self) -> tuple[RepoId, ...]:
-        """Every tracked repo, in file order."""
-        return tuple(repo for project in self.projects for repo in project.repos)
-
-    def select(self, only: Sequence[RepoId] = ()) -> list[RepoId]:
-        """The tracked repos, or those of *only* (each must be tracked), in config order.
-
-        What collect and backfill run on: a repo given on the command line is matched as the
-        platforms match names (ignoring case) and comes back spelt as the config spells it.
-        """
-        everything = self.repos()
-        if not only:
-            return list(everything)
-        known = {repo.key: repo for repo in everything}
-        missing = [str(repo) for repo in only if repo.key not in known]
-        if missing:
-            raise InputError(f"not tracked: {', '.join(missing)} (add with `aoss-monitor track`)")
-        return list(dict.fromkeys(known[repo.key] for repo in only))
-
-    def project_of(self, repo: RepoId) -> Project | None:
-        """The project *repo* belongs to, compared as the platforms do (ignoring case)."""
-        return next(
-            (p for p in self.projects if any(r.key == repo.key for r in p.repos)), None
-        )
-
-    def project(self, name: str) -> Project | None:
-        """The project called *name*; names are unique ignoring case."""
-        wanted = name.casefold()
-        return next((p for p in self.projects if p.name.casefold() == wanted), None)
 
 
 def load_repos(path: Path) -> Tracked:
@@ -146,7 +92,8 @@ class _Checker:
                 "projects must be an array of [[projects]] tables",
                 line_of_key(self.text, "projects"),
             )
-        projects = tuple(self.projects(raw_projects, groups))
+        checker = ProjectChecker(self.text, self.path, groups)
+        projects = tuple(checker.project(index, table) for index, table in enumerate(raw_projects))
         return Tracked(groups=groups, projects=projects)
 
     # -- groups ----------------------------------------------------------------------------
@@ -188,113 +135,3 @@ class _Checker:
                 )
             groups[key] = Group(key=key, title=title)
         return groups
-
-    # -- projects --------------------------------------------------------------------------
-
-    def project_line(self, index: int, key: str = "") -> int | None:
-        """The line of *key* in the *index*-th project, for either way of writing projects."""
-        found = [s for s in spans(self.text) if s.header == "projects" and s.is_array]
-        if index < len(found):
-            return line_of_key(self.text, key, "projects", index) if key else found[index].start
-        return line_of_key(self.text, "projects")
-
-    def item_line(self, index: int, key: str, literal: str, occurrence: int = 0) -> int | None:
-        line = line_of_item(self.text, literal, "projects", index, key, occurrence)
-        return line if line is not None else self.project_line(index, key)
-
-    def projects(
-        self, raw: list[dict[str, Any]], groups: dict[str, Group]
-    ) -> Iterator[Project]:
-        # Lines are looked up only for an error: a scan per repo would make big files slow.
-        names: dict[str, int] = {}
-        seen: dict[str, _Seen] = {}
-        for index, table in enumerate(raw):
-            name = self.name(index, table)
-            folded = name.casefold()
-            if folded in names:
-                first = self.project_line(names[folded], "name")
-                raise self.fail(
-                    f"duplicate project name {name!r} (first at line {first})",
-                    self.project_line(index, "name"),
-                )
-            names[folded] = index
-            for key in table:
-                if key not in _PROJECT_KEYS:
-                    raise self.fail(
-                        f"unknown key {key!r} in project {name!r} "
-                        f"(known: {', '.join(_PROJECT_KEYS)})",
-                        self.project_line(index, key),
-                    )
-            project_groups = self.project_groups(index, name, table.get("groups", []), groups)
-            repos = self.repos(index, name, table.get("repos"), seen)
-            yield Project(name=name, groups=project_groups, repos=repos)
-
-    def name(self, index: int, table: dict[str, Any]) -> str:
-        if "name" not in table:
-            raise self.fail(f"project #{index + 1} has no name", self.project_line(index))
-        name = table["name"]
-        if not isinstance(name, str) or not name.strip() or "\n" in name:
-            raise self.fail(
-                f"name of project #{index + 1} must be a non-empty one-line string",
-                self.project_line(index, "name"),
-            )
-        return name
-
-    def project_groups(
-        self, index: int, name: str, raw: Any, groups: dict[str, Group]
-    ) -> tuple[str, ...]:
-        if not isinstance(raw, list) or not all(isinstance(g, str) for g in raw):
-            raise self.fail(
-                f"groups of project {name!r} must be a list of group keys",
-                self.project_line(index, "groups"),
-            )
-        for position, key in enumerate(raw):
-            if key not in groups:
-                line = self.item_line(index, "groups", key, raw[:position].count(key))
-                raise self.fail(f"group {key!r} is not defined (add [groups.{key}])", line)
-            if key in raw[:position]:
-                line = self.item_line(index, "groups", key, raw[:position].count(key))
-                raise self.fail(f"group {key!r} is listed twice in project {name!r}", line)
-        return tuple(raw)
-
-    def repos(
-        self, index: int, name: str, raw: Any, seen: dict[str, _Seen]
-    ) -> tuple[RepoId, ...]:
-        if raw is None or raw == []:
-            raise self.fail(
-                f"project {name!r} has no repos", self.project_line(index, "repos")
-            )
-        if not isinstance(raw, list) or not all(isinstance(r, str) for r in raw):
-            raise self.fail(
-                f"repos of project {name!r} must be a list of strings like \"github:OWNER/NAME\"",
-                self.project_line(index, "repos"),
-            )
-        repos: list[RepoId] = []
-        for position, text in enumerate(raw):
-            occurrence = raw[:position].count(text)
-            try:
-                repo = RepoId.parse(text)
-            except InputError as exc:
-                line = self.item_line(index, "repos", text, occurrence)
-                raise self.fail(f"{exc} in project {name!r}", line) from None
-            if repo.key in seen:
-                first = seen[repo.key]
-                first_line = self.item_line(first.index, "repos", first.text, first.occurrence)
-                raise self.fail(
-                    f"{repo} is listed twice (first at line {first_line}, "
-                    f"in project {first.project!r})",
-                    self.item_line(index, "repos", text, occurrence),
-                )
-            seen[repo.key] = _Seen(name, index, text, occurrence)
-            repos.append(repo)
-        return tuple(repos)
-
-
-@dataclass(frozen=True)
-class _Seen:
-    """Where a repo was first listed, kept to point at it if it comes again."""
-
-    project: str
-    index: int
-    text: str
-    occurrence: int

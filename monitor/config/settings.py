@@ -259,6 +259,12 @@ class Settings:
     contributors_every: int = setting("collect.contributors_every", "1d",
                                       _text(parse_duration),
                                       "how often contributor counts are refreshed")
+    details_every: int = setting(
+        "collect.details_every", "1d", _text(parse_duration),
+        "how often the metrics an owner's listing lacks (open PRs, releases; without a GitHub "
+        "token also watchers and open issues), and a named Gitee repo's open PRs and releases, "
+        "are refreshed",
+    )
     max_reset_wait: int = setting(
         "collect.max_reset_wait", "5m", _text(parse_duration),
         "wait for a rate-limit reset this near; defer the rest of the cycle otherwise",

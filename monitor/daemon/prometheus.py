@@ -7,7 +7,8 @@ that instant, whichever process wrote it.
 Exposed (gauges):
 
 - ``aoss_repo_metric{repo, project, platform, metric}``: the latest collected value of each
-  tracked repo's metrics (``repo`` is the id as ``repos.toml`` lists it)
+  tracked repo's metrics: the repos ``repos.toml`` names (``repo`` is the id as it lists it)
+  and those an owner's listing brought that are members now (the id as listed)
 - ``aoss_repo_last_collected_timestamp_seconds{repo, project, platform}``
 - ``aoss_last_successful_cycle_timestamp_seconds``: end of the newest ``ok``/``partial`` collect
 - ``aoss_repos_failing``, ``aoss_repos_deferred``: as ``status`` counts them
@@ -39,6 +40,7 @@ from monitor.store.db import Database
 from monitor.store.prometheus import latest_by_key
 from monitor.store.runs import JOBS, SUCCESS_OUTCOMES
 from monitor.store.series import LatestValues
+from monitor.store.stays import current_members
 
 __all__ = ["ExporterHandle", "MonitorCollector", "start_exporter"]
 
@@ -82,6 +84,9 @@ class MonitorCollector(Collector):
             for repo_id in project.repos
         }
         with self._database.session() as session:
+            for project, members in current_members(session.connection()).items():
+                labels.update((m.repo.key, (str(m.repo), project, m.repo.platform))
+                              for m in members if m.via is not None and m.repo.key not in labels)
             latest = latest_by_key(session, list(labels))
         return [
             *_repo_families(labels, latest),

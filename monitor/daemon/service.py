@@ -46,6 +46,7 @@ from monitor.clock import Clock, system_clock
 from monitor.commands.init import init_files
 from monitor.config.repos import Tracked, load_repos
 from monitor.config.settings import Schedule, Settings, load_settings
+from monitor.daemon.advice import TokenAdvice
 from monitor.daemon.jobs import run_backfill, run_collect, run_report
 from monitor.daemon.lock import AlreadyRunning, InstanceLock
 from monitor.daemon.triggers import (
@@ -108,6 +109,7 @@ class Daemon:
         self._early_signals: list[int] = []
         self._lock: InstanceLock | None = None
         self._lock_lost = False  # another daemon holds the database now: exit 1
+        self._advice = TokenAdvice()  # without a GitHub token: what its budget allows
 
     # -- life ------------------------------------------------------------------------------
 
@@ -145,6 +147,7 @@ class Daemon:
             "daemon.started home=%s database=%s repos=%d interrupted_runs=%d",
             self.settings.home, self.database.url, len(self.tracked.repos()), interrupted,
         )
+        await self._advice.tell(self.settings, self.database, self.tracked)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop, signum)
@@ -346,6 +349,7 @@ class Daemon:
         try:
             if name == "collect":
                 await run_collect(settings, database, tracked)
+                await self._advice.tell(settings, database, tracked)
             elif name == "backfill":
                 await run_backfill(settings, database, tracked)
             else:

@@ -23,7 +23,7 @@ from typing import Protocol
 
 from monitor.cached import CachedResponse
 from monitor.errors import PlatformError
-from monitor.ids import RepoId
+from monitor.ids import OwnerId, RepoId
 from monitor.metrics import METRICS
 
 __all__ = [
@@ -31,6 +31,8 @@ __all__ = [
     "Budget",
     "CachedResponse",
     "HistoryPage",
+    "ListedRepo",
+    "OwnerListing",
     "Platform",
     "Release",
     "RepoResult",
@@ -52,6 +54,16 @@ class RepoTarget:
     #: Tags of the releases already stored: the release list is read back until it meets them
     #: (:mod:`monitor.platforms.releases`), so nothing published between collections is lost.
     known_releases: frozenset[str] = frozenset()
+    #: The metrics to read (canonical names): None reads every one; a set sends only the
+    #: requests those need (plus what tells the repo's identity) and returns only those,
+    #: release rows only with ``"releases"``. Contributors still need ``want_contributors``.
+    metrics: frozenset[str] | None = None
+
+    @property
+    def wanted(self) -> frozenset[str]:
+        """The metrics this fetch is to tell (a subset of :data:`METRICS`)."""
+        asked = frozenset(METRICS) if self.metrics is None else self.metrics
+        return asked if self.want_contributors else asked - {"contributors"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,34 @@ class RepoSnapshot:
         return (self.owner.lower(), self.name.lower()) != (
             self.repo.owner.lower(), self.repo.name.lower(),
         )
+
+
+@dataclass(frozen=True)
+class ListedRepo:
+    """One repo as its owner's listing shows it: the metrics the listing itself tells truly
+    (never GitHub's ``watchers_count`` as watchers, nor a count with PRs in it as issues), and
+    the flags membership is decided on. ``snapshot.repo`` is the repo's id as listed now."""
+
+    snapshot: RepoSnapshot
+    fork: bool
+    archived: bool
+    private: bool
+
+    @property
+    def repo(self) -> RepoId:
+        return self.snapshot.repo
+
+    @property
+    def platform_id(self) -> int | None:
+        return self.snapshot.platform_id
+
+
+@dataclass(frozen=True)
+class OwnerListing:
+    """Every repo an owner (organisation or user) holds, in the platform's listing order."""
+
+    owner: OwnerId
+    repos: tuple[ListedRepo, ...]
 
 
 @dataclass(frozen=True)
@@ -169,6 +209,13 @@ class Platform(Protocol):
 
     async def fetch(self, targets: Sequence[RepoTarget]) -> list[RepoResult]:
         """Current metrics of every target, in order, one result each."""
+        ...
+
+    async def list_owner(self, owner: OwnerId) -> OwnerListing:
+        """The owner's whole listing, every page, conditional where the platform allows (an
+        unchanged REST listing costs 304s). Never a partial listing: raises
+        :class:`~monitor.errors.NotFound` when the owner does not exist, what the HTTP layer
+        raises otherwise (:class:`~monitor.errors.RateLimited`, ``Unreachable``, ...)."""
         ...
 
     async def releases(self, repo: RepoTarget) -> list[Release]:

@@ -31,6 +31,10 @@ What Gitee's API does, from public sources (Gitee publishes no rate-limit or err
   list holds today's stargazers only: a withdrawn star is gone. Star history counts them per
   Asia/Shanghai day (Gitee's own calendar); a day can straddle two pages.
 * No budget endpoint: the budget is whatever headers told (usually nothing).
+
+An owner's listing (:meth:`Gitee.list_owner`) is :mod:`.gitee_listing`. A target that names its
+``metrics`` costs only their requests: no repo object when none of its four counts is asked and
+the id is known (``{"open_prs", "releases"}``: the PR count and the release head, no more).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
@@ -57,17 +62,19 @@ from monitor.errors import (
     RateLimited,
     Unauthorized,
 )
-from monitor.ids import RepoId, web_base
-from monitor.platforms import gitee_json
+from monitor.ids import OwnerId, RepoId, web_base
+from monitor.platforms import gitee_json, gitee_listing
 from monitor.platforms.base import (
     Budget,
     HistoryPage,
+    OwnerListing,
     Release,
     RepoResult,
     RepoSnapshot,
     RepoTarget,
     ResponseCache,
 )
+from monitor.platforms.gitee_json import is_throttling
 from monitor.platforms.http import HttpClient, HttpPlatform, Reply
 from monitor.platforms.releases import by_publication, read_back
 
@@ -80,21 +87,6 @@ DEFAULT_CONCURRENCY = 2
 PER_PAGE = 100
 _SHANGHAI = "Asia/Shanghai"  # the calendar star-history days are counted in
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_THROTTLE_WORDS = ("rate limit", "too many", "频繁", "限流")
-
-
-def is_throttling(status: int, headers: Mapping[str, str], body: bytes) -> bool:
-    """Whether a 403/429 is Gitee asking us to slow down (rather than refusing the repo)."""
-    if status == 429:
-        return True
-    if status != 403:
-        return False
-    if headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers:
-        return True
-    text = gitee_json.message(body).lower()
-    return any(word in text for word in _THROTTLE_WORDS)
-
-
 class Gitee(HttpPlatform):
     """The :class:`~monitor.platforms.base.Platform` for gitee.com (or a Gitee v5 host)."""
 
@@ -177,6 +169,11 @@ class Gitee(HttpPlatform):
             error = MalformedResponse(f"{target.repo}: unexpected {type(exc).__name__}")
             return RepoResult(target, error=error)
 
+    async def list_owner(self, owner: OwnerId) -> OwnerListing:
+        """Every repo *owner* holds, with stars, forks, watchers and open issues
+        (:mod:`.gitee_listing`); conditional pages of 100."""
+        return await gitee_listing.list_owner(self._http, owner, self._check)
+
     async def releases(self, repo: RepoTarget) -> list[Release]:
         base = gitee_json.repo_path(repo.repo.owner, repo.repo.name)
         with owned_by(repo.repo.key):
@@ -226,36 +223,50 @@ class Gitee(HttpPlatform):
     # -- one repo -------------------------------------------------------------------------
 
     async def _snapshot(self, target: RepoTarget) -> RepoSnapshot:
-        data = await self._repo_json(target.repo)
-        owner, name = gitee_json.current_name(data, target.repo)
+        """The repo object (unless only its lists are asked and its id is known), then at once
+        the lists the asked metrics need: open PRs, releases, contributors."""
+        wanted = target.wanted
+        snapshot = await self._identity(target)
+        owner, name = snapshot.owner, snapshot.name
         base = gitee_json.repo_path(owner, name)
-        metrics = gitee_json.repo_metrics(data)
         try:
             async with asyncio.TaskGroup() as group:
-                prs = group.create_task(self._open_prs(base))
+                prs = group.create_task(self._open_prs(base)) if "open_prs" in wanted else None
                 head = group.create_task(self._release_head(
-                    base, self._web_url(owner, name), target.known_releases))
-                people = (
-                    group.create_task(self._contributors(base))
-                    if target.want_contributors else None
-                )
+                    base, self._web_url(owner, name), target.known_releases,
+                )) if "releases" in wanted else None
+                people = (group.create_task(self._contributors(base))
+                          if "contributors" in wanted else None)
         except ExceptionGroup as failed:
             raise gitee_json.most_telling(failed) from None
-        count, latest = head.result()
+        count, latest = head.result() if head is not None else (None, ())
         found = {
-            "open_prs": prs.result(),
+            "open_prs": prs.result() if prs is not None else None,
             "releases": count,
             "contributors": people.result() if people is not None else None,
         }
+        metrics = {k: v for k, v in snapshot.metrics.items() if k in wanted}
         metrics.update({k: v for k, v in found.items() if v is not None})
+        return replace(snapshot, metrics=metrics, releases=latest)
+
+    async def _identity(self, target: RepoTarget) -> RepoSnapshot:
+        """The repo object's identity and counts; with ``metrics`` asking none of those counts
+        and the id known, the target's own identity, for no request (no creation time)."""
+        counts = {"stars", "forks", "watchers", "open_issues"}
+        if target.metrics is not None and target.platform_id is not None and not (
+            target.wanted & counts
+        ):
+            repo = target.repo
+            return RepoSnapshot(repo, target.platform_id, repo.owner, repo.name, None, {})
+        data = await self._repo_json(target.repo)
+        owner, name = gitee_json.current_name(data, target.repo)
         return RepoSnapshot(
             repo=target.repo,
             platform_id=gitee_json.platform_id(data),
             owner=owner,
             name=name,
             created_at=gitee_json.time(data.get("created_at")),
-            metrics=metrics,
-            releases=latest,
+            metrics=gitee_json.repo_metrics(data),
         )
 
     async def _repo_json(self, repo: RepoId) -> dict[str, Any]:

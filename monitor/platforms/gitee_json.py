@@ -134,3 +134,18 @@ def most_telling(failed: ExceptionGroup[Exception]) -> Exception:
         elif isinstance(error, Exception):
             flat.append(error)
     return next((e for e in flat if isinstance(e, Deferred)), flat[0])
+
+
+_THROTTLE_WORDS = ("rate limit", "too many", "频繁", "限流")
+
+
+def is_throttling(status: int, headers: Mapping[str, str], body: bytes) -> bool:
+    """Whether a 403/429 is Gitee asking us to slow down (rather than refusing the repo)."""
+    if status == 429:
+        return True
+    if status != 403:
+        return False
+    if headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers:
+        return True
+    text = message(body).lower()
+    return any(word in text for word in _THROTTLE_WORDS)

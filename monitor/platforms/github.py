@@ -15,6 +15,11 @@ Star history (:meth:`GitHub.star_history`) reads ``/stargazers/history`` (API ve
 2026-03-10): 30 weeks of Los Angeles days a page, newest first, conditional (a 304 is free);
 GitHub Enterprise has no such endpoint and answers 404. ``/rate_limit`` is free and tells every
 budget at once (:meth:`GitHub.refresh_budget`).
+
+Kept elsewhere: the GraphQL batches (:mod:`.github_batch`), an owner's listing
+(:mod:`.github_listing`), how a repo's requests chain (:mod:`.github_steps`). A target that names
+its ``metrics`` costs only their requests: the repo alone for stars and forks, the repo and its
+PR list for open issues, contributors alone (its id known) for contributors.
 """
 
 from __future__ import annotations
@@ -22,10 +27,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -39,23 +42,33 @@ from monitor.errors import (
     Deferred,
     MalformedResponse,
     PlatformError,
-    RateLimited,
-    Unauthorized,
     Unavailable,
 )
+from monitor.ids import OwnerId
 from monitor.platforms import github_graphql as gql
 from monitor.platforms import github_rest as rest
 from monitor.platforms.base import (
     Budget,
     HistoryPage,
+    OwnerListing,
     Release,
     RepoResult,
     RepoSnapshot,
     RepoTarget,
     ResponseCache,
 )
+from monitor.platforms.github_batch import GraphQL
+from monitor.platforms.github_listing import OwnerLister
+from monitor.platforms.github_steps import (
+    Cycle,
+    contributors_only,
+    narrowed,
+    published,
+    repo_path,
+    settle,
+)
 from monitor.platforms.http import HttpClient, HttpPlatform, Reply
-from monitor.platforms.releases import PAGE_SIZE, by_publication, read_back, settled
+from monitor.platforms.releases import PAGE_SIZE, by_publication, read_back
 
 __all__ = ["GitHub"]
 
@@ -63,19 +76,9 @@ log = logging.getLogger(__name__)
 
 _HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 _REPOSITORY_ID = re.compile(r"/repositories/(\d+)(/[^?#]*)?")
-_TIMED_OUT = (502, 504)  # GraphQL queries over 10 s; charged, so split instead of re-sent
 #: The star-history endpoint arrived with this version (2026-09); ask for it explicitly.
 HISTORY_API_VERSION = "2026-03-10"
 _PACIFIC = "America/Los_Angeles"
-
-
-@dataclass
-class _Cycle:
-    """One fetch call's shared state: once the budget is spent (or the host unreachable) or the
-    token refused, nothing more is sent (the rest is deferred, or shares the refusal)."""
-
-    stopped: Deferred | None = None  # why the rest is deferred
-    refused: Unauthorized | None = None
 
 
 class GitHub(HttpPlatform):
@@ -106,7 +109,6 @@ class GitHub(HttpPlatform):
         self._graphql_url = (graphql_url or f"{self._api_url}/graphql").rstrip("/")
         self._use_graphql = token is not None
         self._batch_size = max(batch_size, 1)
-        self._recent = recent_releases
         self._now = now
         secret = {"Authorization": f"Bearer {token.reveal()}"} if token is not None else {}
         self._http = HttpClient(
@@ -115,6 +117,11 @@ class GitHub(HttpPlatform):
             max_reset_wait=max_reset_wait, cache=cache, transport=transport,
             sleep=sleep, now=now,
         )
+        self._graphql = GraphQL(self._http, self._graphql_url, self._contributors,
+                                batch_size=batch_size, recent=recent_releases)
+        self._lister = OwnerLister(self._http, self._relative,
+                                   self._graphql.post if self._use_graphql else None,
+                                   recent_releases)
 
     @classmethod
     def from_settings(
@@ -132,17 +139,34 @@ class GitHub(HttpPlatform):
     # ----------------------------------------------------------------------------- fetch
 
     async def fetch(self, targets: Sequence[RepoTarget]) -> list[RepoResult]:
-        cycle = _Cycle()
-        if self._use_graphql:
-            return await self._fetch_graphql(list(targets), cycle)
-        return list(await asyncio.gather(*(self._guarded(t, cycle) for t in targets)))
+        """Current metrics of every target, in order. With a token the GraphQL batches answer
+        them, else REST; a target asking (``metrics``) only for contributors, its id known,
+        costs that one request. Each result holds what its target asked for."""
+        cycle, targets = Cycle(), list(targets)
+        batched = [i for i, t in enumerate(targets)
+                   if self._use_graphql and not contributors_only(t)]
+        found: dict[int, RepoResult] = {}
+        if batched:
+            answers = await self._graphql.fetch([targets[i] for i in batched], cycle)
+            found.update(zip(batched, answers, strict=True))
+        alone = [i for i in range(len(targets)) if i not in found]
+        answers = await asyncio.gather(*(self._guarded(targets[i], cycle) for i in alone))
+        found.update(zip(alone, answers, strict=True))
+        return [narrowed(found[i]) for i in range(len(targets))]
 
-    async def _guarded(self, target: RepoTarget, cycle: _Cycle) -> RepoResult:
+    async def list_owner(self, owner: OwnerId) -> OwnerListing:
+        """Every public repo *owner* holds (:mod:`.github_listing`): GraphQL pages of 100 with
+        a token, else conditional REST pages."""
+        return await self._lister.list_owner(owner)
+
+    async def _guarded(self, target: RepoTarget, cycle: Cycle) -> RepoResult:
         """One repo over REST; its failure is its result, a spent budget stops the cycle."""
         if cycle.stopped is not None:
             return RepoResult(target, error=cycle.stopped, deferred=True)
         try:
-            return RepoResult(target, snapshot=await self._rest_snapshot(target))
+            work = (self._contributors_snapshot(target) if contributors_only(target)
+                    else self._rest_snapshot(target))
+            return RepoResult(target, snapshot=await work)
         except Deferred as exc:
             cycle.stopped = exc
             return RepoResult(target, error=exc, deferred=True)
@@ -152,28 +176,53 @@ class GitHub(HttpPlatform):
             return RepoResult(target, error=Unavailable(f"{target.repo}: {type(exc).__name__}"))
 
     async def _rest_snapshot(self, target: RepoTarget) -> RepoSnapshot:
-        reply = await self._get(target, _repo_path(target))
+        """The repo, then (at once) the lists its asked metrics need: open PRs (which open
+        issues need too: GitHub counts PRs as issues), releases, contributors."""
+        wanted = target.wanted
+        reply = await self._get(target, repo_path(target))
         snapshot = rest.repository(target, rest.repo_object(reply, target))
         if target.platform_id is None:
             with owned_by(target.repo.key):
                 await self._file_by_id(reply, snapshot.platform_id)
         full = f"{snapshot.owner}/{snapshot.name}"
-        prs, releases, contributors = await _settle(
-            self._get(target, f"repos/{full}/pulls", {"state": "open", "per_page": 1}),
-            self._get(target, f"repos/{full}/releases", {"per_page": 1}),
+        prs, releases, contributors = await settle(
+            self._head(target, f"repos/{full}/pulls", {"state": "open", "per_page": 1},
+                       asked=bool(wanted & {"open_prs", "open_issues"})),
+            self._head(target, f"repos/{full}/releases", {"per_page": 1},
+                       asked="releases" in wanted),
             self._contributors(target, full),
         )
-        open_prs = rest.count(prs)
         metrics = dict(snapshot.metrics)
-        metrics["open_prs"] = open_prs
-        metrics["open_issues"] = max(metrics["open_issues"] - open_prs, 0)
-        metrics["releases"] = rest.count(releases)
+        issues_and_prs = metrics.pop("open_issues")
+        if prs is not None:
+            metrics["open_prs"] = open_prs = rest.count(prs)
+            metrics["open_issues"] = max(issues_and_prs - open_prs, 0)
         if contributors is not None:
             metrics["contributors"] = contributors
-        newest = _published(rest.release_list(releases, target))
+        if releases is None:
+            return replace(snapshot, metrics=metrics)
+        metrics["releases"] = rest.count(releases)
+        newest = published(rest.release_list(releases, target))
         found = await read_back(newest, metrics["releases"], target.known_releases,
                                 self._release_pages(target, f"repos/{full}/releases"))
         return replace(snapshot, metrics=metrics, releases=found)
+
+    async def _head(
+        self, target: RepoTarget, path: str, params: dict[str, Any], *, asked: bool,
+    ) -> Reply | None:
+        """A list's first page (its length in the Link header), when a metric asked needs it."""
+        return await self._get(target, path, params) if asked else None
+
+    async def _contributors_snapshot(self, target: RepoTarget) -> RepoSnapshot:
+        """A repo whose identity the collector knows, asked for contributors alone: one
+        request (none if they are not wanted this cycle); no creation time is told."""
+        assert target.platform_id is not None
+        count = await self._contributors(target, target.repo.full_name)
+        return RepoSnapshot(
+            repo=target.repo, platform_id=target.platform_id, owner=target.repo.owner,
+            name=target.repo.name, created_at=None,
+            metrics={} if count is None else {"contributors": count},
+        )
 
     async def _file_by_id(self, reply: Reply, platform_id: int) -> None:
         """From the next cycle on the repo is asked for by id (a rename cannot lose it); file the
@@ -184,135 +233,15 @@ class GitHub(HttpPlatform):
         if cache is not None and entry is not None:
             cache.put(self._http.redact(f"repositories/{platform_id}"), entry)
 
-    async def _fetch_graphql(self, targets: list[RepoTarget], cycle: _Cycle) -> list[RepoResult]:
-        results: dict[int, RepoResult] = {}
-        indexed = list(enumerate(targets))
-        queue = deque(
-            indexed[i:i + self._batch_size] for i in range(0, len(indexed), self._batch_size)
-        )
-        while queue:
-            batch = queue.popleft()
-            if cycle.refused is not None:
-                results.update((i, RepoResult(t, error=cycle.refused)) for i, t in batch)
-                continue
-            if cycle.stopped is not None:
-                why = cycle.stopped
-                results.update((i, RepoResult(t, error=why, deferred=True)) for i, t in batch)
-                continue
-            outcome = await self._graphql_batch(batch, cycle)
-            if outcome is None:  # timed out: halves are cheaper than the same query again
-                middle = len(batch) // 2
-                queue.extendleft([batch[middle:], batch[:middle]])
-                continue
-            results.update(await self._with_contributors(batch, outcome, cycle))
-        return [results[i] for i in range(len(targets))]
-
-    async def _graphql_batch(
-        self, batch: list[tuple[int, RepoTarget]], cycle: _Cycle,
-    ) -> list[RepoResult] | None:
-        """Metrics of one batch; None asks the caller to split it."""
-        chunk = [t for _, t in batch]
-        payload = {"query": gql.build_query(len(chunk), self._recent),
-                   "variables": gql.variables(chunk)}
-        give_back = _TIMED_OUT if len(chunk) > 1 else ()
-        try:
-            reply = await self._post_graphql(payload, give_back)
-            if reply.status in _TIMED_OUT:
-                log.info("github GraphQL batch of %d timed out; splitting it", len(chunk))
-                return None
-            rest.check_call(reply, "GraphQL")
-            body = gql.answer(reply)
-        except Deferred as exc:
-            cycle.stopped = exc
-            return [RepoResult(t, error=exc, deferred=True) for t in chunk]
-        except Unauthorized as exc:
-            cycle.refused = exc  # every later batch would be refused the same way
-            return [RepoResult(t, error=exc) for t in chunk]
-        except PlatformError as exc:
-            return [RepoResult(t, error=exc) for t in chunk]
-        except httpx.HTTPError as exc:
-            failure = Unavailable(f"github GraphQL: {type(exc).__name__}")
-            return [RepoResult(t, error=failure) for t in chunk]
-        errors = gql.alias_errors(body)
-        results = [gql.repo_result(t, body["data"], errors, i) for i, t in enumerate(chunk)]
-        return list(await asyncio.gather(*(
-            self._older_releases(result, gql.release_cursor(body["data"], i), cycle)
-            for i, result in enumerate(results)
-        )))
-
-    async def _post_graphql(self, payload: dict[str, Any], give_back: Sequence[int]) -> Reply:
-        """POST once more after a RATE_LIMITED answer: the HTTP layer then waits for a near
-        reset, or raises RateLimited without sending when the reset is far."""
-        for _ in range(2):
-            reply = await self._http.post(
-                self._graphql_url, payload, resource="graphql", give_back=give_back,
-            )
-            if reply.status != 200 or not gql.rate_limited(gql.json_object(reply)):
-                return reply
-            self._mark_spent(reply)
-        raise RateLimited("github GraphQL rate limit spent", self._http.budgets["graphql"].reset_at)
-
-    def _mark_spent(self, reply: Reply) -> None:
-        reset = reply.header_int("x-ratelimit-reset")
-        budget = self._http.budgets.setdefault("graphql", Budget(resource="graphql"))
-        budget.remaining = 0
-        if reset is not None:
-            budget.reset_at = datetime.fromtimestamp(reset, UTC)
-
-    async def _with_contributors(
-        self, batch: list[tuple[int, RepoTarget]], outcome: list[RepoResult], cycle: _Cycle,
-    ) -> list[tuple[int, RepoResult]]:
-        async def add(snapshot: RepoSnapshot, target: RepoTarget) -> RepoSnapshot:
-            count = await self._contributors(target, f"{snapshot.owner}/{snapshot.name}")
-            if count is None:
-                return snapshot
-            return replace(snapshot, metrics={**snapshot.metrics, "contributors": count})
-
-        done = await asyncio.gather(*(
-            _step(r, cycle, add) if r.target.want_contributors else _done(r) for r in outcome
-        ))
-        return [(i, r) for (i, _), r in zip(batch, done, strict=True)]
-
-    async def _older_releases(
-        self, result: RepoResult, cursor: str | None, cycle: _Cycle,
-    ) -> RepoResult:
-        """Read a repo's releases on from the batch's first page, over GraphQL, until they
-        meet the stored ones (usually not needed: no request then)."""
-        snapshot = result.snapshot
-        if cursor is None or snapshot is None or settled(
-            [r.tag for r in snapshot.releases], result.target.known_releases,
-            snapshot.metrics.get("releases"),
-        ):
-            return result
-
-        async def pages(full: RepoSnapshot) -> AsyncGenerator[list[Release], None]:
-            after: str | None = cursor
-            while after is not None:
-                payload = {"query": gql.RELEASES_QUERY,
-                           "variables": {"owner": full.owner, "name": full.name, "after": after}}
-                reply = await self._post_graphql(payload, ())
-                rest.check_call(reply, "GraphQL")
-                page, after = gql.releases_of(result.target, gql.answer(reply))
-                yield page
-
-        async def read(snapshot: RepoSnapshot, target: RepoTarget) -> RepoSnapshot:
-            found = await read_back(snapshot.releases, snapshot.metrics.get("releases"),
-                                    target.known_releases, pages(snapshot))
-            return replace(snapshot, releases=found)
-
-        return await _step(result, cycle, read)
-
     async def _contributors(self, target: RepoTarget, full_name: str) -> int | None:
         """Contributors (anonymous included) from one conditional page of one; None: no data.
 
         GitHub refuses the list (403) for the very largest histories; that is no data, not a
         broken repo."""
-        if not target.want_contributors:
+        if "contributors" not in target.wanted:
             return None
-        with owned_by(target.repo.key):
-            reply = await self._http.get(
-                f"repos/{full_name}/contributors", {"per_page": 1, "anon": 1}, conditional=True,
-            )
+        reply = await self._follow(
+            target, f"repos/{full_name}/contributors", {"per_page": 1, "anon": 1})
         if reply.status == 204:  # an empty repository (no commits): nobody contributed yet
             return 0
         if reply.status == 403 and b"too large" in reply.body:
@@ -337,10 +266,10 @@ class GitHub(HttpPlatform):
     ) -> AsyncGenerator[list[Release], None]:
         """The published releases of each page of 100, newest created first, following Link."""
         reply = await self._get(target, path, {"per_page": PAGE_SIZE})
-        yield _published(rest.release_list(reply, target))
+        yield published(rest.release_list(reply, target))
         while (next_page := reply.links.get("next")) is not None:
             reply = await self._get(target, self._relative(next_page), conditional=False)
-            yield _published(rest.release_list(reply, target))
+            yield published(rest.release_list(reply, target))
 
     # ------------------------------------------------------------------------ star history
 
@@ -378,14 +307,14 @@ class GitHub(HttpPlatform):
             chunk = repos[start:start + self._batch_size]
             payload = {"query": gql.star_count_query(len(chunk)),
                        "variables": gql.variables(chunk)}
-            reply = await self._post_graphql(payload, ())
+            reply = await self._graphql.post(payload, ())
             rest.check_call(reply, "GraphQL")
             found += gql.star_counts(chunk, gql.answer(reply)["data"])
         return found
 
     async def _rest_star_count(self, target: RepoTarget) -> int | None:
         try:
-            reply = await self._get(target, _repo_path(target))
+            reply = await self._get(target, repo_path(target))
             return rest.repository(target, rest.repo_object(reply, target)).metrics["stars"]
         except Deferred:
             raise
@@ -446,55 +375,3 @@ class GitHub(HttpPlatform):
         if not url.startswith(self._api_url + "/"):
             raise MalformedResponse("a pagination link points off the API host")
         return url[len(self._api_url) + 1:]
-
-
-def _repo_path(target: RepoTarget) -> str:
-    """The repo's REST path: by id once known (a rename cannot lose it), else by name."""
-    if target.platform_id is not None:
-        return f"repositories/{target.platform_id}"
-    return f"repos/{target.repo.full_name}"
-
-
-def _published(page: list[Release | None]) -> list[Release]:
-    return [r for r in page if r is not None]
-
-
-async def _done(result: RepoResult) -> RepoResult:
-    return result
-
-
-async def _step(
-    result: RepoResult, cycle: _Cycle,
-    work: Callable[[RepoSnapshot, RepoTarget], Awaitable[RepoSnapshot]],
-) -> RepoResult:
-    """One more request for a repo the batch answered: its failure is that repo's, a spent
-    budget defers it (and stops the cycle)."""
-    snapshot, target = result.snapshot, result.target
-    if snapshot is None:
-        return result
-    if cycle.stopped is not None:
-        return RepoResult(target, error=cycle.stopped, deferred=True)
-    try:
-        return replace(result, snapshot=await work(snapshot, target))
-    except Deferred as exc:
-        cycle.stopped = exc
-        return RepoResult(target, error=exc, deferred=True)
-    except PlatformError as exc:
-        return RepoResult(target, error=exc)
-    except httpx.HTTPError as exc:
-        return RepoResult(target, error=Unavailable(f"{target.repo}: {type(exc).__name__}"))
-
-
-async def _settle(
-    prs: Awaitable[Reply], releases: Awaitable[Reply], contributors: Awaitable[int | None],
-) -> tuple[Reply, Reply, int | None]:
-    """Await all three before raising, so no request is left running unobserved; a spent
-    budget or an unreachable host outranks any other failure (it decides deferral)."""
-    done = await asyncio.gather(prs, releases, contributors, return_exceptions=True)
-    failures = [r for r in done if isinstance(r, BaseException)]
-    if failures:
-        raise next((f for f in failures if isinstance(f, Deferred)), failures[0])
-    first, second, third = done
-    assert isinstance(first, Reply) and isinstance(second, Reply)
-    assert third is None or isinstance(third, int)
-    return first, second, third

@@ -42,6 +42,7 @@ __all__ = [
     "release_cursor",
     "release_page",
     "releases_of",
+    "repo_fragments",
     "repo_result",
     "star_count_query",
     "star_counts",
@@ -101,9 +102,15 @@ def alias(index: int) -> str:
 
 def build_query(count: int, recent: int = RECENT_RELEASES) -> str:
     """One query for ``count`` repos; owner and name travel as variables, never spliced in."""
+    return _aliased("Repos", count, "...RepoFields") + repo_fragments(recent)
+
+
+def repo_fragments(recent: int = RECENT_RELEASES) -> str:
+    """The ``RepoFields`` fragment (what a batch reads of each repo, ``recent`` releases
+    included) and the ``ReleasePage`` it spreads, for any query that reads repos."""
     if not 1 <= recent <= 100:
         raise ValueError("recent releases must be within 1..100 (GitHub's connection limit)")
-    return _aliased("Repos", count, "...RepoFields") + _REPO_FIELDS % recent + _RELEASE_PAGE
+    return _REPO_FIELDS % recent + _RELEASE_PAGE
 
 
 def star_count_query(count: int) -> str:

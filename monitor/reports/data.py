@@ -40,7 +40,7 @@ from monitor.ids import RepoId, web_base
 from monitor.metrics import METRICS
 from monitor.reports import model
 from monitor.reports.links import safe_url
-from monitor.reports.membership import Member, Membership, configured_members, membership_in
+from monitor.reports.membership import Member, Membership, membership_in, stored_members
 from monitor.reports.model import Change, Period
 from monitor.reports.notable import notable
 from monitor.reports.period import history_instants, previous
@@ -56,6 +56,7 @@ from monitor.store.reports import (
     repos_by_key,
 )
 from monitor.store.series import Point
+from monitor.store.stays import project_stays
 
 __all__ = ["HISTORY_WEEKS", "PUBLIC_WEB", "build_report", "load_report", "project_members"]
 
@@ -193,14 +194,11 @@ def load_report(
 
 def project_members(session: Session, tracked: Tracked) -> dict[str, tuple[Member, ...]]:
     """Each project's repos, with when they joined and left, by project name: the one place a
-    report asks who belongs to a project.
-
-    Today: the repos each project lists in ``repos.toml``, no dates known
-    (:func:`~monitor.reports.membership.configured_members`). A stored membership (the owners'
-    listings, with the dates repos joined and left) replaces this body, reading it through
-    *session*; nothing else in the report changes.
-    """
-    return configured_members(tracked)
+    report asks who belongs to a project. The stored membership
+    (:func:`~monitor.store.members.project_stays`), read by
+    :func:`~monitor.reports.membership.stored_members` (the configured repos of a project
+    with no stay stored yet)."""
+    return stored_members(project_stays(session.connection()), tracked)
 
 
 # -- gather the boundaries, read the values --------------------------------------------------

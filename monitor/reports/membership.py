@@ -8,22 +8,23 @@ joined or left during its period.
 
 A *membership source* gives each project's repos as :class:`Member` rows: a repo, when it joined
 and when it left (``None``: not known / not left). :func:`membership_in` reads one period's view
-of them. Today's source is the configuration (:func:`configured_members`: the repos each project
-lists, no dates known); a stored membership (owners' listings, with the dates repos joined and
-left) plugs in by replacing it in :func:`monitor.reports.data.project_members`.
+of them. The source is the stored membership (:func:`stored_members`: the named repos and the
+owners' listings, with the dates repos joined and left), or for a project with nothing stored
+yet the configuration (:func:`configured_members`: the repos it lists, no dates known).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from monitor.config.repos import Tracked
 from monitor.ids import RepoId
 from monitor.reports.model import Period
 
-__all__ = ["Member", "Membership", "configured_members", "membership_in"]
+__all__ = ["Member", "Membership", "Stay", "configured_members", "membership_in", "stored_members"]
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,38 @@ def configured_members(tracked: Tracked) -> dict[str, tuple[Member, ...]]:
     """Today's source: every repo each project lists in ``repos.toml``, by project name."""
     return {project.name: tuple(Member(repo) for repo in project.repos)
             for project in tracked.projects}
+
+
+class Stay(Protocol):
+    """A stored stay of a repo in a project (:class:`monitor.store.members.StayRow`)."""
+
+    @property
+    def repo(self) -> RepoId: ...
+    @property
+    def joined_at(self) -> datetime: ...
+    @property
+    def left_at(self) -> datetime | None: ...
+
+
+def stored_members(
+    stays: Mapping[str, Sequence[Stay]], tracked: Tracked
+) -> dict[str, tuple[Member, ...]]:
+    """Each tracked project's stays as members, by project name: its named repos first, in
+    config order (the first is its home) and under the id the config gives them, then the
+    others as given. A project with no stay (a fresh install before its first collection)
+    has its configured repos."""
+    configured = configured_members(tracked)
+    named = {rid.key: rid for rid in tracked.repos()}
+    found: dict[str, tuple[Member, ...]] = {}
+    for project in tracked.projects:
+        rows = stays.get(project.name)
+        if not rows:
+            found[project.name] = configured[project.name]
+            continue
+        order = {rid.key: i for i, rid in enumerate(project.repos)}
+        ordered = sorted(rows, key=lambda stay: order.get(stay.repo.key, len(order)))
+        found[project.name] = tuple(
+            Member(named.get(stay.repo.key, stay.repo), stay.joined_at, stay.left_at)
+            for stay in ordered
+        )
+    return found

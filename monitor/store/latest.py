@@ -84,15 +84,17 @@ def keep_latest(session: Session, rows: Iterable[Collected]) -> None:
             newest[(repo_id, metric)] = (at, value)
     values = [{"repo_id": r, "metric": m, "observed_at": at, "value": v}
               for (r, m), (at, v) in sorted(newest.items())]
+    if not values:
+        return
     lv = tables.latest_value
-    for chunk in chunked(values, ROWS_PER_INSERT):
-        stmt = dialect_insert(session, lv).values(chunk)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["repo_id", "metric"],
-            set_={"observed_at": stmt.excluded.observed_at, "value": stmt.excluded.value},
-            where=stmt.excluded.observed_at > lv.c.observed_at,  # an older row changes nothing
-        )
-        session.connection().execute(stmt)
+    stmt = dialect_insert(session, lv)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["repo_id", "metric"],
+        set_={"observed_at": stmt.excluded.observed_at, "value": stmt.excluded.value},
+        where=stmt.excluded.observed_at > lv.c.observed_at,  # an older row changes nothing
+    )
+    for chunk in chunked(values, ROWS_PER_INSERT):  # one statement for many rows: compiled once
+        session.connection().execute(stmt, chunk)
 
 
 def move_latest(session: Session, source_id: int, target_id: int) -> None:

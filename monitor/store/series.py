@@ -22,6 +22,7 @@ from sqlalchemy import delete, exists, func, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from monitor.config.members import Assigned
 from monitor.ids import RepoId
 from monitor.store.db import atomic, dialect_insert
 from monitor.store.export import ExportRow, export_rows
@@ -33,7 +34,8 @@ from monitor.store.latest import (
     latest_values,
     move_latest,
 )
-from monitor.store.models import METRICS, SOURCES, Observation, Project, Release, Repo, RepoError
+from monitor.store.members import move_stays, sync_members
+from monitor.store.models import METRICS, SOURCES, Observation, Release, Repo, RepoError
 from monitor.store.runs import (
     RunPlatformIn,
     finish_run,
@@ -109,40 +111,18 @@ class Point:
 def sync_projects(
     session: Session, projects: Iterable[tuple[str, Sequence[RepoId]]], now: datetime
 ) -> dict[str, Repo]:
-    """Make the database list what ``repos.toml`` lists; returns the repos by config key.
+    """Make the store's membership what ``repos.toml`` names (:func:`sync_members` with named
+    repos only); returns the repos by config key.
 
-    Nothing is deleted: an untracked repo keeps its row and history (and its project link), so
-    tracking it again continues the same series. A repo's owner/name are only set when the row is
-    created (added at *now*); after that they follow the platform (:func:`record_identity`).
+    Nothing is deleted: an untracked repo leaves its project at *now* and keeps its row and
+    history, so tracking it again continues the same series. A repo's owner/name are only set
+    when the row is created (added at *now*); after that they follow the platform
+    (:func:`record_identity`).
     """
-    wanted = [(name, list(repos)) for name, repos in projects]
-    with atomic(session):
-        by_name = {p.name: p for p in session.exec(select(Project))}
-        keys = [rid.key for _, repos in wanted for rid in repos]
-        by_key = {
-            r.config_key: r
-            for r in session.exec(select(Repo).where(col(Repo.config_key).in_(keys)))
-        }
-        result: dict[str, Repo] = {}
-        for project_name, repos in wanted:
-            project = by_name.get(project_name)
-            if project is None:
-                project = by_name[project_name] = Project(name=project_name)
-                session.add(project)
-                session.flush()
-            for rid in repos:
-                repo = by_key.get(rid.key)
-                if repo is None:
-                    repo = Repo(
-                        platform=rid.platform, owner=rid.owner, name=rid.name, config_key=rid.key,
-                        added_at=now,
-                    )
-                    session.add(repo)
-                    by_key[rid.key] = repo
-                repo.project_id = project.id
-                result[rid.key] = repo
-        session.flush()
-    return result
+    named: dict[str, list[Assigned]] = {}
+    for name, repos in projects:
+        named.setdefault(name, []).extend(Assigned(rid, None) for rid in repos)
+    return sync_members(session, named, (), now)
 
 
 def record_identity(
@@ -220,6 +200,7 @@ def _move_history(session: Session, source_id: int, target_id: int) -> None:
             update(holder).where(holder.c.repo_id == source_id).values(repo_id=target_id)
         )
     move_latest(session, source_id, target_id)
+    move_stays(session, source_id, target_id)
 
 
 # -- observations -------------------------------------------------------------------------------
@@ -232,12 +213,15 @@ def write_observations(session: Session, rows: Iterable[ObservationIn]) -> int:
     harmless without reading anything first.
     """
     inserted = 0
+    # One statement executed for many rows ("insertmanyvalues"): compiled once and cached,
+    # where a multi-row VALUES is compiled afresh for every chunk (most of a batch's write).
+    stmt = dialect_insert(session, table(Observation)).on_conflict_do_nothing().returning(
+        table(Observation).c.repo_id)
     with atomic(session):
         for chunk in chunked(rows, ROWS_PER_INSERT):
-            values = [asdict(row) for row in chunk]
-            stmt = dialect_insert(session, table(Observation)).values(values)
-            stmt = stmt.on_conflict_do_nothing().returning(table(Observation).c.repo_id)
-            inserted += len(session.exec(stmt).all())
+            values = [{"repo_id": r.repo_id, "metric": r.metric, "observed_at": r.observed_at,
+                       "value": r.value, "source": r.source} for r in chunk]
+            inserted += len(session.connection().execute(stmt, values).all())
             keep_latest(session, [(row.repo_id, row.metric, row.observed_at, row.value)
                                   for row in chunk if row.source == "collected"])
     return inserted
@@ -288,14 +272,14 @@ def upsert_release_rows(session: Session, rows: Iterable[tuple[int, ReleaseIn]])
     values = [{"repo_id": repo_id, **asdict(release)} for repo_id, release in unique.values()]
     if not values:
         return 0
+    stmt = dialect_insert(session, table(Release))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["repo_id", "tag"],
+        set_={c: stmt.excluded[c] for c in ("name", "published_at", "prerelease", "url")},
+    )
     with atomic(session):
-        for chunk in chunked(values, ROWS_PER_INSERT):
-            stmt = dialect_insert(session, table(Release)).values(chunk)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["repo_id", "tag"],
-                set_={c: stmt.excluded[c] for c in ("name", "published_at", "prerelease", "url")},
-            )
-            session.exec(stmt)
+        for chunk in chunked(values, ROWS_PER_INSERT):  # one statement for many rows
+            session.connection().execute(stmt, chunk)
     return len(values)
 
 

@@ -1,5 +1,5 @@
 """What ``status`` reads: the daemon's record, each job's runs, tracked repos, refused
-backfills and the platforms' budgets.
+backfills, the platforms' budgets, and the repos that left (:mod:`monitor.store.members`).
 
 Every function reads only, on a Core connection (:meth:`~monitor.store.db.Database.reading`),
 and returns plain records: ``status`` starts without the ORM, SQLModel or pydantic.
@@ -20,12 +20,14 @@ from sqlalchemy import select as core_select
 from monitor.metrics import METRICS
 from monitor.store import tables
 from monitor.store.sql import chunked
+from monitor.store.stays import LeftRow, left_members
 from monitor.store.tables import SUCCESS_OUTCOMES
 
 __all__ = [
     "BudgetRecord",
     "DaemonHealth",
     "JobSchedule",
+    "LeftRow",
     "Refusal",
     "RepoRecord",
     "RunRecord",
@@ -33,6 +35,8 @@ __all__ = [
     "daemon_record",
     "last_runs",
     "last_successes",
+    "left_members",
+    "listed_members",
     "refusals",
     "repos_by_id",
     "scheduled_jobs",
@@ -182,6 +186,15 @@ def repos_by_id(conn: Connection, keys: Collection[str] | None = None) -> dict[i
         for row in conn.execute(stmt.where(r.c.config_key.in_(chunk))):
             found[row.id] = RepoRecord(*row)
     return found
+
+
+def listed_members(conn: Connection) -> dict[int, RepoRecord]:
+    """The repos an owner's listing brought that are members now, by id."""
+    r, m = tables.repo, tables.membership
+    stays = core_select(m.c.repo_id).where(m.c.left_at.is_(None), m.c.via.is_not(None))
+    stmt = core_select(r.c.id, r.c.platform, r.c.owner, r.c.name, r.c.config_key).where(
+        r.c.id.in_(stays))
+    return {row.id: RepoRecord(*row) for row in conn.execute(stmt)}
 
 
 def refusals(conn: Connection, repo_ids: Collection[int]) -> list[Refusal]:

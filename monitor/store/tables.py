@@ -41,10 +41,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 
 __all__ = [
     "JOBS",
+    "OPEN_STAY",
     "OUTCOMES",
     "SOURCES",
     "SUCCESS_OUTCOMES",
@@ -57,6 +59,7 @@ __all__ = [
     "http_cache",
     "is_renamed",
     "latest_value",
+    "membership",
     "metadata",
     "observation",
     "platform_budget",
@@ -151,6 +154,33 @@ repo = Table(
     ForeignKeyConstraint(["project_id"], ["project.id"], name="fk_repo_project_id",
                          ondelete="SET NULL"),
     Index("ix_repo_project_id", "project_id"),
+)
+
+#: The stays that have not ended: a project's members now.
+OPEN_STAY = "left_at IS NULL"
+
+#: One stay of a repo in a project, ``joined_at`` to ``left_at`` (NULL: a member now); ``via`` is
+#: the owner id whose listing brought it, NULL for a repo ``repos.toml`` names. At most one open
+#: stay per repo: no repo is in two projects at once.
+membership = Table(
+    "membership", metadata,
+    Column("id", Integer),
+    Column("repo_id", Integer, nullable=False),
+    Column("project_id", Integer, nullable=False),
+    Column("via", String(200)),
+    Column("joined_at", UTCDateTime, nullable=False),
+    Column("left_at", UTCDateTime),
+    PrimaryKeyConstraint("id", name="pk_membership"),
+    ForeignKeyConstraint(["repo_id"], ["repo.id"], name="fk_membership_repo_id",
+                         ondelete="CASCADE"),
+    ForeignKeyConstraint(["project_id"], ["project.id"], name="fk_membership_project_id",
+                         ondelete="CASCADE"),
+    # The members now (one seek, and no repo in two projects at once) ...
+    Index("uq_membership_open", "repo_id", unique=True,
+          sqlite_where=text(OPEN_STAY), postgresql_where=text(OPEN_STAY)),
+    # ... each repo's stays, and the stays that ended, newest first.
+    Index("ix_membership_repo_id", "repo_id", "joined_at"),
+    Index("ix_membership_left_at", "left_at"),
 )
 
 observation = Table(

@@ -99,6 +99,7 @@ def test_a_release_published_late_from_an_old_draft_is_stored(
 def test_a_cycle_with_no_new_release_makes_no_extra_release_request(
     monitor: Monitor, mode: str
 ) -> None:
+    monitor.configure(details_every="1h")  # when Gitee's release list is read again
     monitor.collect(*ROCKETS, now=T0)
     monitor.fake.clear_log()
     monitor.collect(*ROCKETS, now=T0 + timedelta(hours=1))
@@ -111,6 +112,7 @@ def test_a_cycle_with_no_new_release_makes_no_extra_release_request(
 def test_one_new_release_is_stored_with_its_publication_time(
     monitor: Monitor, mode: str
 ) -> None:
+    monitor.configure(details_every="1h")  # when Gitee's release list is read again
     monitor.collect(*ROCKETS, now=T0)
     publish(monitor, 1, T0)
     monitor.collect(*ROCKETS, now=T0 + timedelta(hours=1))

@@ -98,12 +98,31 @@ def test_shipped_file_tracks_the_default_projects() -> None:
         "PaddlePaddle", "MindSpore", "MegEngine", "Angel", "Alink", "OneFlow", "Jittor"
     ]
     assert us == ["TensorFlow", "PyTorch", "Keras", "Bazel"]
-    paddle = tracked.project("paddlepaddle")
-    assert paddle is not None
-    assert [str(r) for r in paddle.repos] == [
-        "github:PaddlePaddle/Paddle",
-        "gitee:paddlepaddle/Paddle",
-    ]
+
+
+def test_shipped_file_tracks_the_ecosystems_by_their_owners() -> None:
+    tracked = load_repos(ROOT / "config" / "repos.toml")
+    assert {p.name: [str(o) for o in p.orgs] for p in tracked.projects if p.orgs} == {
+        "PaddlePaddle": ["github:PaddlePaddle", "gitee:paddlepaddle"],
+        "MindSpore": ["gitee:mindspore", "github:mindspore-ai"],
+        "MegEngine": ["github:MegEngine"],
+        "Angel": ["github:Angel-ML"],
+        "OneFlow": ["github:Oneflow-Inc"],
+        "Jittor": ["github:Jittor"],
+        "TensorFlow": ["github:tensorflow"],
+        "PyTorch": ["github:pytorch"],
+        "Keras": ["github:keras-team"],
+        "Bazel": ["github:bazelbuild"],
+    }
+    assert all(not p.exclude and not p.forks and not p.archived for p in tracked.projects)
+
+
+def test_shipped_file_keeps_alink_as_its_one_repo() -> None:
+    """Alibaba's organisation is not one ecosystem: Alink is named, the owner is not."""
+    tracked = load_repos(ROOT / "config" / "repos.toml")
+    assert [str(r) for r in tracked.repos()] == ["github:alibaba/Alink"]
+    alink = tracked.project("alink")
+    assert alink is not None and alink.orgs == ()
 
 
 def test_shipped_file_has_a_comment_above_every_project() -> None:

@@ -15,7 +15,9 @@ from tests.daemon.harness_daemon import REPOS_TOML, SCHEDULE, SECRET, DaemonHome
 from tests.dbfaults import stall_observations, stalled
 from tests.fakes import FakeServer
 
-CORE = {"stars", "forks", "watchers", "open_issues", "open_prs", "releases"}
+#: What every cycle stores of every repo: a named Gitee repo's open PRs and releases are read
+#: once a day (``collect.details_every``), contributors once a day everywhere.
+CORE = {"stars", "forks", "watchers", "open_issues"}
 
 
 def observations(home: DaemonHome, repo: str) -> int:
@@ -42,6 +44,10 @@ def test_collects_repeatedly_picks_up_new_repos_and_stops_on_sigterm(
     wait_for(lambda: daemon_home.query(
         "SELECT count(*) FROM backfill_state b JOIN repo r ON r.id = b.repo_id "
         "WHERE r.config_key = 'github:acme/booster'")[0][0] > 0, what="the new repo backfilled")
+    # No GitHub token: said at start, and again only once the tracked list changed.
+    daemon_home.wait_log("github.no_token github: no token: 60 requests an hour, at most 0 a cycle "
+                         "(collect every 2s); 1 tracked GitHub repo needs up to 4 requests")
+    daemon_home.wait_log("2 tracked GitHub repos need up to")
 
     jobs = {row[0]: row for row in daemon_home.query(
         "SELECT name, schedule, next_run_at FROM daemon_job")}
@@ -59,6 +65,7 @@ def test_collects_repeatedly_picks_up_new_repos_and_stops_on_sigterm(
     assert daemon_home.query(
         "SELECT count(*) FROM collection_run WHERE finished_at IS NULL")[0][0] == 0
     log = daemon_home.log()
+    assert log.count("github.no_token") == 2
     assert SECRET not in log
     assert "Traceback" not in log
     # Every line: timestamp, level, event, key=value fields.

@@ -12,6 +12,8 @@
 * ``/releases``: ascending by creation unless ``direction=desc``; no drafts, no published_at.
 * Errors are ``{"message": ...}``; a missing or private repo is 404 "Not Found Project".
   A renamed repo's old path is a plain 404 (the v5 API has no lookup by id, no redirect).
+* Owners' listings ``/orgs/{org}/repos`` and ``/users/{user}/repos``: :mod:`.listings`. A repo's
+  ``private``/``public``, ``fork`` and ``status`` (``关闭`` when archived) follow its FakeRepo.
 * Gitee documents no rate limit and sends no ``x-ratelimit-*`` headers; the fake keeps an hourly
   budget (``anon_limit`` / ``token_limit``) and answers 403 ``{"message": "Rate Limit
   Exceeded"}`` when it is spent. ``throttle_next`` gives 429 or 403 throttling bursts.
@@ -23,10 +25,11 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from .listings import gitee_owner_repos
 from .state import FakePlatform, FakeRepo, Fault, Request, Response, etag_matches, paging
 
 __all__ = ["FakeGitee"]
@@ -78,7 +81,7 @@ class FakeGitee(FakePlatform):
         scheme, _, value = req.headers.get("authorization", "").partition(" ")
         return value.strip() or None if scheme.lower() in ("bearer", "token") else None
 
-    def _reply(self, status: int, obj: Any, extra: Iterable[tuple[str, str]] = ()) -> Response:
+    def reply(self, status: int, obj: Any, extra: Iterable[tuple[str, str]] = ()) -> Response:
         body = json.dumps(obj, ensure_ascii=False).encode()
         headers = [
             ("content-type", "application/json"),
@@ -92,23 +95,23 @@ class FakeGitee(FakePlatform):
     def handle(self, req: Request) -> Response:
         token = self.token_of(req)
         if token is not None and token in self.bad_tokens:
-            return self._reply(401, {"message": "401 Unauthorized: Access token does not exist"})
+            return self.reply(401, {"message": "401 Unauthorized: Access token does not exist"})
         fault = self.take_fault(("5xx", "throttle"), req.path)
         if fault is not None and fault.kind == "5xx":
             if fault.status == 502:
                 html = b"<html><head><title>502 Bad Gateway</title></head></html>"
                 return Response(502, html, [("content-type", "text/html")])
-            return self._reply(fault.status, {"message": "500 Internal Server Error"})
+            return self.reply(fault.status, {"message": "500 Internal Server Error"})
         if fault is not None:
             extra = [("retry-after", str(fault.retry_after))] if fault.retry_after else []
             msg = "Too Many Requests" if fault.status == 429 else "Rate Limit Exceeded"
-            return self._reply(fault.status, {"message": msg}, extra)
+            return self.reply(fault.status, {"message": msg}, extra)
         with self.lock:
             budget = self.budget(token)
             if budget.remaining <= 0:
-                return self._reply(403, {"message": "Rate Limit Exceeded"})
+                return self.reply(403, {"message": "Rate Limit Exceeded"})
             budget.used += 1
-            resp = self._route(req)
+            resp = self._route(req, token)
         if resp.status == 200:
             etag = 'W/"' + hashlib.md5(resp.body).hexdigest() + '"'
             resp.headers.append(("etag", etag))
@@ -118,21 +121,24 @@ class FakeGitee(FakePlatform):
                 resp.body = resp.body[: max(len(resp.body) // 2, 1)]
         return resp
 
-    def _route(self, req: Request) -> Response:
+    def _route(self, req: Request, token: str | None) -> Response:
+        listing = gitee_owner_repos(self, req, token) if req.method == "GET" else None
+        if listing is not None:
+            return listing
         m = _REPO_PATH.match(req.path)
         if req.method != "GET" or not m:
-            return self._reply(404, {"message": "Not Found"})
+            return self.reply(404, {"message": "Not Found"})
         repo, renamed = self.resolve(m.group(1), m.group(2))
-        if repo is None or renamed or repo.private:
-            return self._reply(404, {"message": "Not Found Project"})
+        if repo is None or renamed or not repo.visible_to(token):
+            return self.reply(404, {"message": "Not Found Project"})
         if repo.blocked:
-            return self._reply(403, {"message": "403 Forbidden"})
+            return self.reply(403, {"message": "403 Forbidden"})
         api = req.base_url
         sub = m.group(3) or ""
         if sub == "":
-            return self._reply(200, self.repo_json(repo, api))
+            return self.reply(200, self.repo_json(repo, api))
         if sub == "/contributors":
-            return self._reply(200, self._contributors(repo))
+            return self.reply(200, self._contributors(repo))
         lists = {
             "/releases": self._releases,
             "/pulls": self._pulls,
@@ -140,8 +146,17 @@ class FakeGitee(FakePlatform):
         }
         build = lists.get(sub)
         if build is None:
-            return self._reply(404, {"message": "Not Found"})
+            return self.reply(404, {"message": "Not Found"})
         items = build(req, repo)
+        if sub == "/stargazers":  # users are drawn for the page only: lists can be long
+            return self.paged(req, items, lambda item: self._stargazer(req, *item))
+        return self.paged(req, items)
+
+    def paged(
+        self, req: Request, items: list[Any], draw: Callable[[Any], Any] | None = None,
+    ) -> Response:
+        """One page of a list (``page``, ``per_page`` 20 by default, 100 at most) with its
+        ``total_count`` and ``total_page`` headers; *draw* makes each item shown of its entry."""
         per_page = min(max(req.int_param("per_page", 20), 1), 100)
         page = max(req.int_param("page", 1), 1)
         start, stop, _last = paging(len(items), page, per_page)
@@ -149,9 +164,7 @@ class FakeGitee(FakePlatform):
         extra = [("total_count", str(len(items))), ("total_page", str(total_page)),
                  ("access-control-expose-headers", "total_count, total_page")]  # fmt: skip
         shown = items[start:stop]
-        if sub == "/stargazers":  # users are drawn for the page only: lists can be long
-            shown = [self._stargazer(req, uid, when) for uid, when in shown]
-        return self._reply(200, shown, extra)
+        return self.reply(200, [draw(i) for i in shown] if draw else shown, extra)
 
     # -- resources -----------------------------------------------------------------------
     def repo_json(self, repo: FakeRepo, api: str) -> dict[str, Any]:
@@ -166,8 +179,8 @@ class FakeGitee(FakePlatform):
                           "name": repo.owner, "path": repo.owner.lower(),
                           "html_url": f"{GITEE}/{repo.owner.lower()}"},
             "path": repo.name, "name": repo.name, "owner": owner,
-            "assigner": owner, "description": repo.description or "", "private": False,
-            "public": True, "internal": False, "fork": False,
+            "assigner": owner, "description": repo.description or "", "private": repo.private,
+            "public": not repo.private, "internal": False, "fork": repo.fork,
             "html_url": f"{GITEE}/{path}.git", "ssh_url": f"git@gitee.com:{path}.git",
             "forks_url": f"{r}/forks", "keys_url": f"{r}/keys{{/key_id}}",
             "collaborators_url": f"{r}/collaborators{{/collaborator}}",
@@ -192,7 +205,8 @@ class FakeGitee(FakePlatform):
             "parent": None, "paas": None, "stared": False, "watched": False,
             "permission": {"pull": True, "push": False, "admin": False},
             "relation": "", "assignees_number": 1, "testers_number": 1, "assignee": [owner],
-            "testers": [owner], "status": "开始", "programs": [], "enterprise": None,
+            "testers": [owner], "status": "关闭" if repo.archived else "开始", "programs": [],
+            "enterprise": None,
             "project_labels": [], "issue_template_source": "project",
         }  # fmt: skip
 

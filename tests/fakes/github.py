@@ -17,6 +17,12 @@ from monitor.clock import Clock
 
 from .github_shapes import (
     ADMIN_ONLY_KEYS,
+    NO_UA,
+    PRIMARY_ANON,
+    PRIMARY_AUTH,
+    PRIMARY_DOCS,
+    SECONDARY,
+    SECONDARY_DOCS,
     dmca_body,
     link_header,
     node_id,
@@ -24,6 +30,7 @@ from .github_shapes import (
     star_weeks,
     user_json,
 )
+from .listings import github_owner_repos
 from .state import (
     FakePlatform,
     FakeRepo,
@@ -42,25 +49,6 @@ __all__ = ["ADMIN_ONLY_KEYS", "FakeGitHub", "link_header", "node_id", "star_week
 PACIFIC = ZoneInfo("America/Los_Angeles")
 DOCS = "https://docs.github.com/rest"
 API_VERSIONS = ("2022-11-28", "2026-03-10")
-NO_UA = (
-    "Request forbidden by administrative rules. Please make sure your request has a User-Agent "
-    "header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required)."
-    " Check https://developer.github.com for other possible causes.\n"
-)
-PRIMARY_ANON = (
-    "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests "
-    "get a higher rate limit. Check out the documentation for more details.)"
-)
-PRIMARY_AUTH = "API rate limit exceeded for user ID {uid}."
-PRIMARY_DOCS = "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting"
-SECONDARY = (
-    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
-    " If you reach out to GitHub Support for help, please include the request ID {rid}."
-)
-SECONDARY_DOCS = (
-    "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api"
-    "#about-secondary-rate-limits"
-)
 _REPO_PATH = re.compile(r"^/repos/([^/]+)/([^/]+)(/.*)?$")
 _ID_PATH = re.compile(r"^/repositories/(\d+)(/.*)?$")
 
@@ -239,11 +227,15 @@ class FakeGitHub(FakePlatform):
 
     def _route(self, req: Request) -> Response:
         not_found = {"message": "Not Found", "documentation_url": DOCS}
+        listing = github_owner_repos(self, req)
+        if listing is not None:
+            return listing
+        token, _ = self.token_of(req)
         m = _REPO_PATH.match(req.path)
         if m:
             repo, renamed = self.resolve(m.group(1), m.group(2))
             sub = m.group(3) or ""
-            if repo is not None and renamed and not repo.private:
+            if repo is not None and renamed and repo.visible_to(token):
                 location = f"{req.base_url}/repositories/{repo.id}{sub}"
                 if req.raw_query:
                     location += f"?{req.raw_query}"
@@ -259,7 +251,7 @@ class FakeGitHub(FakePlatform):
                 return self.error(req, 404, not_found)
             repo, sub = self.by_id(int(m.group(1))), m.group(2) or ""
         route = self._routes.get(sub.rstrip("/") if sub != "/" else sub)
-        if repo is None or repo.private or route is None:
+        if repo is None or not repo.visible_to(token) or route is None:
             return self.error(req, 404, not_found)
         if repo.blocked:
             return self.error(req, 451, dmca_body(repo))
@@ -284,12 +276,15 @@ class FakeGitHub(FakePlatform):
         body = repo_json(repo, req.base_url, token)
         return self.ok(req, body, last_modified=repo.last_modified)
 
-    def _page(self, req: Request, items: list[Any], per_page_default: int = 30,
-              cap: int = 100) -> Response:  # fmt: skip
+    def page(self, req: Request, items: list[Any], per_page_default: int = 30,
+             cap: int = 100, draw: Callable[[Any], Any] | None = None) -> Response:  # fmt: skip
+        """One page of *items* with its Link header; *draw* makes each shown item (so a long
+        list is drawn for its page only)."""
         per_page = min(max(req.int_param("per_page", per_page_default), 1), cap)
         page = max(req.int_param("page", 1), 1)
         start, stop, last = paging(len(items), page, per_page)
-        return self.ok(req, items[start:stop], link=link_header(req, page, last))
+        shown = [draw(i) for i in items[start:stop]] if draw else items[start:stop]
+        return self.ok(req, shown, link=link_header(req, page, last))
 
     def _contributors(self, req: Request, repo: FakeRepo, sub: str) -> Response:
         if repo.empty:
@@ -305,7 +300,7 @@ class FakeGitHub(FakePlatform):
             elif anon:
                 items.append({"email": f"anon{i}@example.com", "name": f"Anon {i}",
                               "type": "Anonymous", "contributions": contributions})  # fmt: skip
-        return self._page(req, items)
+        return self.page(req, items)
 
     def _releases(self, req: Request, repo: FakeRepo, sub: str) -> Response:
         rels = sorted(repo.published_releases(), key=lambda r: r.created, reverse=True)
@@ -329,7 +324,7 @@ class FakeGitHub(FakePlatform):
                 "tarball_url": f"{base}/tarball/{quote(rel.tag)}",
                 "zipball_url": f"{base}/zipball/{quote(rel.tag)}", "body": rel.body,
             })  # fmt: skip
-        return self._page(req, items)
+        return self.page(req, items)
 
     def _pulls(self, req: Request, repo: FakeRepo, sub: str) -> Response:
         state = req.param("state", "open")
@@ -354,7 +349,7 @@ class FakeGitHub(FakePlatform):
                 "assignees": [], "requested_reviewers": [], "requested_teams": [], "labels": [],
                 "milestone": None, "draft": False, "author_association": "CONTRIBUTOR",
             })  # fmt: skip
-        return self._page(req, items)
+        return self.page(req, items)
 
     def _stargazers(self, req: Request, repo: FakeRepo, sub: str) -> Response:
         if req.int_param("page", 1) > 400:
@@ -371,7 +366,7 @@ class FakeGitHub(FakePlatform):
         for i, when in enumerate(repo.star_timeline(now)):
             user = user_json(f"stargazer{i + 1}", 500000 + i, api=req.base_url)
             items.append({"starred_at": iso_z(when), "user": user} if star else user)
-        return self._page(req, items)
+        return self.page(req, items)
 
     def _history(self, req: Request, repo: FakeRepo, sub: str) -> Response:
         """30 weeks a page by default and at most (a larger per_page is cut to 30); past the

@@ -25,6 +25,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from .listings import owner_repos
 from .state import FakeRepo, Request, Response, iso_z
 
 if TYPE_CHECKING:
@@ -35,6 +36,9 @@ from tests.shared import github_schema
 __all__ = ["github_schema", "handle_graphql", "query_cost"]
 
 DOCS = "https://docs.github.com/graphql"
+#: RepositoryOrderField values as :func:`.listings.owner_repos` sorts.
+_ORDER_FIELDS = {"NAME": "name", "CREATED_AT": "created", "UPDATED_AT": "updated",
+                 "PUSHED_AT": "pushed", "STARGAZERS": "stars"}
 
 
 class TypedError(Exception):
@@ -225,11 +229,42 @@ def repository_node(repo: FakeRepo, now: datetime) -> dict[str, Any]:
         "pushedAt": None if repo.empty else iso_z(repo.pushed_at or repo.last_modified),
         "description": repo.description, "url": html, "homepageUrl": None,
         "stargazerCount": repo.star_count, "forkCount": repo.forks, "isEmpty": repo.empty,
-        "isPrivate": False, "isFork": False, "isArchived": False, "isDisabled": False,
-        "isLocked": False, "isMirror": False, "isTemplate": False, "visibility": "PUBLIC",
+        "isPrivate": repo.private, "isFork": repo.fork, "isArchived": repo.archived,
+        "isDisabled": False, "isLocked": False, "isMirror": False, "isTemplate": False,
+        "visibility": "PRIVATE" if repo.private else "PUBLIC",
         "watchers": count_connection(repo.watchers), "issues": issues, "pullRequests": pulls,
         "releases": releases, "stargazers": stargazers,
     }  # fmt: skip
+
+
+def repository_owner(fake: FakeGitHub, token: str | None, now: datetime) -> Callable[..., Any]:
+    """``repositoryOwner(login:)``: the organisation or user, or null (no error) when none.
+    Its ``repositories`` honour first/after, ``privacy``, ``isFork``, ``isArchived`` and
+    ``orderBy``; ``ownerAffiliations`` is OWNER for every repo (no collaborators modelled)."""
+
+    def resolve(_info: Any, login: str) -> dict[str, Any] | None:
+        kind = fake.owner_kind(login)
+        if kind is None:
+            return None
+        held = fake.owned(login)
+        shown = held[0].owner if held else login
+
+        def repositories(_info: Any, **args: Any) -> dict[str, Any]:
+            privacy = str(args.get("privacy"))
+            order = args.get("orderBy") or {}
+            field = _ORDER_FIELDS.get(str(order.get("field")), "id")
+            which = {"PUBLIC": "public", "PRIVATE": "private"}.get(privacy, "all")
+            repos = owner_repos(fake.owned(login, token), kind=which, sort=field,
+                                descending=order.get("direction") == "DESC")
+            for flag, attribute in (("isFork", "fork"), ("isArchived", "archived")):
+                if args.get(flag) is not None:
+                    repos = [r for r in repos if getattr(r, attribute) == args[flag]]
+            return connection(repos, args, lambda r: repository_node(r, now))
+
+        return {"__typename": kind, "login": shown, "url": f"https://github.com/{shown}",
+                "repositories": repositories}  # fmt: skip
+
+    return resolve
 
 
 def handle_graphql(fake: FakeGitHub, req: Request, token: str | None) -> Response:
@@ -252,7 +287,7 @@ def handle_graphql(fake: FakeGitHub, req: Request, token: str | None) -> Respons
     if fault is not None and fault.kind == "5xx":
         return fake._server_error(req, fault.status)
     if fault is not None:
-        from .github import SECONDARY, SECONDARY_DOCS
+        from .github_shapes import SECONDARY, SECONDARY_DOCS
 
         body = {"message": SECONDARY.format(rid=fake.request_id()),
                 "documentation_url": SECONDARY_DOCS}  # fmt: skip
@@ -305,7 +340,7 @@ def handle_graphql(fake: FakeGitHub, req: Request, token: str | None) -> Respons
 
     def repository(_info: Any, owner: str, name: str, followRenames: bool = True) -> Any:
         repo, renamed = fake.resolve(owner, name)
-        if repo is None or repo.private or (renamed and not followRenames):
+        if repo is None or not repo.visible_to(token) or (renamed and not followRenames):
             raise TypedError(
                 "NOT_FOUND", f"Could not resolve to a Repository with the name '{owner}/{name}'."
             )
@@ -316,6 +351,7 @@ def handle_graphql(fake: FakeGitHub, req: Request, token: str | None) -> Respons
     limit, used, remaining, reset = snapshot
     root = {
         "repository": repository,
+        "repositoryOwner": repository_owner(fake, token, now),
         "rateLimit": lambda _info, **_a: {
             "cost": cost, "limit": limit, "used": used, "remaining": remaining,
             "nodeCount": node_count,

@@ -12,6 +12,12 @@ from .state import FakeRepo, Request, iso_z
 
 __all__ = [
     "ADMIN_ONLY_KEYS",
+    "NO_UA",
+    "PRIMARY_ANON",
+    "PRIMARY_AUTH",
+    "PRIMARY_DOCS",
+    "SECONDARY",
+    "SECONDARY_DOCS",
     "dmca_body",
     "link_header",
     "node_id",
@@ -22,6 +28,25 @@ __all__ = [
 ]
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
+NO_UA = (
+    "Request forbidden by administrative rules. Please make sure your request has a User-Agent "
+    "header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required)."
+    " Check https://developer.github.com for other possible causes.\n"
+)
+PRIMARY_ANON = (
+    "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests "
+    "get a higher rate limit. Check out the documentation for more details.)"
+)
+PRIMARY_AUTH = "API rate limit exceeded for user ID {uid}."
+PRIMARY_DOCS = "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting"
+SECONDARY = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+    " If you reach out to GitHub Support for help, please include the request ID {rid}."
+)
+SECONDARY_DOCS = (
+    "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api"
+    "#about-secondary-rate-limits"
+)
 ADMIN_ONLY_KEYS = frozenset(
     {
         "temp_clone_token", "allow_squash_merge", "allow_merge_commit", "allow_rebase_merge",
@@ -85,8 +110,8 @@ def repo_json(repo: FakeRepo, base: str, token: str | None) -> dict[str, Any]:
     stars, issues = repo.star_count, repo.open_issues + repo.open_prs
     out: dict[str, Any] = {
         "id": repo.id, "node_id": node_id("Repository", repo.id), "name": repo.name,
-        "full_name": repo.full_name, "private": False, "owner": owner, "html_url": html,
-        "description": repo.description, "fork": False, "url": r,
+        "full_name": repo.full_name, "private": repo.private, "owner": owner, "html_url": html,
+        "description": repo.description, "fork": repo.fork, "url": r,
         **urls,
         "created_at": iso_z(repo.created_at), "updated_at": iso_z(repo.last_modified),
         "pushed_at": iso_z(pushed), "git_url": f"git://github.com/{repo.full_name}.git",
@@ -95,10 +120,11 @@ def repo_json(repo: FakeRepo, base: str, token: str | None) -> dict[str, Any]:
         "stargazers_count": stars, "watchers_count": stars, "language": repo.language,
         "has_issues": True, "has_projects": True, "has_downloads": True, "has_wiki": True,
         "has_pages": False, "has_discussions": False, "forks_count": repo.forks,
-        "mirror_url": None, "archived": False, "disabled": False,
+        "mirror_url": None, "archived": repo.archived, "disabled": False,
         "open_issues_count": issues, "license": None, "allow_forking": True,
         "is_template": False, "web_commit_signoff_required": False, "topics": [],
-        "visibility": "public", "forks": repo.forks, "open_issues": issues,
+        "visibility": "private" if repo.private else "public", "forks": repo.forks,
+        "open_issues": issues,
         "watchers": stars, "default_branch": "main",
     }  # fmt: skip
     if token:

@@ -7,10 +7,12 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from monitor.clock import Clock, system_clock
+
+from .repos import FakeRelease, FakeRepo
 
 __all__ = [
     "Budget",
@@ -23,112 +25,6 @@ __all__ = [
     "Response",
     "etag_for",
 ]
-
-DEFAULT_CREATED = datetime(2020, 1, 1, tzinfo=UTC)
-
-
-@dataclass
-class FakeRelease:
-    """A release; ``published_at`` None means never published (a draft)."""
-
-    tag: str
-    name: str | None = None
-    published_at: datetime | None = None
-    prerelease: bool = False
-    draft: bool = False
-    body: str = ""
-    created_at: datetime | None = None  # defaults to published_at
-
-    @property
-    def created(self) -> datetime:
-        return self.created_at or self.published_at or DEFAULT_CREATED
-
-
-@dataclass
-class FakeRepo:
-    """One repository as a platform sees it. Mutable: tests change counts between requests."""
-
-    id: int
-    owner: str
-    name: str
-    created_at: datetime = DEFAULT_CREATED
-    stars: int = 0
-    forks: int = 0
-    watchers: int = 0  # GitHub: subscribers; Gitee: watchers
-    open_issues: int = 0  # issues only
-    open_prs: int = 0
-    contributors: int = 0  # anonymous included
-    releases: list[FakeRelease] = field(default_factory=list)
-    description: str | None = None
-    empty: bool = False
-    blocked: bool = False
-    private: bool = False
-    star_times: list[datetime] | None = None
-    anonymous_contributors: int = 0  # GitHub: how many of ``contributors`` have no account
-    owner_type: str = "Organization"  # or "User"
-    language: str | None = "Python"
-    updated_at: datetime | None = None
-    pushed_at: datetime | None = None
-
-    def __post_init__(self) -> None:
-        if self.star_times is not None:
-            self.star_times = sorted(self.star_times)
-            self.stars = len(self.star_times)
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.owner}/{self.name}"
-
-    @property
-    def star_count(self) -> int:
-        return len(self.star_times) if self.star_times is not None else self.stars
-
-    @property
-    def last_modified(self) -> datetime:
-        return self.updated_at or self.pushed_at or self.created_at
-
-    def star_timeline(self, now: datetime) -> list[datetime]:
-        """Star times, oldest first; synthesized evenly over the repo's life when not given."""
-        if self.star_times is not None:
-            return sorted(self.star_times)
-        n = self.stars
-        if n <= 0:
-            return []
-        span = max((now - self.created_at).total_seconds(), 1.0)
-        return [self.created_at + timedelta(seconds=span * (i + 0.5) / n) for i in range(n)]
-
-    def stargazers(self, now: datetime) -> list[tuple[int, datetime]]:
-        """(user id, star time), oldest first. An id comes from its star's own time (and its
-        rank among stars of the same instant), so withdrawing one star leaves every other
-        stargazer's id as it was, as on the real platforms."""
-        seen: dict[datetime, int] = {}
-        out = []
-        for when in self.star_timeline(now):
-            rank = seen[when] = seen.get(when, -1) + 1
-            micros = round(when.timestamp() * 1_000_000)
-            out.append((micros * 8 + rank % 8, when))
-        return out
-
-    def give_star(self, when: datetime) -> None:
-        """A star given at ``when`` (normally the fake's now)."""
-        self._materialize(when).append(when)
-        self.star_times = sorted(self.star_times or [])
-        self.stars = len(self.star_times)
-
-    def withdraw_star(self, when: datetime, now: datetime | None = None) -> None:
-        """The star given at ``when`` is withdrawn: gone from the list and from its day's
-        count, wherever it lies in history (ValueError if no star has that time)."""
-        times = self._materialize(now or when)
-        times.remove(when)
-        self.stars = len(times)
-
-    def _materialize(self, now: datetime) -> list[datetime]:
-        if self.star_times is None:
-            self.star_times = self.star_timeline(now)
-        return self.star_times
-
-    def published_releases(self) -> list[FakeRelease]:
-        return [r for r in self.releases if not r.draft and r.published_at is not None]
 
 
 class Request(NamedTuple):
@@ -206,6 +102,7 @@ class Fault:
     status: int = 500
     pattern: re.Pattern[str] | None = None
     retry_after: int | None = None
+    after: int = 0  # matching requests let through before the fault starts
 
     def matches(self, path: str) -> bool:
         return self.pattern is None or self.pattern.search(path) is not None
@@ -250,6 +147,7 @@ class FakePlatform:
         self._old_names: dict[str, int] = {}
         self._budgets: dict[tuple[str, str | None], Budget] = {}
         self._faults: list[Fault] = []
+        self._owners: dict[str, str] = {}  # login, lower case -> "Organization" or "User"
         for repo in repos:
             self.add(repo)
 
@@ -301,6 +199,59 @@ class FakePlatform:
                 return self._repos[old], True
         return None, False
 
+    # -- owners --------------------------------------------------------------------------
+    def add_owner(self, login: str, kind: str = "Organization") -> None:
+        """An organisation (or, ``kind="User"``, a user) that exists even while it holds no
+        repo; an owner holding repos exists anyway, of its repos' ``owner_type``."""
+        with self.lock:
+            self._owners[login.lower()] = kind
+
+    def owner_kind(self, login: str) -> str | None:
+        """``"Organization"``, ``"User"``, or None when no such owner exists."""
+        with self.lock:
+            kind = self._owners.get(login.lower())
+            if kind is not None:
+                return kind
+            held = [r for r in self._repos.values() if r.owner.lower() == login.lower()]
+            return min(held, key=lambda r: r.id).owner_type if held else None
+
+    def owned(self, login: str, token: str | None = None) -> list[FakeRepo]:
+        """The repos *login* holds now that a caller with *token* may see, oldest id first."""
+        with self.lock:
+            return sorted(
+                (r for r in self._repos.values()
+                 if r.owner.lower() == login.lower() and r.visible_to(token)),
+                key=lambda r: r.id,
+            )
+
+    def add_owner_repos(
+        self, login: str, count: int, *, kind: str = "Organization", first_id: int = 1_000_000,
+        prefix: str = "repo", **fields: Any,
+    ) -> list[FakeRepo]:
+        """*count* repos ``prefix-0000``… held by *login*, ids from *first_id*, stars and forks
+        varying by index; *fields* (``fork=True``…) apply to every one. Cheap: a thousand
+        repos for a benchmark take milliseconds."""
+        made = []
+        with self.lock:
+            self._owners.setdefault(login.lower(), kind)
+            for i in range(count):
+                repo = FakeRepo(
+                    id=first_id + i, owner=login, name=f"{prefix}-{i:04d}", owner_type=kind,
+                    stars=(i * 7) % 1000, forks=(i * 3) % 100, watchers=i % 50,
+                    open_issues=i % 13, open_prs=i % 5, **fields,
+                )
+                made.append(self.add(repo))
+        return made
+
+    def transfer(self, full_name: str, new_owner: str) -> FakeRepo:
+        """The repo moves to *new_owner* under its name (its old name keeps pointing at it):
+        it leaves the old owner's listing and appears in the new one's."""
+        with self.lock:
+            kind = self.owner_kind(new_owner)
+            repo = self.rename(full_name, new_owner, self.repo(full_name).name)
+            repo.owner_type = kind or repo.owner_type
+            return repo
+
     # -- budgets -------------------------------------------------------------------------
     def default_limit(self, resource: str, token: str | None) -> int:
         return self.token_limit if token else self.anon_limit
@@ -340,9 +291,12 @@ class FakePlatform:
         with self.lock:
             self._faults.append(fault)
 
-    def fail_next(self, n: int = 1, status: int = 500, path_pattern: str | None = None) -> None:
-        """The next ``n`` matching requests answer ``status`` (a 5xx)."""
-        self._add_fault(Fault("5xx", n, status, _compile(path_pattern)))
+    def fail_next(
+        self, n: int = 1, status: int = 500, path_pattern: str | None = None, *, after: int = 0,
+    ) -> None:
+        """The next ``n`` matching requests answer ``status`` (a 5xx), once ``after`` more
+        matching ones have been answered as usual (a failure mid-listing, say)."""
+        self._add_fault(Fault("5xx", n, status, _compile(path_pattern), after=after))
 
     def malformed_next(self, n: int = 1, path_pattern: str | None = None) -> None:
         """The next ``n`` matching successful answers carry a truncated JSON body."""
@@ -356,6 +310,9 @@ class FakePlatform:
         with self.lock:
             for fault in self._faults:
                 if fault.kind in kinds and fault.count > 0 and fault.matches(path):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.count -= 1
                     if fault.count == 0:
                         self._faults.remove(fault)

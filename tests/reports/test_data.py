@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from monitor.config.repos import Tracked
+from monitor.config.members import Assigned
+from monitor.config.repos import Project, Tracked
 from monitor.errors import MonitorError, NoData
+from monitor.ids import OwnerId, RepoId
 from monitor.metrics import METRICS
 from monitor.reports.data import build_report, load_report, project_members
 from monitor.reports.membership import Member, configured_members
 from monitor.reports.model import Change, Report
 from monitor.reports.period import month, week
 from monitor.reports.ranks import competition_ranks as _ranks
+from monitor.store.members import sync_members
 from monitor.store.models import Repo
 from monitor.store.reports import points_at
 from monitor.store.series import record_identity, values_at
@@ -26,6 +30,7 @@ from tests.reports.conftest import (
     PADDLE_GH,
     TORCH,
     Seeded,
+    at,
     value,
 )
 
@@ -253,10 +258,41 @@ def test_the_report_carries_how_many_repos_a_table_shows(seeded: Seeded) -> None
     assert report.membership_rule.startswith("A project's history is the history of the repos")
 
 
-def test_today_membership_is_the_configured_repos(seeded: Seeded, report: Report) -> None:
+def test_the_membership_is_the_stored_one(seeded: Seeded, report: Report) -> None:
+    joined = at(date(2025, 1, 1))  # when the seed first synced the projects
     with seeded.database.session() as session:
-        assert project_members(session, seeded.tracked) == configured_members(seeded.tracked)
+        assert project_members(session, seeded.tracked) == {
+            p.name: tuple(Member(r, joined_at=joined) for r in p.repos)
+            for p in seeded.tracked.projects
+        }
     assert all(p.joined == () and p.left == () for p in report.projects)
+
+
+def test_a_project_never_synced_has_its_configured_repos(seeded: Seeded) -> None:
+    fresh = Project("Fresh", ("us",), (RepoId.parse("github:fresh/one"),))
+    tracked = replace(seeded.tracked, projects=(*seeded.tracked.projects, fresh))
+    with seeded.database.session() as session:
+        assert project_members(session, tracked)["Fresh"] == (Member(fresh.repos[0]),)
+
+
+def test_the_stored_moves_are_the_reports(seeded: Seeded) -> None:
+    """Gitee's Paddle left the project in the period and a new repo joined Torch: the report
+    reads today's members in every period and names the moves, in the project's order."""
+    org = OwnerId("github", "pytorch")
+    extra = RepoId.parse("github:pytorch/vision")
+    moved = seeded.period.start + timedelta(days=2)
+    assigned = {p.name: [Assigned(r, None) for r in p.repos if r != PADDLE_GE]
+                for p in seeded.tracked.projects}
+    assigned["Torch"].append(Assigned(extra, org, 5))
+    with seeded.database.session() as session:
+        sync_members(session, assigned, (), moved)
+        report = build_report(session, seeded.tracked, seeded.period)
+    paddle = project(report, "Paddle")
+    assert [r.repo for r in paddle.repos] == [str(PADDLE_GH)]
+    assert paddle.left == (str(PADDLE_GE),) and paddle.split == {}
+    torch = project(report, "Torch")
+    assert [r.repo for r in torch.repos] == [str(TORCH), str(extra)]
+    assert torch.joined == (str(extra),)
 
 
 def test_a_membership_source_decides_the_repos_read_and_names_the_moves(seeded: Seeded) -> None:

@@ -3,14 +3,20 @@ repos that joined or left in the period."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.config.repos import Project, Tracked
 from monitor.ids import RepoId
-from monitor.reports.membership import Member, configured_members, membership_in
+from monitor.reports.membership import (
+    Member,
+    configured_members,
+    membership_in,
+    stored_members,
+)
 from tests.reports.sample import week
 
 PERIOD = week("2026-W47")
@@ -24,6 +30,26 @@ def test_today_source_is_every_configured_repo_with_no_dates() -> None:
     assert members == {"P": (Member(A), Member(B)), "Q": (Member(C),)}
     view = membership_in(members["P"], PERIOD)
     assert (view.repos, view.joined, view.left) == ((A, B), (), ())
+
+
+@dataclass(frozen=True)
+class _Stay:
+    repo: RepoId
+    joined_at: datetime
+    left_at: datetime | None = None
+
+
+def test_stored_stays_put_the_named_repos_first_under_their_configured_ids() -> None:
+    """The first repo is the project's home (its stars alone when mirrors are not added)."""
+    home, mirror = RepoId.parse("github:O/Home"), RepoId.parse("gitee:o/home")
+    tracked = Tracked({}, (Project("P", (), (home, mirror)), Project("Fresh", (), (C,))))
+    t = PERIOD.start
+    stays = {"P": [_Stay(A, t), _Stay(RepoId.parse("gitee:o/home"), t),
+                   _Stay(RepoId.parse("github:o/home"), t, t + DAY)]}
+    assert stored_members(stays, tracked) == {
+        "P": (Member(home, t, t + DAY), Member(mirror, t), Member(A, t)),
+        "Fresh": (Member(C),),  # nothing stored yet: as configured
+    }
 
 
 def test_a_repo_that_joined_in_the_period_is_counted_and_named() -> None:

@@ -11,9 +11,13 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.clock import system_clock
+from monitor.config.members import Assigned
 from monitor.config.repos import Tracked, load_repos
 from monitor.daemon.prometheus import ExporterHandle, start_exporter
+from monitor.ids import OwnerId, RepoId
 from monitor.store.db import Database
+from monitor.store.members import sync_members
+from monitor.store.series import ObservationIn, write_observations
 from tests.status.test_status import RESET, T0, T1, make_home, seed
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -83,6 +87,23 @@ def test_metrics_come_from_the_store_at_scrape_time(
     assert samples[("aoss_api_budget_reset_timestamp_seconds", (("platform", "github"),))] == (
         RESET.timestamp())
     assert ("aoss_api_budget_remaining", (("platform", "gitee"),)) not in samples
+
+
+def test_members_an_owner_lists_have_series_and_those_that_left_none(
+    database: Database, exporter: ExporterHandle,
+) -> None:
+    acme = OwnerId("github", "acme")
+    rocket = [Assigned(RepoId.parse("github:acme/rocket"), None)]
+    tool, gone = RepoId.parse("github:acme/Tool"), RepoId.parse("github:acme/dropped")
+    with database.session(write=True) as session:
+        rows = sync_members(session, {"Rocket": [*rocket, Assigned(tool, acme, 1),
+                                                 Assigned(gone, acme, 2)]}, (), T0)
+        write_observations(session, [ObservationIn(rows[r.key].id or 0, "stars", T0, 5)
+                                     for r in (tool, gone)])
+        sync_members(session, {"Rocket": [*rocket, Assigned(tool, acme, 1)]}, (), T1)
+    samples = scrape(exporter)
+    assert samples[("aoss_repo_metric", repo_labels("github:acme/Tool", "Rocket", "stars"))] == 5
+    assert not any("acme/dropped" in str(labels) for _, labels in samples)
 
 
 def test_binds_to_loopback_only_and_stops(database: Database, tracked: Tracked) -> None:

@@ -12,10 +12,12 @@ from monitor.cli import main
 from monitor.cli.console import status_lines
 from monitor.commands.init import init_home
 from monitor.commands.status import NOT_RUNNING, gather_status
+from monitor.config.members import Assigned
 from monitor.config.settings import Settings, load_settings
-from monitor.ids import RepoId
+from monitor.ids import OwnerId, RepoId
 from monitor.store import history, series
 from monitor.store.db import Database, open_database
+from monitor.store.members import sync_members
 from monitor.store.models import DaemonJob, DaemonRecord
 from monitor.store.series import ObservationIn, RunPlatformIn
 
@@ -36,7 +38,7 @@ repos = ["github:acme/gone", "github:acme/slow", "github:acme/healed"]
 
 #: Every key ``status --json`` promises (README "status --json").
 TOP_KEYS = {"generated_at", "home", "database", "config_error", "daemon", "jobs", "failing",
-            "deferred", "renamed", "backfill_refused", "budgets"}
+            "deferred", "renamed", "left", "backfill_refused", "budgets", "backfill", "no_token"}
 DAEMON_KEYS = {"running", "state", "pid", "host", "started_at", "heartbeat_at", "stopped_at",
                "config_error", "config_error_at"}
 JOB_KEYS = {"schedule", "last_run", "last_success_at", "next_run_at", "next_run_note"}
@@ -229,6 +231,72 @@ def test_a_broken_repos_toml_is_reported_not_fatal(
     assert status.config_error and "repos.toml" in status.config_error
     # Without the tracked list every repo's trouble is shown, the untracked one too.
     assert {p.repo for p in status.failing} == {"github:acme/gone", "github:old/untracked"}
+
+
+ACME = OwnerId("github", "acme")
+
+
+def leave_one_by_one(database: Database, count: int) -> None:
+    """*count* repos listed by ``github:acme`` in Rocket at T0, then leaving an hour apart,
+    tool00 first; one stays."""
+    listed = [Assigned(RepoId("github", "acme", f"tool{i:02}"), ACME, 100 + i)
+              for i in range(count + 1)]
+    with database.session(write=True) as session:
+        sync_members(session, {"Rocket": listed}, (), T0)
+        for i in range(1, count + 1):
+            sync_members(session, {"Rocket": listed[i:]}, (), T0 + timedelta(hours=i))
+
+
+def test_repos_that_left_an_owners_listing_are_listed_with_the_date(
+    tmp_path: Path, database: Database, database_url: str,
+) -> None:
+    leave_one_by_one(database, 2)
+    status = gather_status(settings_for(make_home(tmp_path / "home"), database_url), now=NOW)
+    assert [(r.repo, r.project, r.via, r.left_at) for r in status.left] == [
+        ("github:acme/tool01", "Rocket", "github:acme", T0 + timedelta(hours=2)),
+        ("github:acme/tool00", "Rocket", "github:acme", T0 + timedelta(hours=1)),
+    ]
+    assert status.as_json()["left"][0] == {
+        "repo": "github:acme/tool01", "project": "Rocket", "via": "github:acme",
+        "left_at": "2026-11-26T02:00:00Z"}
+    text = "\n".join(status_lines(status))
+    assert "left repos (2)" in text
+    assert "github:acme/tool01 (Rocket, via github:acme): left 2026-11-26T02:00:00Z" in text
+
+
+def test_status_shows_the_twenty_newest_repos_that_left_and_counts_the_rest(
+    tmp_path: Path, database: Database, database_url: str,
+) -> None:
+    leave_one_by_one(database, 22)
+    status = gather_status(settings_for(make_home(tmp_path / "home"), database_url), now=NOW)
+    assert len(status.left) == 22 and len(status.as_json()["left"]) == 22
+    text = "\n".join(status_lines(status))
+    assert "github:acme/tool21" in text and "github:acme/tool02" in text
+    assert "tool01" not in text and "tool00" not in text
+    assert "2 more" in text
+
+
+def test_a_named_repo_untracked_is_not_listed_as_having_left(
+    tmp_path: Path, database: Database, database_url: str,
+) -> None:
+    seed(database)
+    with database.session(write=True) as session:  # the user untracked github:old/untracked
+        series.sync_projects(session, [("Rocket", [RepoId.parse("github:acme/rocket")])], T1)
+    status = gather_status(settings_for(make_home(tmp_path / "home"), database_url), now=NOW)
+    assert status.left == ()
+
+
+def test_a_failing_repo_an_owner_lists_is_shown(
+    tmp_path: Path, database: Database, database_url: str,
+) -> None:
+    with database.session(write=True) as session:
+        listed = sync_members(session, {"Rocket": [
+            Assigned(RepoId("github", "acme", "tool00"), ACME, 100)]}, (), T0)
+        run = series.start_run(session, "collect", T1)
+        series.record_repo_error(session, run, listed["github:acme/tool00"].id or 0,
+                                 "blocked", "HTTP 451", T1)
+    status = gather_status(settings_for(make_home(tmp_path / "home"), database_url), now=NOW)
+    assert [(p.repo, p.kind) for p in status.failing] == [("github:acme/tool00", "blocked")]
 
 
 def run_cli(home: Path, database_url: str, monkeypatch: pytest.MonkeyPatch,

@@ -22,6 +22,7 @@ TABLES = {
     "daemon_job",
     "http_cache",
     "latest_value",
+    "membership",
     "observation",
     "platform_budget",
     "project",

@@ -10,10 +10,10 @@ from pydantic_core import PydanticUndefined
 from sqlalchemy import Column, ColumnDefault
 from sqlmodel import SQLModel
 
-from monitor.store import models, tables
+from monitor.store import models, models_membership, tables
 from monitor.store.sql import table as table_of
 
-MODELS = [cls for cls in vars(models).values()
+MODELS = [cls for module in (models, models_membership) for cls in vars(module).values()
           if isinstance(cls, type) and issubclass(cls, SQLModel) and cls is not SQLModel]
 
 
