@@ -34,10 +34,11 @@ async def run_collect(
     """One collection cycle, then the first backfill of repos never backfilled (new ones)."""
     summary = await collect(settings, database, tracked, platform_factory=platform_factory)
     log.info(
-        "collect.done observed_at=%s collected=%d deferred=%d failed=%d requests=%d outcome=%s",
+        "collect.done observed_at=%s collected=%d deferred=%d failed=%d listings_failed=%d "
+        "requests=%d outcome=%s",
         summary.observed_at.isoformat(), len(summary.having("collected")),
         len(summary.having("deferred")), len(summary.having("failed")),
-        sum(summary.requests.values()), summary.outcome,
+        len(summary.failed_owners), sum(summary.requests.values()), summary.outcome,
     )
     await run_backfill(settings, database, tracked, new_only=True,
                        platform_factory=platform_factory)
