@@ -173,17 +173,17 @@ def listed_item(item: Any, url: str) -> ListedRepo:
     if not isinstance(item, dict):
         raise MalformedResponse(f"{url}: a listed repository is not an object")
     try:
-        holder, _, name = _text(item["full_name"]).partition("/")
+        holder, _, name = rest.json_text(item["full_name"]).partition("/")
         if not holder or not name:
             raise ValueError(f"full_name as OWNER/NAME, got {item['full_name']!r}")
         snapshot = RepoSnapshot(
             repo=RepoId("github", holder, name),
-            platform_id=_number(item["id"]),
+            platform_id=rest.json_int(item["id"]),
             owner=holder,
             name=name,
             created_at=gql.parse_time(item.get("created_at")),
-            metrics={"stars": _number(item["stargazers_count"]),
-                     "forks": _number(item["forks_count"])},
+            metrics={"stars": rest.json_int(item["stargazers_count"]),
+                     "forks": rest.json_int(item["forks_count"])},
         )
         return ListedRepo(snapshot, fork=_flag(item, "fork"), archived=_flag(item, "archived"),
                           private=_flag(item, "private"))
@@ -204,18 +204,6 @@ def _check(reply: Reply, owner: OwnerId) -> None:
     if status in (403, 451):
         raise Blocked(f"{owner}: listing refused ({text})")
     raise Unavailable(f"{owner}: listing answered HTTP {status} ({text})")
-
-
-def _number(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"a number, got {value!r}")
-    return value
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"text, got {value!r}")
-    return value
 
 
 def _flag(item: Mapping[str, Any], key: str) -> bool:

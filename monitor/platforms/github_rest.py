@@ -36,6 +36,8 @@ __all__ = [
     "check_call",
     "check_history",
     "count",
+    "json_int",
+    "json_text",
     "message",
     "rate_limits",
     "release_list",
@@ -106,18 +108,18 @@ def repo_object(reply: Reply, target: RepoTarget) -> dict[str, Any]:
 def repository(target: RepoTarget, body: dict[str, Any]) -> RepoSnapshot:
     """The repo object; ``subscribers_count`` is watchers (``watchers_count`` is stars)."""
     try:
-        owner, _, name = _text(body["full_name"]).partition("/")
+        owner, _, name = json_text(body["full_name"]).partition("/")
         snapshot = RepoSnapshot(
             repo=target.repo,
-            platform_id=_number(body["id"]),
+            platform_id=json_int(body["id"]),
             owner=owner,
             name=name,
             created_at=parse_time(body.get("created_at")),
             metrics={
-                "stars": _number(body["stargazers_count"]),
-                "forks": _number(body["forks_count"]),
-                "watchers": _number(body["subscribers_count"]),
-                "open_issues": _number(body["open_issues_count"]),  # PRs included, for now
+                "stars": json_int(body["stargazers_count"]),
+                "forks": json_int(body["forks_count"]),
+                "watchers": json_int(body["subscribers_count"]),
+                "open_issues": json_int(body["open_issues_count"]),  # PRs included, for now
             },
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -158,7 +160,7 @@ def _release(item: dict[str, Any]) -> Release | None:
     if item.get("draft") or item.get("published_at") is None:
         return None
     return Release(
-        tag=_text(item["tag_name"]),
+        tag=json_text(item["tag_name"]),
         name=item.get("name") or None,
         published_at=parse_time(item["published_at"]),
         prerelease=bool(item.get("prerelease")),
@@ -166,13 +168,15 @@ def _release(item: dict[str, Any]) -> Release | None:
     )
 
 
-def _number(value: Any) -> int:
+def json_int(value: Any) -> int:
+    """A JSON integer (a bool is not one); TypeError otherwise."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"a number, got {value!r}")
     return value
 
 
-def _text(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """A non-empty JSON string; TypeError otherwise."""
     if not isinstance(value, str) or not value:
         raise TypeError(f"text, got {value!r}")
     return value
@@ -231,12 +235,12 @@ def _history_week(week: Any, target: RepoTarget) -> tuple[date, list[int]]:
     if not isinstance(week, dict):
         raise MalformedResponse(f"{target.repo}: a star-history week is not an object")
     try:
-        start = _number(week["week"])
+        start = json_int(week["week"])
         counts = week["days"]
         if not isinstance(counts, list) or len(counts) != 7:
             raise TypeError(f"7 days, got {counts!r}")
-        counts = [_number(n) for n in counts]
-        total = _number(week["total"]) if "total" in week else sum(counts)
+        counts = [json_int(n) for n in counts]
+        total = json_int(week["total"]) if "total" in week else sum(counts)
     except (KeyError, TypeError) as exc:
         raise MalformedResponse(f"{target.repo}: a star-history week lacks {exc}") from None
     if any(n < 0 for n in counts):
@@ -270,9 +274,9 @@ def rate_limits(reply: Reply, resources: tuple[str, ...]) -> list[Budget]:
         if entry is None:
             continue
         try:
-            reset = _number(entry["reset"])
+            reset = json_int(entry["reset"])
             budgets.append(Budget(
-                limit=_number(entry["limit"]), remaining=_number(entry["remaining"]),
+                limit=json_int(entry["limit"]), remaining=json_int(entry["remaining"]),
                 reset_at=datetime.fromtimestamp(reset, UTC), resource=name,
             ))
         except (KeyError, TypeError, OverflowError, OSError, ValueError) as exc:
