@@ -70,8 +70,9 @@ def platform_id(data: Mapping[str, Any]) -> int:
     return value
 
 
-def current_name(data: Mapping[str, Any], asked: RepoId) -> tuple[str, str]:
-    """The URL segments (``namespace.path``/``path``), which ``name`` is not."""
+def url_names(data: Mapping[str, Any]) -> tuple[str, str] | None:
+    """A repo object's URL segments (``namespace.path``/``path``, which ``name`` is not), else
+    its ``full_name`` split; None when it tells neither."""
     namespace = data.get("namespace")
     owner = namespace.get("path") if isinstance(namespace, dict) else None
     path = data.get("path")
@@ -81,7 +82,12 @@ def current_name(data: Mapping[str, Any], asked: RepoId) -> tuple[str, str]:
     if isinstance(full, str) and full.count("/") == 1 and all(full.split("/")):
         first, second = full.split("/")
         return first, second
-    return asked.owner, asked.name
+    return None
+
+
+def current_name(data: Mapping[str, Any], asked: RepoId) -> tuple[str, str]:
+    """The repo's name as the platform spells it now (:func:`url_names`), else as asked."""
+    return url_names(data) or (asked.owner, asked.name)
 
 
 def time(value: Any) -> datetime | None:

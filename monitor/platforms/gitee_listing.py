@@ -91,14 +91,8 @@ def listed_item(item: Any, url: str) -> ListedRepo:
 
 
 def _names(item: Mapping[str, Any], url: str) -> tuple[str, str]:
-    """``namespace.path``/``path`` (the URL segments), else ``full_name``."""
-    namespace = item.get("namespace")
-    owner = namespace.get("path") if isinstance(namespace, dict) else None
-    path = item.get("path")
-    if isinstance(owner, str) and owner and isinstance(path, str) and path:
-        return owner, path
-    full = item.get("full_name")
-    if isinstance(full, str) and full.count("/") == 1 and all(full.split("/")):
-        first, second = full.split("/")
-        return first, second
+    """The listed repo's OWNER/NAME (:func:`~monitor.platforms.gitee_json.url_names`)."""
+    names = gitee_json.url_names(item)
+    if names is not None:
+        return names
     raise MalformedResponse(f"{url}: a listed repository has no OWNER/NAME")
