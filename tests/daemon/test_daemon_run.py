@@ -126,7 +126,8 @@ def test_stop_signal_mid_cycle_exits_quickly_and_records_interrupted(
     daemon_home.fake.latency = 0.4  # a cycle now takes a few seconds
     proc = daemon_home.start()
     daemon_home.wait_log("job.start job=collect")
-    time.sleep(0.6)
+    # The fake logs a request as it arrives and answers it 0.4 s later: one is in flight now.
+    wait_for(lambda: daemon_home.fake.requests, what="a request to the fake")
     status, seconds = daemon_home.stop(proc, sig)
     assert status == 0
     assert seconds < 5

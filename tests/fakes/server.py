@@ -59,8 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(parts.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         query = parse_qsl(parts.query, keep_blank_values=True)
-        if fake.latency > 0:
-            time.sleep(fake.latency)
+        arrived = time.monotonic()
         platform, handler, prefix = "", None, ""
         if path == GITHUB_PREFIX or path.startswith(GITHUB_PREFIX + "/"):
             platform, handler, prefix = "github", fake.github.handle, GITHUB_PREFIX
@@ -84,6 +83,8 @@ class _Handler(BaseHTTPRequestHandler):
                 fake.errors.append(exc)
                 resp = Response(500, b'{"message":"fake crashed"}', [])
         fake._log(LoggedRequest(platform, self.command, path, dict(query), resp.status, headers))
+        if (left := arrived + fake.latency - time.monotonic()) > 0:
+            time.sleep(left)
         self._send(resp)
 
     def _send(self, resp: Response) -> None:
@@ -107,7 +108,9 @@ class FakeServer:
     """Context manager: ``with FakeServer(github=FakeGitHub(...)) as fake: ...``.
 
     ``requests`` is the log of :class:`LoggedRequest` (platform, method, path, query,
-    status, headers); ``latency`` seconds are slept in the handler thread per request.
+    status, headers); a request is answered ``latency`` seconds after it arrived at the
+    soonest (the handler thread sleeps what its own work left of it): like a real service's
+    response time, the fake's work is part of the latency, not added to it.
     A *clock* given becomes both fakes' clock (and the ``Date`` header's), so one clock, the
     one the test gives the monitor too, tells every side what time it is.
     """
