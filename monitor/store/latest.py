@@ -24,7 +24,7 @@ from sqlalchemy import select as core_select
 from monitor.metrics import METRICS
 from monitor.store import tables
 from monitor.store.db import dialect_insert
-from monitor.store.sql import ROWS_PER_INSERT, chunked, literal_rows
+from monitor.store.sql import chunked, execute_many, literal_rows
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -93,8 +93,7 @@ def keep_latest(session: Session, rows: Iterable[Collected]) -> None:
         set_={"observed_at": stmt.excluded.observed_at, "value": stmt.excluded.value},
         where=stmt.excluded.observed_at > lv.c.observed_at,  # an older row changes nothing
     )
-    for chunk in chunked(values, ROWS_PER_INSERT):  # one statement for many rows: compiled once
-        session.connection().execute(stmt, chunk)
+    execute_many(session.connection(), stmt, values)
 
 
 def move_latest(session: Session, source_id: int, target_id: int) -> None:

@@ -15,8 +15,9 @@ Times in and out are aware UTC datetimes (see :mod:`monitor.store.models`).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, exists, func, update
 from sqlalchemy import select as core_select
@@ -43,7 +44,7 @@ from monitor.store.runs import (
     record_repo_error,
     start_run,
 )
-from monitor.store.sql import ROWS_PER_INSERT, chunked, table
+from monitor.store.sql import chunked, execute_many, table
 
 __all__ = [
     "ExportRow",
@@ -212,19 +213,19 @@ def write_observations(session: Session, rows: Iterable[ObservationIn]) -> int:
     Skipping at the database (ON CONFLICT DO NOTHING) makes a retried batch or a re-run backfill
     harmless without reading anything first.
     """
-    inserted = 0
-    # One statement executed for many rows ("insertmanyvalues"): compiled once and cached,
-    # where a multi-row VALUES is compiled afresh for every chunk (most of a batch's write).
-    stmt = dialect_insert(session, table(Observation)).on_conflict_do_nothing().returning(
-        table(Observation).c.repo_id)
+    given = list(rows)
+    stmt = dialect_insert(session, table(Observation)).on_conflict_do_nothing()
     with atomic(session):
-        for chunk in chunked(rows, ROWS_PER_INSERT):
-            values = [{"repo_id": r.repo_id, "metric": r.metric, "observed_at": r.observed_at,
-                       "value": r.value, "source": r.source} for r in chunk]
-            inserted += len(session.connection().execute(stmt, values).all())
-            keep_latest(session, [(row.repo_id, row.metric, row.observed_at, row.value)
-                                  for row in chunk if row.source == "collected"])
+        inserted = execute_many(session.connection(), stmt, [_row(r) for r in given])
+        keep_latest(session, [(r.repo_id, r.metric, r.observed_at, r.value)
+                              for r in given if r.source == "collected"])
     return inserted
+
+
+def _row(given: ObservationIn | ReleaseIn) -> dict[str, Any]:
+    """*given*'s fields by name, shallow (``asdict`` deep-copies every value: slow by the
+    thousand)."""
+    return {f.name: getattr(given, f.name) for f in fields(given)}
 
 
 def values_at(
@@ -269,7 +270,7 @@ def upsert_release_rows(session: Session, rows: Iterable[tuple[int, ReleaseIn]])
     A (repo, tag) given twice is written once, as last given: PostgreSQL refuses an upsert
     that names one row twice (a list can shift between two pages read a moment apart)."""
     unique = {(repo_id, release.tag): (repo_id, release) for repo_id, release in rows}
-    values = [{"repo_id": repo_id, **asdict(release)} for repo_id, release in unique.values()]
+    values = [{"repo_id": repo_id, **_row(release)} for repo_id, release in unique.values()]
     if not values:
         return 0
     stmt = dialect_insert(session, table(Release))
@@ -278,8 +279,7 @@ def upsert_release_rows(session: Session, rows: Iterable[tuple[int, ReleaseIn]])
         set_={c: stmt.excluded[c] for c in ("name", "published_at", "prerelease", "url")},
     )
     with atomic(session):
-        for chunk in chunked(values, ROWS_PER_INSERT):  # one statement for many rows
-            session.connection().execute(stmt, chunk)
+        execute_many(session.connection(), stmt, values)
     return len(values)
 
 

@@ -7,14 +7,14 @@ split long ``IN`` lists so that no statement exceeds a database's bound-paramete
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import Subquery, Table, literal, union_all
+from sqlalchemy import Connection, Insert, Subquery, Table, literal, union_all
 from sqlalchemy import select as core_select
 
-__all__ = ["CHUNK", "ROWS_PER_INSERT", "chunked", "literal_rows", "table"]
+__all__ = ["CHUNK", "ROWS_PER_INSERT", "chunked", "execute_many", "literal_rows", "table"]
 
 T = TypeVar("T")
 
@@ -42,3 +42,47 @@ def literal_rows(values: Sequence[Any], name: str, type_: Any) -> Subquery:
     """A one-column derived table of *values* (UNION ALL: portable where VALUES is not)."""
     selects = [core_select(literal(v, type_).label(name)) for v in values]
     return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery(f"{name}_list")
+
+
+def execute_many(conn: Connection, stmt: Insert, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Run *stmt* (an INSERT, maybe ``ON CONFLICT``) once per row of *rows* (dicts with the same
+    keys: the table's column names) through the driver's ``executemany``; returns the rows it
+    changed (inserted, or updated by an upsert).
+
+    The statement is compiled once and each distinct value converted once by its column's type
+    (a cycle stores thousands of values taken at one instant): SQLAlchemy's own many-row path
+    converts every value of every row, most of a big write's time. ``executemany`` binds each
+    row on its own, so no statement nears a bound-parameter limit.
+    """
+    if not rows:
+        return 0
+    dialect = conn.dialect
+    names = list(rows[0])
+    compiled = stmt.compile(dialect=dialect, column_keys=names)
+    table = stmt.table
+    convert = {name: _memo(table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+               for name in names}
+    converted = [{name: convert[name](row[name]) for name in names} for row in rows]
+    order = compiled.positiontup
+    params: Sequence[Any] = (
+        converted if order is None else [tuple(row[name] for name in order) for row in converted]
+    )
+    return conn.exec_driver_sql(compiled.string, params).rowcount
+
+
+def _memo(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """*process* (a column type's bind processor), remembering each distinct value's result."""
+    if process is None:
+        return lambda value: value
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            found = seen[value] = process(value)
+            return found
+        except TypeError:  # unhashable: converted each time
+            return process(value)
+
+    return convert
