@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from sqlmodel import Session
 
 from monitor.clock import Clock
+from monitor.commands.early import EarlyWrites, read_stored, snapshot_rows
 from monitor.commands.listings import ListingPhase, list_owners
 from monitor.commands.outcomes import (
     CycleSummary,
@@ -49,7 +50,6 @@ from monitor.config.repos import Tracked
 from monitor.config.settings import Settings
 from monitor.errors import MonitorError, PlatformError, StorageError, internal_error
 from monitor.ids import OwnerId, RepoId
-from monitor.metrics import METRICS
 from monitor.platforms import PlatformFactory, open_platform
 from monitor.platforms.base import Platform, RepoResult, RepoSnapshot, RepoTarget
 from monitor.store.cache import StoreCache
@@ -61,13 +61,10 @@ from monitor.store.series import (
     ReleaseIn,
     RunPlatformIn,
     finish_run,
-    last_observed_by_repo,
     record_identity,
     record_repo_error,
-    release_tags,
     start_run,
-    upsert_release_rows,
-    write_observations,
+    write_collected,
 )
 
 __all__ = [
@@ -112,17 +109,30 @@ async def collect(
             opened[name] = platform_factory(name, settings, cache)
         return opened[name]
 
+    def planner(known: Known) -> Planner:
+        return Planner(known, started, contributors_every=settings.contributors_every,
+                       details_every=settings.details_every)
+
     completed = False  # a cycle cut short (crash, Ctrl-C, cancel) is recorded as interrupted
     kept: list[str] | None = None
     try:
-        listings = await list_owners(selection.listed_owners(tracked), platform)
+        try:
+            # What planning needs is read while the owners are listed, and members a listing
+            # page settles are stored while the next page is read (monitor.commands.early).
+            async with asyncio.TaskGroup() as first:
+                reading = first.create_task(database.read(read_stored))
+                early = EarlyWrites(database, tracked, reading, planner, started, first)
+                listing = first.create_task(
+                    list_owners(selection.listed_owners(tracked), platform, early.page))
+        except ExceptionGroup as group:  # the read failed (listings fail owner by owner)
+            raise group.exceptions[0] from None
+        listings, stored = listing.result(), reading.result()
         summary.owners = listings.outcomes
-        members, known = await database.write(_begin, tracked, listings, started)
+        members = await database.write(_begin, tracked, listings, started)
         wanted = selection.order(members)
-        planner = Planner(known, started, contributors_every=settings.contributors_every,
-                          details_every=settings.details_every)
-        plan = planner.plan(wanted, listings)
+        plan = planner(stored.known).plan(wanted, listings)
         keys = _keys(members, plan)  # read now: a batch rolled back expires its rows
+        plan = _done_early(plan, early.written, summary)
         async with asyncio.TaskGroup() as platforms:
             for name, items in plan.items():
                 platforms.create_task(_collect_platform(
@@ -137,7 +147,7 @@ async def collect(
             summary.budgets[name] = opened_platform.budget
             await opened_platform.aclose()
         await database.write(
-            _finish, run_id, summary.outcome if completed else "interrupted", [
+            _finish, cache, run_id, summary.outcome if completed else "interrupted", [
                 RunPlatformIn(name, summary.requests.get(name, 0), budget.remaining,
                               budget.limit, budget.reset_at)
                 for name, budget in summary.budgets.items()
@@ -156,12 +166,14 @@ def _keys(members: Sequence[Member], plan: dict[str, list[Item]]) -> list[str]:
 
 
 def _finish(
-    session: Session, run_id: int, outcome: str, platforms: list[RunPlatformIn],
-    at: datetime, member_keys: list[str] | None,
+    session: Session, cache: StoreCache, run_id: int, outcome: str,
+    platforms: list[RunPlatformIn], at: datetime, member_keys: list[str] | None,
 ) -> None:
-    """Record the run's end; after a whole cycle (*member_keys* given), keep only what later
+    """Record the run's end, with the answers cached since the last batch (every member may
+    have been stored early); after a whole cycle (*member_keys* given), keep only what later
     cycles, status and reports still need: the cached answers of the members now (an owner's
     listing belongs to no repo, so it stays while it is used) and the errors still told."""
+    cache.flush(session, at)
     finish_run(session, run_id, outcome, platforms, at)
     if member_keys is not None:
         prune_cache(session, member_keys, at)
@@ -170,18 +182,34 @@ def _finish(
 
 def _begin(
     session: Session, tracked: Tracked, listings: ListingPhase, started: datetime,
-) -> tuple[list[Member], Known]:
+) -> list[Member]:
     """Store the membership the listings give (named repos, listed ones; owners unlisted keep
-    their members), and read what planning the cycle needs."""
-    members = member_rows(session, tracked, assign(tracked, listings.listings), started)
-    last = {metric: last_observed_by_repo(session, metric) for metric in METRICS}
-    releases = release_tags(session, [m.row.id for m in members if m.row.id is not None])
-    return members, Known(last, releases)
+    their members); returns every member now."""
+    return member_rows(session, tracked, assign(tracked, listings.listings), started)
+
+
+def _done_early(
+    plan: dict[str, list[Item]], written: Collection[int], summary: CycleSummary,
+) -> dict[str, list[Item]]:
+    """*plan* less the members stored from their listing page, each collected."""
+    if not written:
+        return plan
+    left: dict[str, list[Item]] = {}
+    for name, items in plan.items():
+        for item in items:
+            if _id(item) in written:
+                summary.outcomes.append(Outcome(item.repo, "collected"))
+            else:
+                left.setdefault(name, []).append(item)
+    return left
 
 
 #: Batches of one platform being fetched at once: the next batch's query goes out while the
 #: previous one's contributors are still in flight; the HTTP layer bounds the requests.
 BATCHES_IN_FLIGHT = 2
+
+#: Members whose listing told all that is due, written per transaction: they wait on no request.
+LISTED_PER_WRITE = 1000
 
 
 async def _collect_platform(
@@ -197,11 +225,16 @@ async def _collect_platform(
 ) -> None:
     """Fetch ahead while earlier batches are written, so the network never waits on the disk.
 
-    Batches are written in order, one at a time, each in its own transaction in a worker thread
-    (the event loop keeps serving the requests in flight meanwhile). Whatever breaks here fails
-    this platform's remaining repos, never another platform's.
+    Members with nothing to ask (their listing told all that is due) are written first, in big
+    batches, while the first fetches are in flight. Batches are written in order, one at a time,
+    each in its own transaction in a worker thread (the event loop keeps serving the requests in
+    flight meanwhile). Whatever breaks here fails this platform's remaining repos, never another
+    platform's.
     """
-    batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
+    told = [item for item in items if item.target is None]
+    asking = [item for item in items if item.target is not None]
+    batches = ([told[i : i + LISTED_PER_WRITE] for i in range(0, len(told), LISTED_PER_WRITE)]
+               + [asking[i : i + batch_size] for i in range(0, len(asking), batch_size)])
     gate = asyncio.Semaphore(BATCHES_IN_FLIGHT)
     stopped: list[RepoResult] = []  # deferred results: the platform stopped for the cycle
 
@@ -344,12 +377,9 @@ def _store_batch(
                 kept = record_identity(session, row, snap.platform_id, snap.owner, snap.name,
                                        snap.created_at)
                 assert kept.id is not None
-                values.extend(ObservationIn(kept.id, metric, observed_at, value, "collected")
-                              for metric, value in snap.metrics.items())
-                releases.extend(
-                    (kept.id, ReleaseIn(r.tag, r.name, r.published_at, r.prerelease, r.url))
-                    for r in snap.releases
-                )
+                found, told = snapshot_rows(kept.id, snap, observed_at)
+                values += found
+                releases += told
                 renamed = (f"{snap.repo.platform}:{snap.owner}/{snap.name}"
                            if snap.renamed and item.member.via is None else None)
                 if renamed:
@@ -368,8 +398,7 @@ def _store_batch(
                 log.warning("collect.failed repo=%s kind=%s reason=%s", item.repo,
                             error_kind(error), error)
                 outcomes.append(Outcome(item.repo, "failed", str(error)))
-        write_observations(session, values)
-        upsert_release_rows(session, releases)
+        write_collected(session, values, releases)
         cache.flush(session, now())
     return outcomes
 

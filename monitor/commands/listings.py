@@ -22,6 +22,7 @@ Why it is shaped like this:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -62,14 +63,18 @@ class ListingPhase:
 
 
 async def list_owners(
-    owners: Sequence[OwnerId], platform: Callable[[str], Platform],
+    owners: Sequence[OwnerId],
+    platform: Callable[[str], Platform],
+    on_page: Callable[[OwnerId, Sequence[ListedRepo]], None] | None = None,
 ) -> ListingPhase:
-    """List each of *owners* on its platform (opened by *platform*), all at once."""
+    """List each of *owners* on its platform (opened by *platform*), all at once. *on_page*, given,
+    is told each page a platform reads one after another (see ``Platform.list_owner``)."""
     phase = ListingPhase()
     if not owners:
         return phase
     async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(_list(platform(owner.platform), owner)) for owner in owners]
+        tasks = [group.create_task(_list(platform(owner.platform), owner, on_page))
+                 for owner in owners]
     for owner, task in zip(owners, tasks, strict=True):
         listed, outcome = task.result()
         phase.add(owner, listed)
@@ -78,11 +83,14 @@ async def list_owners(
 
 
 async def _list(
-    platform: Platform, owner: OwnerId,
+    platform: Platform,
+    owner: OwnerId,
+    on_page: Callable[[OwnerId, Sequence[ListedRepo]], None] | None,
 ) -> tuple[tuple[ListedRepo, ...] | None, OwnerOutcome]:
     """One owner's listing and how it went; never raises (a bug fails that owner only)."""
+    told = None if on_page is None else functools.partial(on_page, owner)
     try:
-        listing = await platform.list_owner(owner)
+        listing = await platform.list_owner(owner, told)
     except NotFound as exc:
         log.warning("collect.owner_not_found owner=%s reason=%s (its repos leave)", owner, exc)
         return (), OwnerOutcome(owner, "failed", 0, error_kind(exc),

@@ -98,22 +98,28 @@ class Planner:
     def listed(self, member: Member, snapshot: RepoSnapshot) -> Item:
         """A member its owner's listing showed: the listing, and what it lacks that is due."""
         rid = _id(member.row)
-        want_contributors = self._due("contributors", rid, self._contributors_after)
+        asked = self.asks(rid, snapshot)
+        target = None
+        if asked:
+            current = RepoId(member.repo.platform, snapshot.owner, snapshot.name)
+            target = RepoTarget(current, snapshot.platform_id, "contributors" in asked,
+                                self._known.releases.get(rid, frozenset()), asked)
+        return Item(member, replace(snapshot, repo=member.repo), target)
+
+    def asks(self, repo_id: int, snapshot: RepoSnapshot) -> frozenset[str]:
+        """What to ask of the repo of row *repo_id* beyond its listing *snapshot*: the metrics
+        the listing lacks that are due, and its releases when the listing's do not reach back
+        to those stored (empty: the listing tells all this cycle needs)."""
         asked = {m for m in METRICS if m not in snapshot.metrics and m != "contributors"
-                 and self._due(m, rid, self._details_after)}
-        known = self._known.releases.get(rid, frozenset())
+                 and self._due(m, repo_id, self._details_after)}
+        known = self._known.releases.get(repo_id, frozenset())
         if "releases" in snapshot.metrics and not settled(
             {r.tag for r in snapshot.releases}, known, snapshot.metrics["releases"]
         ):
             asked.add("releases")
-        if want_contributors:
+        if self._due("contributors", repo_id, self._contributors_after):
             asked.add("contributors")
-        target = None
-        if asked:
-            current = RepoId(member.repo.platform, snapshot.owner, snapshot.name)
-            target = RepoTarget(current, snapshot.platform_id, want_contributors, known,
-                                frozenset(asked))
-        return Item(member, replace(snapshot, repo=member.repo), target)
+        return frozenset(asked)
 
     def alone(self, member: Member) -> Item:
         """A member no listing showed: fetched whole, less what is not due of

@@ -28,7 +28,7 @@ from typing import Protocol
 from monitor.config.tracked import Project, Tracked
 from monitor.ids import OwnerId, RepoId
 
-__all__ = ["Assigned", "Assignment", "Listed", "assign"]
+__all__ = ["Assigned", "Assignment", "Listed", "assign", "takes"]
 
 
 class Listed(Protocol):
@@ -85,7 +85,7 @@ def assign(
                 unlisted.add(owner)
                 continue
             for listed in listing:
-                if _wanted(project, listed) and not taken.has(listed.repo, listed.platform_id):
+                if takes(project, listed) and not taken.has(listed.repo, listed.platform_id):
                     taken.take(listed.repo, listed.platform_id)
                     members[project.name].append(
                         Assigned(listed.repo, owner, listed.platform_id)
@@ -96,7 +96,7 @@ def assign(
     )
 
 
-def _wanted(project: Project, listed: Listed) -> bool:
+def takes(project: Project, listed: Listed) -> bool:
     """Whether *project* takes a repo its owner lists, by the repo's own state."""
     if listed.private:
         return False

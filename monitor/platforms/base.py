@@ -16,7 +16,7 @@ Rules every implementation keeps:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -33,6 +33,7 @@ __all__ = [
     "HistoryPage",
     "ListedRepo",
     "OwnerListing",
+    "PageCallback",
     "Platform",
     "Release",
     "RepoResult",
@@ -114,6 +115,10 @@ class ListedRepo:
     @property
     def platform_id(self) -> int | None:
         return self.snapshot.platform_id
+
+
+#: Told one page of an owner's listing as it is read (see :meth:`Platform.list_owner`).
+PageCallback = Callable[[Sequence[ListedRepo]], None]
 
 
 @dataclass(frozen=True)
@@ -211,11 +216,18 @@ class Platform(Protocol):
         """Current metrics of every target, in order, one result each."""
         ...
 
-    async def list_owner(self, owner: OwnerId) -> OwnerListing:
+    async def list_owner(
+        self, owner: OwnerId, on_page: PageCallback | None = None,
+    ) -> OwnerListing:
         """The owner's whole listing, every page, conditional where the platform allows (an
         unchanged REST listing costs 304s). Never a partial listing: raises
         :class:`~monitor.errors.NotFound` when the owner does not exist, what the HTTP layer
-        raises otherwise (:class:`~monitor.errors.RateLimited`, ``Unreachable``, ...)."""
+        raises otherwise (:class:`~monitor.errors.RateLimited`, ``Unreachable``, ...).
+
+        Where the platform reads the pages one after another (GitHub's GraphQL listing: each
+        needs the last one's cursor), *on_page* is called with each page's repos as soon as it
+        is read, so its caller can work while the next page is on its way; pages read all at
+        once are not told one by one. The listing returned is whole all the same."""
         ...
 
     async def releases(self, repo: RepoTarget) -> list[Release]:

@@ -68,6 +68,7 @@ from monitor.platforms.base import (
     Budget,
     HistoryPage,
     OwnerListing,
+    PageCallback,
     Release,
     RepoResult,
     RepoSnapshot,
@@ -169,9 +170,12 @@ class Gitee(HttpPlatform):
             error = MalformedResponse(f"{target.repo}: unexpected {type(exc).__name__}")
             return RepoResult(target, error=error)
 
-    async def list_owner(self, owner: OwnerId) -> OwnerListing:
+    async def list_owner(
+        self, owner: OwnerId, on_page: PageCallback | None = None,
+    ) -> OwnerListing:
         """Every repo *owner* holds, with stars, forks, watchers and open issues
-        (:mod:`.gitee_listing`); conditional pages of 100."""
+        (:mod:`.gitee_listing`); conditional pages of 100, read at once (not told to
+        *on_page*)."""
         return await gitee_listing.list_owner(self._http, owner, self._check)
 
     async def releases(self, repo: RepoTarget) -> list[Release]:

@@ -51,6 +51,7 @@ from monitor.platforms.base import (
     Budget,
     HistoryPage,
     OwnerListing,
+    PageCallback,
     Release,
     RepoResult,
     RepoSnapshot,
@@ -154,10 +155,12 @@ class GitHub(HttpPlatform):
         found.update(zip(alone, answers, strict=True))
         return [narrowed(found[i]) for i in range(len(targets))]
 
-    async def list_owner(self, owner: OwnerId) -> OwnerListing:
+    async def list_owner(
+        self, owner: OwnerId, on_page: PageCallback | None = None,
+    ) -> OwnerListing:
         """Every public repo *owner* holds (:mod:`.github_listing`): GraphQL pages of 100 with
-        a token, else conditional REST pages."""
-        return await self._lister.list_owner(owner)
+        a token, each told to *on_page* as read, else conditional REST pages."""
+        return await self._lister.list_owner(owner, on_page)
 
     async def _guarded(self, target: RepoTarget, cycle: Cycle) -> RepoResult:
         """One repo over REST; its failure is its result, a spent budget stops the cycle."""

@@ -28,7 +28,13 @@ from monitor.errors import Blocked, MalformedResponse, NotFound, Unauthorized, U
 from monitor.ids import OwnerId, RepoId
 from monitor.platforms import github_graphql as gql
 from monitor.platforms import github_rest as rest
-from monitor.platforms.base import ListedRepo, OwnerListing, RepoSnapshot, RepoTarget
+from monitor.platforms.base import (
+    ListedRepo,
+    OwnerListing,
+    PageCallback,
+    RepoSnapshot,
+    RepoTarget,
+)
 from monitor.platforms.http import HttpClient, Reply, last_page
 from monitor.platforms.listing import Endpoint, read_pages, unique
 
@@ -74,13 +80,16 @@ class OwnerLister:
         self._http, self._relative, self._post = http, relative, post
         self._query = owner_query(recent)
 
-    async def list_owner(self, owner: OwnerId) -> OwnerListing:
+    async def list_owner(
+        self, owner: OwnerId, on_page: PageCallback | None = None,
+    ) -> OwnerListing:
         if owner.platform != "github":
             raise ValueError(f"{owner} is not a GitHub owner")
-        found = await (self._graphql(owner) if self._post is not None else self._rest(owner))
+        found = await (self._graphql(owner, on_page) if self._post is not None
+                       else self._rest(owner))
         return OwnerListing(owner, unique(found))
 
-    async def _graphql(self, owner: OwnerId) -> list[ListedRepo]:
+    async def _graphql(self, owner: OwnerId, on_page: PageCallback | None) -> list[ListedRepo]:
         assert self._post is not None
         found: list[ListedRepo] = []
         after: str | None = None
@@ -96,6 +105,8 @@ class OwnerLister:
             rest.check_call(reply, "GraphQL")
             page, after = owner_page(owner, gql.answer(reply))
             found += page
+            if on_page is not None:
+                on_page(page)
             if after is None:
                 return found
 

@@ -15,13 +15,12 @@ Times in and out are aware UTC datetimes (see :mod:`monitor.store.models`).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, exists, func, update
 from sqlalchemy import select as core_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from monitor.config.members import Assigned
 from monitor.ids import RepoId
@@ -68,6 +67,7 @@ __all__ = [
     "upsert_release_rows",
     "upsert_releases",
     "values_at",
+    "write_collected",
     "write_observations",
 ]
 
@@ -216,16 +216,21 @@ def write_observations(session: Session, rows: Iterable[ObservationIn]) -> int:
     given = list(rows)
     stmt = dialect_insert(session, table(Observation)).on_conflict_do_nothing()
     with atomic(session):
-        inserted = execute_many(session.connection(), stmt, [_row(r) for r in given])
+        inserted = execute_many(session.connection(), stmt, [
+            {"repo_id": r.repo_id, "metric": r.metric, "observed_at": r.observed_at,
+             "value": r.value, "source": r.source} for r in given])
         keep_latest(session, [(r.repo_id, r.metric, r.observed_at, r.value)
                               for r in given if r.source == "collected"])
     return inserted
 
 
-def _row(given: ObservationIn | ReleaseIn) -> dict[str, Any]:
-    """*given*'s fields by name, shallow (``asdict`` deep-copies every value: slow by the
-    thousand)."""
-    return {f.name: getattr(given, f.name) for f in fields(given)}
+def write_collected(
+    session: Session, values: Iterable[ObservationIn], releases: Iterable[tuple[int, ReleaseIn]],
+) -> None:
+    """What a collection read of some repos: their values and releases, in one transaction."""
+    with atomic(session):
+        write_observations(session, values)
+        upsert_release_rows(session, releases)
 
 
 def values_at(
@@ -270,7 +275,8 @@ def upsert_release_rows(session: Session, rows: Iterable[tuple[int, ReleaseIn]])
     A (repo, tag) given twice is written once, as last given: PostgreSQL refuses an upsert
     that names one row twice (a list can shift between two pages read a moment apart)."""
     unique = {(repo_id, release.tag): (repo_id, release) for repo_id, release in rows}
-    values = [{"repo_id": repo_id, **_row(release)} for repo_id, release in unique.values()]
+    values = [{"repo_id": repo_id, "tag": r.tag, "name": r.name, "published_at": r.published_at,
+               "prerelease": r.prerelease, "url": r.url} for repo_id, r in unique.values()]
     if not values:
         return 0
     stmt = dialect_insert(session, table(Release))
@@ -283,13 +289,18 @@ def upsert_release_rows(session: Session, rows: Iterable[tuple[int, ReleaseIn]])
     return len(values)
 
 
-def release_tags(session: Session, repo_ids: Collection[int]) -> dict[int, frozenset[str]]:
-    """The stored release tags of each of *repo_ids* (repos without any are left out): what a
-    collection reads a release list back to."""
+def release_tags(
+    session: Session, repo_ids: Collection[int] | None = None,
+) -> dict[int, frozenset[str]]:
+    """The stored release tags of each of *repo_ids* (of every repo: None); repos without any are
+    left out. What a collection reads a release list back to."""
+    r = table(Release)
+    stmt = core_select(r.c.repo_id, r.c.tag)
+    chunks = [None] if repo_ids is None else list(chunked(sorted(repo_ids)))
     found: dict[int, set[str]] = {}
-    for chunk in chunked(sorted(repo_ids)):
-        stmt = select(Release.repo_id, Release.tag).where(col(Release.repo_id).in_(chunk))
-        for repo_id, tag in session.exec(stmt):
+    for chunk in chunks:
+        chosen = stmt if chunk is None else stmt.where(r.c.repo_id.in_(chunk))
+        for repo_id, tag in session.connection().execute(chosen):
             found.setdefault(repo_id, set()).add(tag)
     return {repo_id: frozenset(tags) for repo_id, tags in found.items()}
 

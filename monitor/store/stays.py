@@ -20,10 +20,12 @@ from monitor.store import tables
 
 __all__ = [
     "LeftRow",
+    "ListedMemberRow",
     "MemberRow",
     "StayRow",
     "current_members",
     "left_members",
+    "listed_members",
     "project_stays",
 ]
 
@@ -37,6 +39,17 @@ class MemberRow:
     current_name: str  # platform:Owner/Name as the platform last named it
     via: OwnerId | None  # the owner whose listing brought it; None: named in repos.toml
     joined_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ListedMemberRow:
+    """A member now that an owner's listing brought, as its repo row names it."""
+
+    repo_id: int
+    via: OwnerId
+    owner: str
+    name: str
+    created_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +110,22 @@ def current_members(conn: Connection) -> dict[str, list[MemberRow]]:
             _via(via), joined_at,
         ))
     return found
+
+
+def listed_members(conn: Connection) -> dict[tuple[str, int], ListedMemberRow]:
+    """The members now that an owner's listing brought, by platform and platform id (a member
+    whose platform id is not known yet is left out)."""
+    m, r = tables.membership, tables.repo
+    stmt = (
+        core_select(r.c.platform, r.c.platform_id, r.c.id, m.c.via, r.c.owner, r.c.name,
+                    r.c.created_at)
+        .select_from(m.join(r, r.c.id == m.c.repo_id))
+        .where(m.c.left_at.is_(None), m.c.via.is_not(None), r.c.platform_id.is_not(None))
+    )
+    return {(platform, platform_id): ListedMemberRow(repo_id, OwnerId.parse(via), owner, name,
+                                                      created_at)
+            for platform, platform_id, repo_id, via, owner, name, created_at
+            in conn.execute(stmt)}
 
 
 def project_stays(conn: Connection) -> dict[str, list[StayRow]]:
