@@ -6,6 +6,7 @@ collector's interpreter lock). The benchmark asks it for its request log and bud
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any
@@ -17,11 +18,12 @@ __all__ = ["RemoteFake"]
 
 
 class RemoteFake:
-    """``with RemoteFake(server, "github") as remote:`` serves *server* (built, not started)
-    from a forked child process until the block ends."""
+    """``with RemoteFake(build, "github") as remote:`` serves the server ``build()`` makes (not
+    started) from a forked child process until the block ends. The child builds it: the fake's
+    objects never sit in the collector's heap (its garbage collector would walk them)."""
 
-    def __init__(self, server: FakeServer, platform: str) -> None:
-        self._server, self._platform = server, platform
+    def __init__(self, build: Callable[[], FakeServer], platform: str) -> None:
+        self._build, self._platform = build, platform
         self._pipe: Connection | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
         self._env: dict[str, str] = {}
@@ -29,7 +31,7 @@ class RemoteFake:
     def __enter__(self) -> RemoteFake:
         context = multiprocessing.get_context("fork")  # the child starts with the fakes built
         self._pipe, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(self._server, self._platform, child),
+        self._process = context.Process(target=_serve, args=(self._build, self._platform, child),
                                         daemon=True)
         self._process.start()
         self._env = self._ask("env")
@@ -55,6 +57,11 @@ class RemoteFake:
         found: list[LoggedRequest] = self._ask("requests", seen)
         return found
 
+    def answered_since(self, seen: int) -> list[tuple[str, float]]:
+        """The path and answer time of the requests the fake answered after its first *seen*."""
+        found: list[tuple[str, float]] = self._ask("answered", seen)
+        return found
+
     def used(self, token: str | None, resources: tuple[str, ...]) -> int:
         """Rate-limit points the fake charged *token* so far, over *resources*."""
         points: int = self._ask("used", token, resources)
@@ -71,7 +78,8 @@ class RemoteFake:
         return self._pipe.recv()
 
 
-def _serve(server: FakeServer, platform: str, pipe: Connection) -> None:
+def _serve(build: Callable[[], FakeServer], platform: str, pipe: Connection) -> None:
+    server = build()
     fake: FakePlatform = server.github if platform == "github" else server.gitee
     with server:
         while True:
@@ -82,6 +90,8 @@ def _serve(server: FakeServer, platform: str, pipe: Connection) -> None:
                 pipe.send(server.env())
             elif command == "requests":
                 pipe.send(server.requests[args[0]:])
+            elif command == "answered":
+                pipe.send(server.answered[args[0]:])
             elif command == "used":
                 token, resources = args
                 pipe.send(sum(fake.budget(token, r).used for r in resources))

@@ -86,6 +86,7 @@ class _Handler(BaseHTTPRequestHandler):
         if (left := arrived + fake.latency - time.monotonic()) > 0:
             time.sleep(left)
         self._send(resp)
+        fake._answered(path, time.monotonic() - arrived)
 
     def _send(self, resp: Response) -> None:
         self.send_response_only(resp.status)
@@ -129,6 +130,9 @@ class FakeServer:
             self.clock = clock
         self.latency = latency
         self.requests: list[LoggedRequest] = []
+        #: Each request's path and how long it took to answer, from its arrival to its answer
+        #: sent: the latency, or the fake's own work where that took longer (in answer order).
+        self.answered: list[tuple[str, float]] = []
         self.errors: list[BaseException] = []
         self._log_lock = threading.Lock()
         self._server: _Server | None = None
@@ -213,6 +217,10 @@ class FakeServer:
         with self._log_lock:
             self.requests.append(entry)
 
+    def _answered(self, path: str, seconds: float) -> None:
+        with self._log_lock:
+            self.answered.append((path, seconds))
+
     def requests_for(
         self,
         platform: str | None = None,
@@ -241,3 +249,4 @@ class FakeServer:
     def clear_log(self) -> None:
         with self._log_lock:
             self.requests.clear()
+            self.answered.clear()
