@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.store.db import _alembic_config, _known_revisions, head_revision, open_database
+from monitor.store._schema import alembic_config, known_revisions
+from monitor.store.db import head_revision, open_database
 from tests.old_schema import migrate_to_previous
 
 #: Loaded by the commands that need them, never by the command line itself. (APScheduler is
@@ -114,8 +115,8 @@ def test_status_without_the_orm_still_refuses_a_schema_init_must_bring_up(
 def test_the_revisions_read_from_file_names_are_alembics() -> None:
     from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(_alembic_config())
-    assert _known_revisions() == {rev.revision for rev in script.walk_revisions()}
+    script = ScriptDirectory.from_config(alembic_config())
+    assert known_revisions() == {rev.revision for rev in script.walk_revisions()}
     assert head_revision() == script.get_current_head()
 
 

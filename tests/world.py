@@ -13,6 +13,7 @@ from monitor.clock import ManualClock
 from monitor.store.db import Database
 from tests.fakes import FakeRepo, FakeServer
 from tests.harness import REPOS_TOML, TOKENS, Monitor, Run, cli_runner
+from tests.repos_toml import write_repos
 
 
 @pytest.fixture
@@ -27,10 +28,9 @@ def fakes(fake_server: FakeServer) -> FakeServer:
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    config = tmp_path / "home" / "config"
-    config.mkdir(parents=True)
-    (config / "repos.toml").write_text(REPOS_TOML)
-    return config.parent
+    home = tmp_path / "home"
+    write_repos(home / "config", REPOS_TOML)
+    return home
 
 
 @pytest.fixture

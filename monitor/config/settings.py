@@ -2,8 +2,9 @@
 
 Every setting is one field of :class:`Settings` (or :class:`Schedule`) declared with
 :func:`setting`: its type, its default as written in the file, where it lives in the file, which
-environment variable overrides it, how its value is checked, and a line of help. Loading, the
-unknown-key check and :data:`SETTINGS` are read off those fields, so a new knob is one field.
+environment variable overrides it, how its value is checked (:mod:`monitor.config._checks`),
+and a line of help. Loading, the unknown-key check and :data:`SETTINGS` are read off those
+fields, so a new knob is one field.
 
 Plain dataclasses rather than pydantic-settings: callers rely on ``dataclasses.replace``, the
 flat attribute names differ from the file's ``[section] key`` names, the environment is a
@@ -17,15 +18,15 @@ Tokens are read from the environment only and kept in :class:`Secret`, whose ``r
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.clock import Clock, system_clock
+from monitor.config import _checks as check
+from monitor.config._checks import SHIPPED_CRONS, parse_duration
 from monitor.config.locate import line_of_key, toml_syntax_error
 from monitor.errors import ConfigError
 from monitor.ids import web_base
@@ -40,17 +41,6 @@ __all__ = [
     "load_settings",
     "parse_duration",
 ]
-
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-_WEEKLY_REPORT = "0 8 * * mon"
-_MONTHLY_REPORT = "0 8 1 * *"
-
-#: The cron schedules aoss-monitor ships (the defaults, written active by ``init`` too). The tests
-#: check each with the daemon's own trigger, so loading them needs no APScheduler and commands
-#: like ``status`` start without it; any other cron is checked as it loads.
-SHIPPED_CRONS: frozenset[str] = frozenset({_WEEKLY_REPORT, _MONTHLY_REPORT})
 
 
 class Secret:
@@ -74,79 +64,6 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
-
-
-def parse_duration(text: str) -> int:
-    """``30s``, ``15m``, ``6h``, ``1d`` → seconds."""
-    match = _DURATION.match(text)
-    if not match or int(match[1]) == 0:
-        raise ValueError(f"expected a duration such as 30s, 15m, 6h or 1d, got {text!r}")
-    return int(match[1]) * _UNIT_SECONDS[match[2]]
-
-
-def _schedule(text: str) -> str:
-    """An interval or a standard 5-field crontab, checked now rather than at 3 a.m., by the
-    very function the daemon builds its trigger with (:func:`monitor.config.cron.cron_trigger`);
-    a shipped cron (:data:`SHIPPED_CRONS`) was checked by the tests.
-    """
-    if _DURATION.match(text):
-        parse_duration(text)
-        return text.strip()
-    if text.strip() in SHIPPED_CRONS:
-        return text.strip()
-    from monitor.config.cron import cron_trigger  # APScheduler is loaded only for such a cron
-
-    if len(text.split()) != 5:
-        raise ValueError(f"expected an interval (30s, 15m, 6h, 1d) or a 5-field cron, got {text!r}")
-    try:
-        cron_trigger(text)
-    except ValueError as exc:
-        raise ValueError(f"bad cron expression {text!r}: {exc}") from None
-    return text.strip()
-
-
-def _timezone(text: str) -> str:
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {text!r}") from None
-    return text
-
-
-def _url(text: str) -> str:
-    if not re.match(r"^https?://[^\s/]+", text):
-        raise ValueError(f"expected an http(s) URL, got {text!r}")
-    return text.rstrip("/")
-
-
-def _positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"expected a positive whole number, got {value!r}")
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"expected a positive whole number, got {value!r}") from None
-    if number < 1:
-        raise ValueError(f"expected a positive whole number, got {value!r}")
-    return number
-
-
-def _share(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"expected a fraction between 0 and 1, got {value!r}")
-    number = float(value)
-    if not 0 < number <= 1:
-        raise ValueError(f"expected a fraction between 0 and 1, got {value!r}")
-    return number
-
-
-def _text(check: Callable[[str], Any]) -> Callable[[Any], Any]:
-    def parse(value: Any) -> Any:
-        if not isinstance(value, str):
-            raise ValueError(f"expected a string, got {value!r}")
-        return check(value)
-
-    return parse
 
 
 @dataclass(frozen=True)
@@ -217,13 +134,15 @@ DEFAULT_TOP_REPOS = 10
 class Schedule:
     """The ``[schedule]`` table: when each daemon job runs."""
 
-    collect: str = setting("schedule.collect", "6h", _text(_schedule), "collection cycle")
-    backfill: str = setting("schedule.backfill", "1d", _text(_schedule), "history backfill")
-    weekly_report: str = setting("schedule.weekly_report", _WEEKLY_REPORT, _text(_schedule),
-                                 "weekly report")
-    monthly_report: str = setting("schedule.monthly_report", _MONTHLY_REPORT,
-                                  _text(_schedule), "monthly report")
-    timezone: str = setting("schedule.timezone", "UTC", _text(_timezone),
+    collect: str = setting("schedule.collect", "6h", check.string(check.schedule),
+                           "collection cycle")
+    backfill: str = setting("schedule.backfill", "1d", check.string(check.schedule),
+                            "history backfill")
+    weekly_report: str = setting("schedule.weekly_report", check.WEEKLY_REPORT,
+                                 check.string(check.schedule), "weekly report")
+    monthly_report: str = setting("schedule.monthly_report", check.MONTHLY_REPORT,
+                                  check.string(check.schedule), "monthly report")
+    timezone: str = setting("schedule.timezone", "UTC", check.string(check.timezone),
                             "time zone of the cron")
 
 
@@ -238,53 +157,54 @@ class Settings:
 
     home: Path
     database_url: str = setting(
-        "database_url", None, _text(str),
+        "database_url", None, check.string(str),
         "SQLAlchemy URL; default sqlite:///<home>/storage/monitor.db",
         env="MONITOR_DATABASE_URL", field_default=MISSING,
     )
-    github_api_url: str = setting("api.github_url", _GITHUB_API, _text(_url),
+    github_api_url: str = setting("api.github_url", _GITHUB_API, check.string(check.url),
                                   "GitHub REST base", env="MONITOR_GITHUB_API_URL")
     github_graphql_url: str = setting(
-        "api.github_graphql_url", None, _text(_url),
+        "api.github_graphql_url", None, check.string(check.url),
         "GitHub GraphQL endpoint; derived from the REST base",
         env="MONITOR_GITHUB_GRAPHQL_URL", field_default=default_graphql_url(_GITHUB_API),
     )
-    gitee_api_url: str = setting("api.gitee_url", "https://gitee.com/api/v5", _text(_url),
-                                 "Gitee API v5 base", env="MONITOR_GITEE_API_URL")
+    gitee_api_url: str = setting("api.gitee_url", "https://gitee.com/api/v5",
+                                 check.string(check.url), "Gitee API v5 base",
+                                 env="MONITOR_GITEE_API_URL")
     github_token: Secret | None = field(default=None, repr=False, metadata=token(
         "GITHUB_TOKEN", "GitHub token; anonymous when unset"))
     gitee_token: Secret | None = field(default=None, repr=False, metadata=token(
         "GITEE_TOKEN", "Gitee token; anonymous when unset"))
     schedule: Schedule = Schedule()
     contributors_every: int = setting("collect.contributors_every", "1d",
-                                      _text(parse_duration),
+                                      check.string(parse_duration),
                                       "how often contributor counts are refreshed")
     details_every: int = setting(
-        "collect.details_every", "1d", _text(parse_duration),
+        "collect.details_every", "1d", check.string(parse_duration),
         "how often the metrics an owner's listing lacks (open PRs, releases; without a GitHub "
         "token also watchers and open issues), and a named Gitee repo's open PRs and releases, "
         "are refreshed",
     )
     max_reset_wait: int = setting(
-        "collect.max_reset_wait", "5m", _text(parse_duration),
+        "collect.max_reset_wait", "5m", check.string(parse_duration),
         "wait for a rate-limit reset this near; defer the rest of the cycle otherwise",
     )
-    concurrency: int = setting("collect.concurrency", 4, _positive_int,
+    concurrency: int = setting("collect.concurrency", 4, check.positive_int,
                                "requests in flight per platform")
-    timeout: int = setting("collect.timeout", "30s", _text(parse_duration),
+    timeout: int = setting("collect.timeout", "30s", check.string(parse_duration),
                            "timeout per request")
-    graphql_batch: int = setting("collect.graphql_batch", 50, _positive_int,
+    graphql_batch: int = setting("collect.graphql_batch", 50, check.positive_int,
                                  "repos per GitHub GraphQL query")
     budget_share: float = setting(
-        "backfill.budget_share", 0.5, _share,
+        "backfill.budget_share", 0.5, check.share,
         "largest share of the API budget left that one backfill run may spend",
     )
     backfill_max_requests: int = setting(
-        "backfill.max_requests", 1000, _positive_int,
+        "backfill.max_requests", 1000, check.positive_int,
         "requests one backfill run may make on a platform that tells no budget (Gitee)",
     )
     report_top_repos: int = setting(
-        "report.top_repos", DEFAULT_TOP_REPOS, _positive_int,
+        "report.top_repos", DEFAULT_TOP_REPOS, check.positive_int,
         "rows a report's tables show per project: top repos by stars and by growth, repos "
         "created, releases, failing repos (the JSON report has them all)",
     )

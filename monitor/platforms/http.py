@@ -16,13 +16,15 @@ module should only have to say what its JSON means.
   304 (which GitHub does not charge) is answered from the cache, across restarts.
 * Credentials are headers or parameters given at construction; they are stripped from every cache
   key, error message and log line.
+
+What comes back is a :class:`Reply` (with the Link header's paging: :func:`last_page`), from
+:mod:`monitor.platforms._reply`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import random
 import ssl
@@ -42,7 +44,8 @@ from tenacity import (
 
 from monitor import __version__
 from monitor.clock import Clock, system_clock
-from monitor.errors import MalformedResponse, RateLimited, Unavailable, Unreachable
+from monitor.errors import RateLimited, Unavailable, Unreachable
+from monitor.platforms._reply import Reply, last_page, parse_links
 from monitor.platforms.base import Budget, CachedResponse, ResponseCache
 
 __all__ = [
@@ -57,53 +60,6 @@ USER_AGENT = f"aoss-monitor/{__version__} (+https://github.com/aoss-monitor/aoss
 UNREACHABLE_AFTER = 3
 _PAGING_HEADERS = ("link", "total_count", "total_page")
 _KEPT_HEADERS = (*_PAGING_HEADERS, "content-type")
-
-
-@dataclass(frozen=True)
-class Reply:
-    """An answer: fresh from the platform, or the cached one a 304 confirmed."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    url: str  # redacted
-    from_cache: bool = False
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            raise MalformedResponse(f"{self.url}: the body is not JSON") from None
-
-    @property
-    def links(self) -> dict[str, str]:
-        """The URLs of its Link header by ``rel`` (``next``, ``last``…)."""
-        return parse_links(self.headers.get("link"))
-
-    def header_int(self, name: str) -> int | None:
-        value = self.headers.get(name)
-        try:
-            return int(value) if value is not None else None
-        except ValueError:
-            raise MalformedResponse(f"{self.url}: header {name} is not a number") from None
-
-
-def parse_links(link_header: str | None) -> dict[str, str]:
-    """The URLs of a Link header by ``rel``, parsed by httpx (``Response.links``)."""
-    if not link_header:
-        return {}
-    parsed = httpx.Response(200, headers={"link": link_header}).links
-    return {rel: link["url"] for rel, link in parsed.items() if rel and "rel" in link}
-
-
-def last_page(link_header: str | None) -> int | None:
-    """The page number of ``rel="last"`` in a Link header; None when there is no last page."""
-    url = parse_links(link_header).get("last")
-    try:
-        page = httpx.URL(url).params.get("page") if url is not None else None
-    except httpx.InvalidURL:
-        return None
-    return int(page) if page is not None and page.isdecimal() else None
 
 
 @functools.cache

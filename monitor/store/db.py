@@ -8,11 +8,10 @@ on a SQLAlchemy traceback. The original exception stays chained for ``--debug`` 
 There is no module-level engine: each :class:`Database` owns one, so the daemon, the CLI and every
 test can open their own database side by side.
 
-Alembic loads only when a migration runs: the revisions this version knows are read from the
-migration files' names (``NNNN_what.py`` is revision ``NNNN``; a test holds them to Alembic's own
-reading), and the database's from ``alembic_version``, so ``status`` and the CLI start fast. The
-ORM (SQLModel's session) loads only with the first :meth:`Database.session`: ``status`` reads
-through :meth:`Database.reading`, SQLAlchemy Core alone.
+Alembic loads only when a migration runs: the schema's revisions are read without it, and
+migrations run in one locked transaction (:mod:`monitor.store._schema`), so ``status`` and the
+CLI start fast. The ORM (SQLModel's session) loads only with the first :meth:`Database.session`:
+``status`` reads through :meth:`Database.reading`, SQLAlchemy Core alone.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -35,11 +34,18 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 
-from monitor.errors import NeedsInit, SchemaTooNew, StorageError
+from monitor.errors import NeedsInit, StorageError
+from monitor.store._schema import (
+    MIGRATIONS_DIR,
+    alembic_config,
+    ensure_known,
+    head_revision,
+    migration_transaction,
+    stored_revision,
+)
 from monitor.store.threads import off_loop, release_statements, watch
 
 if TYPE_CHECKING:
-    from alembic.config import Config
     from sqlmodel import Session
 
 __all__ = [
@@ -55,11 +61,6 @@ __all__ = [
 P = ParamSpec("P")
 T = TypeVar("T")
 
-#: The Alembic scripts ship inside the package, so an installed copy can migrate too.
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
-# Arbitrary but fixed: PostgreSQL advisory lock key that serialises concurrent upgrades.
-_PG_MIGRATION_LOCK = 0x616F7373  # "aoss"
 _IMMEDIATE = "aoss_sqlite_immediate"  # execution option read by _sqlite_begin
 
 #: The oldest SQLite library the store's SQL runs on (``INSERT … RETURNING`` came in 3.35).
@@ -81,31 +82,6 @@ def _check_sqlite_library() -> None:
             f"(for INSERT … RETURNING); use a Python linked against a newer SQLite, "
             f"or PostgreSQL through MONITOR_DATABASE_URL"
         )
-
-
-def _alembic_config(connection: Connection | None = None) -> Config:
-    """Alembic without an alembic.ini: the script location is the package's own directory."""
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
-    config.set_main_option("path_separator", "os")
-    if connection is not None:
-        config.attributes["connection"] = connection
-    return config
-
-
-def head_revision() -> str:
-    """The newest schema revision this version of aoss-monitor knows."""
-    return max(_known_revisions())
-
-
-def _known_revisions() -> set[str]:
-    """The revisions shipped, from the migration files' names (``0006_bounded.py``: 0006)."""
-    found = {path.name.split("_", 1)[0] for path in (MIGRATIONS_DIR / "versions").glob("*_*.py")
-             if path.name[0].isdigit()}
-    assert found, "the package ships at least one migration"
-    return found
 
 
 def _reason(exc: BaseException) -> str:
@@ -255,14 +231,14 @@ class Database:
         if self.path is not None and not self.path.exists():
             return None
         with self._errors("open"), self._engine.connect() as conn:
-            return _stored_revision(conn)
+            return stored_revision(conn)
 
     def check(self) -> None:
         """Refuse a database this version cannot use as it is: unreachable, migrated by a newer
         version (:class:`SchemaTooNew`), or not yet brought to this version's schema
         (:class:`NeedsInit`: only ``init`` and the daemon holding its lock migrate)."""
         revision = self.current_revision()
-        self._ensure_known(revision)
+        ensure_known(revision)
         head = head_revision()
         if revision is None:
             raise NeedsInit(
@@ -274,25 +250,18 @@ class Database:
                 f"{head}; run `aoss-monitor init` to upgrade it"
             )
 
-    @staticmethod
-    def _ensure_known(revision: str | None) -> None:
-        if revision is not None and revision not in _known_revisions():
-            raise SchemaTooNew(
-                f"database schema {revision} is newer than this aoss-monitor "
-                f"(knows up to {head_revision()}); upgrade aoss-monitor"
-            )
-
     def upgrade(self) -> None:
         """Create the schema or bring it to the newest revision; a no-op when already there.
 
         The check before taking any lock keeps the common case (already current) read-only.
         Migrations run in one transaction under a lock (SQLite ``BEGIN IMMEDIATE``, a PostgreSQL
-        advisory lock), so two processes starting together do not both migrate, and a failed
-        migration leaves the previous schema intact.
+        advisory lock: :func:`~monitor.store._schema.migration_transaction`), so two processes
+        starting together do not both migrate, and a failed migration leaves the previous schema
+        intact.
         """
         head = head_revision()
         current = self.current_revision()
-        self._ensure_known(current)
+        ensure_known(current)
         if current == head:
             return
         if self.path is not None:
@@ -304,40 +273,19 @@ class Database:
                     f"{exc.strerror or exc}"
                 ) from exc
         engine = self._engine.execution_options(**{_IMMEDIATE: True})
-        with self._errors("upgrade"), engine.connect() as conn:
-            sqlite = conn.dialect.name == "sqlite"
-            raw = conn.connection.driver_connection if sqlite else None
-            if raw is not None:
-                # Batch migrations copy tables; with foreign keys on, dropping the old copy would
-                # cascade or fail. Only settable outside a transaction, hence the raw connection.
-                raw.execute("PRAGMA foreign_keys=OFF")
-            try:
-                if not sqlite:  # SQLite: the BEGIN IMMEDIATE of the first statement locks
-                    conn.execute(
-                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
-                    )
-                current = _stored_revision(conn)
-                self._ensure_known(current)
-                if current != head:
-                    self._migrate(conn)
-                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
-                    raise StorageError(
-                        f"cannot upgrade database {self.url}: the migration broke foreign keys"
-                    )
-                conn.commit()
-            except BaseException:
-                conn.rollback()
-                raise
-            finally:
-                if raw is not None:
-                    raw.execute("PRAGMA foreign_keys=ON")
+        with (self._errors("upgrade"), engine.connect() as conn,
+              migration_transaction(conn, self.url)):
+            current = stored_revision(conn)
+            ensure_known(current)
+            if current != head:
+                self._migrate(conn)
 
     def _migrate(self, conn: Connection) -> None:
         from alembic import command
         from alembic.util.exc import CommandError
 
         try:
-            command.upgrade(_alembic_config(conn), "head")
+            command.upgrade(alembic_config(conn), "head")
         except CommandError as exc:
             raise StorageError(f"cannot upgrade database {self.url}: {_reason(exc)}") from exc
 
@@ -428,14 +376,6 @@ class Database:
 
     def __repr__(self) -> str:
         return f"Database({self.url!r})"
-
-
-def _stored_revision(conn: Connection) -> str | None:
-    """What Alembic recorded in ``alembic_version`` (one row: there are no branches)."""
-    if not inspect(conn).has_table("alembic_version"):
-        return None
-    found: str | None = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    return found
 
 
 def dialect_insert(session: Session, table: Table) -> Any:

@@ -12,71 +12,14 @@ import pytest
 from monitor.config.edit import add_repos, remove_repos
 from monitor.config.repos import Group, load_repos
 from monitor.errors import ConfigError, InputError
-from monitor.ids import RepoId
+from tests.repos_toml import SAMPLE, assert_error_at, repo, write_repos
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SAMPLE = """\
-# Tracked projects: hand-written header.
-
-[groups.china]
-title = "Chinese AI open source"
-
-[groups.us]
-title = "US AI open source"
-
-# PaddlePaddle: developed on GitHub, mirrored on Gitee
-[[projects]]
-name = "PaddlePaddle"
-groups = ["china"]
-repos = ["github:PaddlePaddle/Paddle", "gitee:paddlepaddle/Paddle"]
-
-# PyTorch: one line per repo
-[[projects]]
-name = "PyTorch"
-groups = ["us"]
-repos = [
-    "github:pytorch/pytorch",  # the main repo
-    "github:pytorch/vision",
-]
-
-# Keras: no groups yet
-[[projects]]
-name = "Keras"
-repos = ["github:keras-team/keras"]
-"""
+# SAMPLE, the file most tests here start from (the ``sample`` fixture writes it), is in
+# tests/repos_toml.py, shared with the owners' tests.
 
 
-def repo(text: str) -> RepoId:
-    return RepoId.parse(text)
-
-
-@pytest.fixture
-def sample(tmp_path: Path) -> Path:
-    path = tmp_path / "repos.toml"
-    path.write_text(SAMPLE, encoding="utf-8")
-    return path
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "repos.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def load_error(tmp_path: Path, text: str) -> tuple[Path, str]:
-    path = write(tmp_path, text)
-    with pytest.raises(ConfigError) as info:
-        load_repos(path)
-    message = str(info.value)
-    assert "\n" not in message
-    return path, message
-
-
-def assert_error_at(tmp_path: Path, text: str, line: int, words: str) -> None:
-    path, message = load_error(tmp_path, text)
-    assert message.startswith(f"{path}:{line}: "), message
-    assert words in message, message
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -149,7 +92,7 @@ def test_project_of_ignores_case(sample: Path) -> None:
 
 
 def test_group_title_defaults_to_key(tmp_path: Path) -> None:
-    path = write(tmp_path, "[groups.eu]\n")
+    path = write_repos(tmp_path, "[groups.eu]\n")
     assert load_repos(path).groups["eu"].title == "eu"
 
 
@@ -353,7 +296,7 @@ def test_track_creates_a_missing_group_after_the_last_group(sample: Path) -> Non
 
 
 def test_track_creates_the_first_group_before_the_projects(tmp_path: Path) -> None:
-    path = write(tmp_path, '# mine\n[[projects]]\nname = "A"\nrepos = ["github:a/a"]\n')
+    path = write_repos(tmp_path, '# mine\n[[projects]]\nname = "A"\nrepos = ["github:a/a"]\n')
     add_repos(path, [repo("github:a/b")], project="A", groups=["eu"])
     assert path.read_text() == (
         '[groups.eu]\ntitle = "eu"\n\n# mine\n[[projects]]\nname = "A"\n'
@@ -362,7 +305,7 @@ def test_track_creates_the_first_group_before_the_projects(tmp_path: Path) -> No
 
 
 def test_track_into_an_empty_file(tmp_path: Path) -> None:
-    path = write(tmp_path, "")
+    path = write_repos(tmp_path, "")
     add_repos(path, [repo("github:a/b")], groups=["g"])
     assert path.read_text() == (
         '[groups.g]\ntitle = "g"\n\n[[projects]]\nname = "b"\ngroups = ["g"]\n'
@@ -421,7 +364,7 @@ def test_track_refuses_an_empty_project_name(sample: Path) -> None:
 
 def test_track_refuses_to_edit_an_invalid_file(tmp_path: Path) -> None:
     text = SAMPLE.replace('groups = ["us"]', 'groups = ["nope"]')
-    path = write(tmp_path, text)
+    path = write_repos(tmp_path, text)
     with pytest.raises(ConfigError, match=re.escape(f"{path}:18: group 'nope'")):
         add_repos(path, [repo("github:a/b")])
     assert path.read_text() == text
@@ -487,7 +430,7 @@ def test_untrack_refuses_a_repo_given_twice(sample: Path) -> None:
 
 def test_projects_written_inline_can_be_edited(tmp_path: Path) -> None:
     text = 'projects = [\n  {name = "A", repos = ["github:a/a", "github:a/b"]},  # A\n]\n'
-    path = write(tmp_path, text)
+    path = write_repos(tmp_path, text)
     add_repos(path, [repo("github:c/c")], project="C")
     remove_repos(path, [repo("github:a/b")])
     assert [p.name for p in load_repos(path).projects] == ["A", "C"]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from monitor.config.repos import Project, load_repos
-from monitor.ids import OwnerId, RepoId
-from tests.config.test_repos import assert_error_at, write
+from monitor.ids import RepoId
+from tests.repos_toml import assert_error_at, owner, repo, write_repos
 
 OWNERS = """\
 [groups.china]
@@ -42,14 +42,6 @@ repos = ["github:keras-team/keras"]
 """
 
 
-def owner(text: str) -> OwnerId:
-    return OwnerId.parse(text)
-
-
-def repo(text: str) -> RepoId:
-    return RepoId.parse(text)
-
-
 def project(path: Path, name: str) -> Project:
     found = load_repos(path).project(name)
     assert found is not None
@@ -60,7 +52,7 @@ def project(path: Path, name: str) -> Project:
 
 
 def test_orgs_load_in_file_order(tmp_path: Path) -> None:
-    tracked = load_repos(write(tmp_path, OWNERS))
+    tracked = load_repos(write_repos(tmp_path, OWNERS))
     assert tracked.owners() == (
         owner("github:PaddlePaddle"),
         owner("gitee:paddlepaddle"),
@@ -70,27 +62,27 @@ def test_orgs_load_in_file_order(tmp_path: Path) -> None:
 
 
 def test_a_project_may_have_orgs_and_named_repos(tmp_path: Path) -> None:
-    paddle = project(write(tmp_path, OWNERS), "PaddlePaddle")
+    paddle = project(write_repos(tmp_path, OWNERS), "PaddlePaddle")
     assert paddle.orgs == (owner("github:PaddlePaddle"), owner("gitee:paddlepaddle"))
     assert paddle.repos == (repo("github:someone/paddle-extra"),)
 
 
 def test_a_project_may_have_orgs_only(tmp_path: Path) -> None:
-    assert project(write(tmp_path, OWNERS), "MindSpore").repos == ()
+    assert project(write_repos(tmp_path, OWNERS), "MindSpore").repos == ()
 
 
 def test_defaults_skip_forks_and_archived_and_exclude_nothing(tmp_path: Path) -> None:
-    keras = project(write(tmp_path, OWNERS), "Keras")
+    keras = project(write_repos(tmp_path, OWNERS), "Keras")
     assert (keras.orgs, keras.exclude, keras.forks, keras.archived) == ((), (), False, False)
 
 
 def test_forks_and_archived_are_read(tmp_path: Path) -> None:
-    mindspore = project(write(tmp_path, OWNERS), "MindSpore")
+    mindspore = project(write_repos(tmp_path, OWNERS), "MindSpore")
     assert (mindspore.forks, mindspore.archived) == (True, True)
 
 
 def test_named_repos_are_still_every_named_repo(tmp_path: Path) -> None:
-    assert [str(r) for r in load_repos(write(tmp_path, OWNERS)).repos()] == [
+    assert [str(r) for r in load_repos(write_repos(tmp_path, OWNERS)).repos()] == [
         "github:someone/paddle-extra", "github:keras-team/keras",
     ]
 
@@ -110,7 +102,7 @@ def test_named_repos_are_still_every_named_repo(tmp_path: Path) -> None:
 def test_exclude_globs_match_repo_ids_ignoring_case(
     tmp_path: Path, excluded: str, expected: bool
 ) -> None:
-    paddle = project(write(tmp_path, OWNERS), "PaddlePaddle")
+    paddle = project(write_repos(tmp_path, OWNERS), "PaddlePaddle")
     assert paddle.excludes(repo(excluded)) is expected
 
 
@@ -199,7 +191,7 @@ def test_a_project_with_neither_repos_nor_orgs(tmp_path: Path) -> None:
 
 def test_empty_repos_beside_orgs_is_allowed(tmp_path: Path) -> None:
     text = OWNERS.replace('name = "MindSpore"\n', 'name = "MindSpore"\nrepos = []\n')
-    assert project(write(tmp_path, text), "MindSpore").repos == ()
+    assert project(write_repos(tmp_path, text), "MindSpore").repos == ()
 
 
 @pytest.mark.parametrize("glob", ["github:a/[b", "github:a/[!", "github:a/]", "", "github:a/[]"])

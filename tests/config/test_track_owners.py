@@ -11,8 +11,8 @@ import pytest
 from monitor.config.edit import add_repos, remove_repos
 from monitor.config.repos import load_repos
 from monitor.errors import InputError
-from monitor.ids import OwnerId, RepoId
-from tests.config.test_repos import SAMPLE, write
+from monitor.ids import OwnerId
+from tests.repos_toml import SAMPLE, owner, repo, write_repos
 
 OWNERS = """\
 [groups.china]
@@ -36,22 +36,9 @@ repos = ["github:someone/paddle-extra"]
 """
 
 
-def owner(text: str) -> OwnerId:
-    return OwnerId.parse(text)
-
-
-def repo(text: str) -> RepoId:
-    return RepoId.parse(text)
-
-
-@pytest.fixture
-def sample(tmp_path: Path) -> Path:
-    return write(tmp_path, SAMPLE)
-
-
 @pytest.fixture
 def owners(tmp_path: Path) -> Path:
-    return write(tmp_path, OWNERS)
+    return write_repos(tmp_path, OWNERS)
 
 
 # -- track -----------------------------------------------------------------------------------
@@ -132,7 +119,7 @@ def test_track_a_repo_an_owner_lists_says_where_it_counts(owners: Path) -> None:
 
 
 def test_projects_written_inline_take_owners(tmp_path: Path) -> None:
-    path = write(tmp_path, 'projects = [\n  {name = "A", repos = ["github:a/a"]},  # A\n]\n')
+    path = write_repos(tmp_path, 'projects = [\n  {name = "A", repos = ["github:a/a"]},  # A\n]\n')
     add_repos(path, [owner("github:a")], project="A")
     add_repos(path, [owner("github:c")], project="C")
     tracked = load_repos(path)

@@ -10,7 +10,8 @@ from sqlalchemy import inspect, text
 
 from monitor.store import series
 from monitor.store import status as store
-from monitor.store.db import Database, _alembic_config, open_database
+from monitor.store._schema import alembic_config
+from monitor.store.db import Database, open_database
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -25,7 +26,7 @@ def _database_at_0005(url: str) -> Database:
     if database.path is not None:  # a SQLite file: its folder is made by the upgrade, as here
         database.path.parent.mkdir(parents=True, exist_ok=True)
     with database.engine.begin() as conn:
-        command.upgrade(_alembic_config(conn), "0005")
+        command.upgrade(alembic_config(conn), "0005")
     with database.engine.begin() as conn:
         runs = [  # id, started, finished: run 2 started before run 3 but ended after it
             (1, T0, T0 + HOUR), (2, T0 + 2 * HOUR, T0 + 9 * HOUR), (3, T0 + 3 * HOUR,

@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from monitor.ids import RepoId
 from monitor.store import series, stays
-from monitor.store.db import Database, _alembic_config, open_database
+from monitor.store._schema import alembic_config
+from monitor.store.db import Database, open_database
 from monitor.store.tables import metadata
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -32,7 +33,7 @@ def _database_at_0006(url: str) -> Database:
     if database.path is not None:
         database.path.parent.mkdir(parents=True, exist_ok=True)
     with database.engine.begin() as conn:
-        command.upgrade(_alembic_config(conn), "0006")
+        command.upgrade(alembic_config(conn), "0006")
     with database.engine.begin() as conn:
         conn.execute(text("INSERT INTO project (id, name) VALUES (1, 'Paddle'), (2, 'Torch')"))
         repos = [  # id, owner, name, config key, project, added

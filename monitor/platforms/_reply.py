@@ -1,0 +1,64 @@
+"""What a platform answered, as :class:`~monitor.platforms.http.HttpClient` hands it on: a
+:class:`Reply` (status, headers, body, the redacted URL), and the reading of its Link header
+that paging needs (:func:`parse_links`, :func:`last_page`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from monitor.errors import MalformedResponse
+
+__all__ = ["Reply", "last_page", "parse_links"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer: fresh from the platform, or the cached one a 304 confirmed."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    url: str  # redacted
+    from_cache: bool = False
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            raise MalformedResponse(f"{self.url}: the body is not JSON") from None
+
+    @property
+    def links(self) -> dict[str, str]:
+        """The URLs of its Link header by ``rel`` (``next``, ``last``…)."""
+        return parse_links(self.headers.get("link"))
+
+    def header_int(self, name: str) -> int | None:
+        value = self.headers.get(name)
+        try:
+            return int(value) if value is not None else None
+        except ValueError:
+            raise MalformedResponse(f"{self.url}: header {name} is not a number") from None
+
+
+def parse_links(link_header: str | None) -> dict[str, str]:
+    """The URLs of a Link header by ``rel``, parsed by httpx (``Response.links``)."""
+    if not link_header:
+        return {}
+    parsed = httpx.Response(200, headers={"link": link_header}).links
+    return {rel: link["url"] for rel, link in parsed.items() if rel and "rel" in link}
+
+
+def last_page(link_header: str | None) -> int | None:
+    """The page number of ``rel="last"`` in a Link header; None when there is no last page."""
+    url = parse_links(link_header).get("last")
+    try:
+        page = httpx.URL(url).params.get("page") if url is not None else None
+    except httpx.InvalidURL:
+        return None
+    return int(page) if page is not None and page.isdecimal() else None
