@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,9 +64,24 @@ def session(database: Database) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def recorded(database: Database) -> Iterator[list[str]]:
+    """Every statement sent while the block runs."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+
+
 @pytest.fixture
 def writes(database: Database) -> Iterator[list[str]]:
-    """Every statement that writes, sent while the block runs."""
+    """Every statement that writes, sent while the test runs."""
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
@@ -267,24 +283,34 @@ def test_a_rename_merged_by_identity_is_one_stay(session: Session) -> None:
 def test_a_thousand_members_sync_in_a_few_statements(database: Database) -> None:
     big = {"Big": [listed(RepoId("github", "big", f"r{i}"), 1000 + i, OwnerId("github", "big"))
                    for i in range(1000)]}
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        with database.session() as session:
-            started = time.perf_counter()
-            first = sync_members(session, big, (), T0)
-            first_took, first_count = time.perf_counter() - started, len(statements)
-            statements.clear()
-            started = time.perf_counter()
-            sync_members(session, big, (), T0 + DAY)
-            repeat_took, repeat_count = time.perf_counter() - started, len(statements)
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
+    with recorded(database) as statements, database.session() as session:
+        started = time.perf_counter()
+        first = sync_members(session, big, (), T0)
+        first_took, first_count = time.perf_counter() - started, len(statements)
+        statements.clear()
+        started = time.perf_counter()
+        sync_members(session, big, (), T0 + DAY)
+        repeat_took, repeat_count = time.perf_counter() - started, len(statements)
     assert len(first) == 1000
     print(f"\n{database.backend}: first sync {first_count} statements {first_took:.2f}s, "
           f"repeat {repeat_count} statements {repeat_took:.2f}s")
     assert first_count <= 20 and repeat_count <= 6
+
+
+def test_a_thousand_members_whose_owner_is_respelt_sync_in_a_few_statements(
+    database: Database,
+) -> None:
+    """``orgs = ["github:big"]`` edited to ``"github:BIG"``: every stay's ``via`` changes, in
+    one statement, not one per repo."""
+    def big(owner: OwnerId) -> dict[str, list[Assigned]]:
+        return {"Big": [listed(RepoId("github", "big", f"r{i}"), 1000 + i, owner)
+                        for i in range(1000)]}
+
+    with database.session() as session:
+        sync_members(session, big(OwnerId("github", "big")), (), T0)
+        with recorded(database) as statements:
+            sync_members(session, big(OwnerId("github", "BIG")), (), T0 + DAY)
+        vias = {m.via for rows in store_stays.current_members(session.connection()).values()
+                for m in rows}
+    assert {str(v) for v in vias} == {"github:BIG"}
+    assert len(statements) <= 8
