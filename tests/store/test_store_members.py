@@ -65,12 +65,14 @@ def session(database: Database) -> Iterator[Session]:
 
 
 @contextmanager
-def recorded(database: Database) -> Iterator[list[str]]:
-    """Every statement sent while the block runs."""
+def recorded(database: Database, *, writes_only: bool = False) -> Iterator[list[str]]:
+    """Every statement sent while the block runs (*writes_only*: those that write)."""
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
+        if not writes_only or statement.lstrip().upper().startswith(
+                ("INSERT", "UPDATE", "DELETE")):
+            seen.append(statement)
 
     event.listen(database.engine, "before_cursor_execute", record)
     try:
@@ -82,17 +84,8 @@ def recorded(database: Database) -> Iterator[list[str]]:
 @pytest.fixture
 def writes(database: Database) -> Iterator[list[str]]:
     """Every statement that writes, sent while the test runs."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
-            seen.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
+    with recorded(database, writes_only=True) as seen:
         yield seen
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
 
 
 PADDLE_TODAY = {"Paddle": [named(PADDLE), listed(OCR, 11), listed(NLP, 12)]}
