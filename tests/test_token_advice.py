@@ -110,3 +110,15 @@ def test_more_repos_never_need_fewer_requests(
     assert cycle_requests(GitHubTracked(named + more, owners), cadence) >= fewer
     grown = {key: None if n is None else n + more for key, n in owners.items()}
     assert cycle_requests(GitHubTracked(named, grown), cadence) >= fewer
+
+
+def test_a_need_of_exactly_what_a_cycle_allows_fits() -> None:
+    # 15 x 3 + 15 contributors lists, all every 6 h: 60, the hour's budget to the request
+    advice = advise(GitHubTracked(named=15, owners={}),
+                    Cadence(timedelta(hours=6), timedelta(hours=6)))
+    assert advice is not None and (advice.needed, advice.fits) == (60, True)
+
+
+def test_contributors_due_more_often_than_a_cycle_are_read_once_a_cycle() -> None:
+    assert cycle_requests(GitHubTracked(named=15, owners={}),
+                          Cadence(timedelta(hours=6), timedelta(hours=1))) == 45 + 15

@@ -63,6 +63,7 @@ from monitor.store.history import (
     refuse,
     replace_backfill,
     save_state,
+    states,
 )
 from monitor.store.models import Repo
 from monitor.store.series import ReleaseIn, release_times, upsert_releases
@@ -137,9 +138,11 @@ def _plan(
     members; a repo that joined is backfilled by the first run after it joined)."""
     plan: dict[str, list[tuple[RepoId, Repo]]] = {}
     wanted = []
-    for member in selection.order(member_rows(session, tracked, assign(tracked, {}), now)):
+    members = selection.order(member_rows(session, tracked, assign(tracked, {}), now))
+    started = states(session, "stars") if new_only else {}  # one read, not one per member
+    for member in members:
         wanted.append(member.repo)
-        if new_only and get_state(session, _id(member.row), "stars") is not None:
+        if _id(member.row) in started:
             continue
         plan.setdefault(member.repo.platform, []).append((member.repo, member.row))
     return plan, wanted

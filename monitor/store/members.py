@@ -120,14 +120,14 @@ def sync_members(
         _place(session, rows, chosen)
         members: dict[str, Repo] = {}
         closing, opening = [], []
+        via_now: dict[str | None, list[int]] = {}  # stays kept whose via changes, by the new one
         for key, (row, via) in chosen.items():
             assert isinstance(row, Repo) and row.id is not None and row.project_id is not None
             members[key] = row
             stay = stays.pop(row.id, None)
             if stay is not None and stay.project_id == row.project_id:
                 if stay.via != via:
-                    session.exec(update(table(Membership))
-                                 .where(table(Membership).c.id == stay.id).values(via=via))
+                    via_now.setdefault(via, []).append(stay.id)
                 continue
             if stay is not None:
                 closing.append(stay.id)
@@ -139,7 +139,7 @@ def sync_members(
                 closing.append(stay.id)
             elif (kept := session.get(Repo, stay.repo_id)) is not None:  # read above
                 members[kept.config_key or kept.canonical.lower()] = kept
-        _write_stays(session, closing, opening, now)
+        _write_stays(session, closing, opening, via_now, now)
         session.flush()
     return members
 
@@ -245,11 +245,20 @@ def _place(session: Session, rows: _Rows, chosen: _Chosen) -> None:
 
 
 def _write_stays(
-    session: Session, closing: Sequence[int], opening: Sequence[dict[str, Any]], now: datetime
+    session: Session,
+    closing: Sequence[int],
+    opening: Sequence[dict[str, Any]],
+    via_now: Mapping[str | None, Sequence[int]],
+    now: datetime,
 ) -> None:
+    """Close the stays *closing* at *now*, open *opening*, and give the stays of *via_now* their
+    new ``via``: a statement per chunk of stays, whatever their number."""
     m = table(Membership)
     for chunk in chunked(closing):
         session.exec(update(m).where(m.c.id.in_(chunk)).values(left_at=now))
+    for via, stay_ids in via_now.items():
+        for chunk in chunked(sorted(stay_ids)):
+            session.exec(update(m).where(m.c.id.in_(chunk)).values(via=via))
     if opening:
         session.connection().execute(m.insert(), list(opening))
 

@@ -11,10 +11,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event
 
+from monitor.config.members import Assigned
+from monitor.ids import OwnerId, RepoId
 from monitor.platforms.http import UNREACHABLE_AFTER
 from monitor.store import tables
 from monitor.store.history import get_state, states
+from monitor.store.members import sync_members
 from tests.fakes import FakeRepo, closed_port_url
 from tests.harness import Monitor
 
@@ -212,3 +216,31 @@ def test_an_unreachable_platform_defers_its_backfill_after_a_few_connection_fail
         "gitee:acme/rocket": "complete"}
     assert "github unreachable" in (outcomes["github:acme/rocket"].reason or "")
     assert summary.requests["github"] == UNREACHABLE_AFTER
+
+
+def test_a_new_only_backfill_of_a_thousand_started_members_reads_them_in_a_few_statements(
+    monitor: Monitor,
+) -> None:
+    """After every collection the daemon backfills the repos never backfilled: a statement
+    for all the members' states, not one per member."""
+    big = OwnerId("github", "big")
+    (monitor.home / "config" / "repos.toml").write_text(
+        '[[projects]]\nname = "Big"\norgs = ["github:big"]\n')
+    with monitor.database.session() as session:
+        rows = sync_members(session, {"Big": [
+            Assigned(RepoId("github", "big", f"r{i}"), big, 1000 + i) for i in range(1000)]},
+            (), NOW)
+        session.connection().execute(tables.backfill_state.insert(), [
+            {"repo_id": row.id, "metric": "stars", "updated_at": NOW} for row in rows.values()])
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(monitor.database.engine, "before_cursor_execute", record)
+    try:
+        summary = monitor.backfill(new_only=True)
+    finally:
+        event.remove(monitor.database.engine, "before_cursor_execute", record)
+    assert summary.outcomes == []
+    assert len(statements) <= 12

@@ -95,3 +95,12 @@ def test_an_interrupted_owner_cycle_keeps_what_it_stored_and_the_next_stores_the
     for repo in ("github:nebula/dust", "github:nebula/moon", "github:nebula/star"):
         assert monitor.values(repo, T0) == expected(repo), repo
     assert [run.outcome for run in monitor.runs()] == ["interrupted", "ok"]
+
+
+def test_a_repo_the_platform_renamed_can_be_named_by_its_new_name(monitor: Monitor) -> None:
+    monitor.collect("github:acme/rocket")
+    monitor.fake.github.rename("acme/rocket", "acme", "rocket-ng")
+    monitor.collect("github:acme/rocket", now=T1)  # the store learns the new name
+    summary = monitor.collect("github:acme/rocket-ng", now=T1 + (T1 - T0))
+    assert [(str(o.repo), o.status) for o in summary.outcomes] == [
+        ("github:acme/rocket", "collected")]

@@ -12,6 +12,7 @@ import pytest
 
 from monitor.cli import main
 from monitor.cli.console import status_lines
+from monitor.commands.outlook import schedule_every
 from monitor.commands.status import gather_status
 from monitor.config.members import Assigned
 from monitor.config.settings import Settings, load_settings
@@ -212,3 +213,58 @@ def test_cli_status_shows_both(
         assert data["backfill"]["not_started"] == 2 and data["no_token"]["fits"] is True
     else:
         assert "backfill\n  4 tracked repos" in out and "github: no token: 60" in out
+
+
+# -- what the tests above leave open --------------------------------------------------------------
+
+TWO_GITHUB_TOML = '[[projects]]\nname = "Acme"\nrepos = ["github:acme/a", "github:acme/b"]\n'
+
+
+def seed_two_github_repos(database: Database) -> None:
+    """github:acme/a and /b, collected, created a week ago, not backfilled; no budget seen."""
+    repos = [RepoId("github", "acme", "a"), RepoId("github", "acme", "b")]
+    with database.session(write=True) as session:
+        for row in series.sync_projects(session, [("Acme", repos)], T0).values():
+            row.created_at = NOW - timedelta(days=7)
+            session.add(row)
+
+
+@pytest.mark.parametrize(("env", "allowed", "checks"), [
+    ({}, 30, 2),  # half of 60 an hour; a star-count request each
+    ({"GITHUB_TOKEN": "t0k3n"}, 2500, 1),  # half of 5,000; one query counts 50 repos
+])
+def test_a_github_budget_never_seen_is_the_documented_one_for_the_token_or_its_absence(
+    tmp_path: Path, database: Database, database_url: str,
+    env: dict[str, str], allowed: int, checks: int,
+) -> None:
+    seed_two_github_repos(database)
+    home = home_with(tmp_path / "home", TWO_GITHUB_TOML)
+    status = gather_status(settings_for(home, database_url, **env), now=NOW)
+    assert status.backfill is not None
+    assert status.backfill.allowed["github"] == allowed
+    assert status.backfill.requests["github"] == 2 * (1 + 1) + checks  # a page, releases
+
+
+def test_a_gitee_owner_counts_nothing_in_githubs_no_token_advice(
+    tmp_path: Path, database: Database, database_url: str,
+) -> None:
+    home = home_with(tmp_path / "home", (
+        '[[projects]]\nname = "Acme"\norgs = ["github:acme"]\n\n'
+        '[[projects]]\nname = "Mirror"\norgs = ["gitee:acme"]\n'))
+    github, gitee = OwnerId("github", "acme"), OwnerId("gitee", "acme")
+    with database.session(write=True) as session:
+        sync_members(session, {
+            "Acme": [Assigned(RepoId("github", "acme", f"t{i}"), github, 100 + i)
+                     for i in range(2)],
+            "Mirror": [Assigned(RepoId("gitee", "acme", f"t{i}"), gitee, 200 + i)
+                       for i in range(3)],
+        }, (), T0)
+    status = gather_status(settings_for(home, database_url), now=NOW)
+    assert status.no_token is not None
+    assert (status.no_token.repos, status.no_token.unlisted) == (2, 0)
+
+
+def test_a_schedule_runs_as_often_as_written_or_its_crons_mean_gap() -> None:
+    assert schedule_every("6h", "UTC", NOW) == timedelta(hours=6)
+    assert schedule_every("0 */6 * * *", "UTC", NOW) == timedelta(hours=6)
+    assert schedule_every("0 8 * * mon", "Asia/Shanghai", NOW) == timedelta(days=7)

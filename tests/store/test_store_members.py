@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,13 +64,14 @@ def session(database: Database) -> Iterator[Session]:
         yield session
 
 
-@pytest.fixture
-def writes(database: Database) -> Iterator[list[str]]:
-    """Every statement that writes, sent while the block runs."""
+@contextmanager
+def recorded(database: Database, *, writes_only: bool = False) -> Iterator[list[str]]:
+    """Every statement sent while the block runs (*writes_only*: those that write)."""
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+        if not writes_only or statement.lstrip().upper().startswith(
+                ("INSERT", "UPDATE", "DELETE")):
             seen.append(statement)
 
     event.listen(database.engine, "before_cursor_execute", record)
@@ -77,6 +79,13 @@ def writes(database: Database) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(database.engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def writes(database: Database) -> Iterator[list[str]]:
+    """Every statement that writes, sent while the test runs."""
+    with recorded(database, writes_only=True) as seen:
+        yield seen
 
 
 PADDLE_TODAY = {"Paddle": [named(PADDLE), listed(OCR, 11), listed(NLP, 12)]}
@@ -267,24 +276,99 @@ def test_a_rename_merged_by_identity_is_one_stay(session: Session) -> None:
 def test_a_thousand_members_sync_in_a_few_statements(database: Database) -> None:
     big = {"Big": [listed(RepoId("github", "big", f"r{i}"), 1000 + i, OwnerId("github", "big"))
                    for i in range(1000)]}
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        with database.session() as session:
-            started = time.perf_counter()
-            first = sync_members(session, big, (), T0)
-            first_took, first_count = time.perf_counter() - started, len(statements)
-            statements.clear()
-            started = time.perf_counter()
-            sync_members(session, big, (), T0 + DAY)
-            repeat_took, repeat_count = time.perf_counter() - started, len(statements)
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
+    with recorded(database) as statements, database.session() as session:
+        started = time.perf_counter()
+        first = sync_members(session, big, (), T0)
+        first_took, first_count = time.perf_counter() - started, len(statements)
+        statements.clear()
+        started = time.perf_counter()
+        sync_members(session, big, (), T0 + DAY)
+        repeat_took, repeat_count = time.perf_counter() - started, len(statements)
     assert len(first) == 1000
     print(f"\n{database.backend}: first sync {first_count} statements {first_took:.2f}s, "
           f"repeat {repeat_count} statements {repeat_took:.2f}s")
     assert first_count <= 20 and repeat_count <= 6
+
+
+def test_a_thousand_members_whose_owner_is_respelt_sync_in_a_few_statements(
+    database: Database,
+) -> None:
+    """``orgs = ["github:big"]`` edited to ``"github:BIG"``: every stay's ``via`` changes, in
+    one statement, not one per repo."""
+    def big(owner: OwnerId) -> dict[str, list[Assigned]]:
+        return {"Big": [listed(RepoId("github", "big", f"r{i}"), 1000 + i, owner)
+                        for i in range(1000)]}
+
+    with database.session() as session:
+        sync_members(session, big(OwnerId("github", "big")), (), T0)
+        with recorded(database) as statements:
+            sync_members(session, big(OwnerId("github", "BIG")), (), T0 + DAY)
+        vias = {m.via for rows in store_stays.current_members(session.connection()).values()
+                for m in rows}
+    assert {str(v) for v in vias} == {"github:BIG"}
+    assert len(statements) <= 8
+
+
+# -- what the tests above leave open ---------------------------------------------------------
+
+
+def test_a_named_repo_never_collected_keeps_its_row_when_its_owner_lists_it(
+    session: Session,
+) -> None:
+    """Its row has no platform id yet: the listing's id is another fact, not another repo."""
+    first = sync_members(session, {"Paddle": [named(OCR)]}, (), T0)[OCR.key]
+    series.write_observations(session, [ObservationIn(first.id or 0, "stars", T0, 5)])
+    again = sync_members(session, {"Paddle": [listed(OCR, 11)]}, (), T0 + DAY)[OCR.key]
+    assert again.id == first.id
+    assert count(session, Repo) == 1
+
+
+def test_a_repo_renamed_to_the_name_of_one_that_left_takes_the_name(session: Session) -> None:
+    """The row that left keeps its history under no name; the renamed one takes the key."""
+    rows = sync_members(session, PADDLE_TODAY, (), T0)
+    sync_members(session, {"Paddle": [named(PADDLE), listed(NLP, 12)]}, (), T0 + DAY)
+    again = sync_members(session, {"Paddle": [named(PADDLE), listed(OCR, 12)]}, (),
+                         T0 + 2 * DAY)
+    assert again[OCR.key].id == rows[NLP.key].id
+    session.refresh(rows[OCR.key])
+    assert rows[OCR.key].config_key is None
+    assert count(session, Repo) == 3
+
+
+def test_named_repos_come_before_listed_ones_whatever_their_names(session: Session) -> None:
+    zoo = RepoId("github", "PaddlePaddle", "zoo")
+    sync_members(session, {"Paddle": [named(zoo), listed(OCR, 11)]}, (), T0)
+    assert current(session) == {"Paddle": [
+        ("github:PaddlePaddle/zoo", None),
+        ("github:PaddlePaddle/PaddleOCR", "github:PaddlePaddle"),
+    ]}
+
+
+def test_a_repo_that_left_twice_is_told_once_with_its_last_leave(session: Session) -> None:
+    sync_members(session, PADDLE_TODAY, (), T0)
+    sync_members(session, {"Paddle": [named(PADDLE), listed(NLP, 12)], "OCR": [named(OCR)]},
+                 (), T0 + DAY)
+    sync_members(session, {"Paddle": [named(PADDLE), listed(NLP, 12)],
+                           "Vision": [listed(OCR, 11, OwnerId("github", "PaddleCV"))]},
+                 (), T0 + 2 * DAY)
+    sync_members(session, {"Paddle": [named(PADDLE), listed(NLP, 12)]}, (), T0 + 3 * DAY)
+    left = store_stays.left_members(session.connection())
+    assert [(r.repo, r.project, str(r.via), r.left_at) for r in left] == [
+        ("github:PaddlePaddle/PaddleOCR", "Vision", "github:PaddleCV", T0 + 3 * DAY)]
+
+
+def test_two_rows_of_one_repo_open_in_two_projects_merge_into_one_member(
+    session: Session,
+) -> None:
+    """No repo counts twice: the newest stay stays open, the other ends where it began."""
+    old_id, new_id = RepoId("github", "oldorg", "tool"), RepoId("github", "neworg", "tool")
+    old = series.sync_projects(session, [("Old", [old_id])], T0)[old_id.key]
+    series.record_identity(session, old, 42, "oldorg", "tool")
+    new = series.sync_projects(session, [("Old", [old_id]), ("New", [new_id])],
+                               T0 + DAY)[new_id.key]
+    series.record_identity(session, new, 42, "neworg", "tool")
+    members = store_stays.current_members(session.connection())
+    assert [(project, len(rows)) for project, rows in members.items()] == [("New", 1)]
+    assert [(s.project, s.joined_at, s.left_at)
+            for rows in store_stays.project_stays(session.connection()).values()
+            for s in rows] == [("New", T0 + DAY, None), ("Old", T0, T0 + DAY)]

@@ -58,3 +58,16 @@ def test_each_owner_counts_its_members_now_under_its_key(database: Database) -> 
         sync_members(session, {"P": [listed("a", 1)], "O": []}, (), T0 + timedelta(days=1))
     with database.reading() as conn:
         assert owner_members(conn) == {"github:paddlepaddle": 1, "github:other": 0}
+
+
+def test_releases_read_are_told_apart_from_a_star_history_still_in_progress(
+    database: Database,
+) -> None:
+    repo = RepoId.parse("gitee:a/half")
+    with database.session(write=True) as session:
+        rid = series.sync_projects(session, [("P", [repo])], T0)[repo.key].id or 0
+        history.save_state(session, BackfillState(rid, "stars", next_page=2), T0)
+        history.save_state(session, BackfillState(rid, "releases", complete=True), T0)
+    with database.reading() as conn:
+        assert backfill_histories(conn, [rid]) == [
+            RepoHistory("gitee", started=True, next_page=2, releases_read=True)]
