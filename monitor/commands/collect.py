@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -132,7 +132,7 @@ async def collect(
         wanted = selection.order(members)
         plan = planner(stored.known).plan(wanted, listings)
         keys = _keys(members, plan)  # read now: a batch rolled back expires its rows
-        plan = _done_early(plan, early.written, summary)
+        plan = early.left_of(plan, summary.outcomes)
         async with asyncio.TaskGroup() as platforms:
             for name, items in plan.items():
                 platforms.create_task(_collect_platform(
@@ -186,22 +186,6 @@ def _begin(
     """Store the membership the listings give (named repos, listed ones; owners unlisted keep
     their members); returns every member now."""
     return member_rows(session, tracked, assign(tracked, listings.listings), started)
-
-
-def _done_early(
-    plan: dict[str, list[Item]], written: Collection[int], summary: CycleSummary,
-) -> dict[str, list[Item]]:
-    """*plan* less the members stored from their listing page, each collected."""
-    if not written:
-        return plan
-    left: dict[str, list[Item]] = {}
-    for name, items in plan.items():
-        for item in items:
-            if _id(item) in written:
-                summary.outcomes.append(Outcome(item.repo, "collected"))
-            else:
-                left.setdefault(name, []).append(item)
-    return left
 
 
 #: Batches of one platform being fetched at once: the next batch's query goes out while the

@@ -27,7 +27,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from monitor.commands.targets import Known, Planner
+from monitor.commands.outcomes import Outcome
+from monitor.commands.targets import Item, Known, Planner
 from monitor.config.members import takes
 from monitor.config.tracked import Project, Tracked
 from monitor.ids import OwnerId
@@ -97,6 +98,19 @@ class EarlyWrites:
         self._named = {repo.key for repo in tracked.repos()}
         self._turn = asyncio.Lock()
         self.written: set[int] = set()
+
+    def left_of(
+        self, plan: dict[str, list[Item]], outcomes: list[Outcome],
+    ) -> dict[str, list[Item]]:
+        """*plan* less the members stored early, each told to *outcomes* as collected."""
+        left: dict[str, list[Item]] = {}
+        for name, items in plan.items():
+            for item in items:
+                if item.row.id in self.written:
+                    outcomes.append(Outcome(item.repo, "collected"))
+                else:
+                    left.setdefault(name, []).append(item)
+        return left
 
     def page(self, owner: OwnerId, repos: Sequence[ListedRepo]) -> None:
         """One page of *owner*'s listing, just read: its settled members are stored."""
