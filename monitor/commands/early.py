@@ -2,10 +2,11 @@
 
 Why it is shaped like this:
 
-* A repeat cycle of an owner tracked whole is its listing: GitHub's GraphQL pages of 100 repos,
-  one after another (each needs the last one's cursor). Storing a thousand members' values only
-  once the listing is whole would add the disk's time to the network's; stored page by page,
-  it hides behind the next page's request.
+* A repeat cycle of an owner tracked whole is its listing: pages of 100 repos, GitHub's GraphQL
+  ones one after another (each needs the last one's cursor), the REST ones after the first a
+  few at a time. Storing a thousand members' values only once the listing is whole would add
+  the disk's time to the network's; stored page by page, it hides behind the pages still on
+  their way.
 * Only a member its page settles is stored early: a member now through this very owner, known
   by platform id and named as its row names it (a rename or a transfer waits for the membership
   step that records it), still taken by its project (:func:`~monitor.config.members.takes`),

@@ -68,7 +68,7 @@ async def list_owners(
     on_page: Callable[[OwnerId, Sequence[ListedRepo]], None] | None = None,
 ) -> ListingPhase:
     """List each of *owners* on its platform (opened by *platform*), all at once. *on_page*, given,
-    is told each page a platform reads one after another (see ``Platform.list_owner``)."""
+    is told each page of an owner's listing as it is read (see ``Platform.list_owner``)."""
     phase = ListingPhase()
     if not owners:
         return phase

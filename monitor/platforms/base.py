@@ -224,10 +224,9 @@ class Platform(Protocol):
         :class:`~monitor.errors.NotFound` when the owner does not exist, what the HTTP layer
         raises otherwise (:class:`~monitor.errors.RateLimited`, ``Unreachable``, ...).
 
-        Where the platform reads the pages one after another (GitHub's GraphQL listing: each
-        needs the last one's cursor), *on_page* is called with each page's repos as soon as it
-        is read, so its caller can work while the next page is on its way; pages read all at
-        once are not told one by one. The listing returned is whole all the same."""
+        *on_page*, given, is called with each page's repos as soon as the page is read (in the
+        order the pages come), so its caller can work while the others are on their way. The
+        listing returned is whole all the same."""
         ...
 
     async def releases(self, repo: RepoTarget) -> list[Release]:

@@ -174,9 +174,8 @@ class Gitee(HttpPlatform):
         self, owner: OwnerId, on_page: PageCallback | None = None,
     ) -> OwnerListing:
         """Every repo *owner* holds, with stars, forks, watchers and open issues
-        (:mod:`.gitee_listing`); conditional pages of 100, read at once (not told to
-        *on_page*)."""
-        return await gitee_listing.list_owner(self._http, owner, self._check)
+        (:mod:`.gitee_listing`); conditional pages of 100, each told to *on_page* as read."""
+        return await gitee_listing.list_owner(self._http, owner, self._check, on_page)
 
     async def releases(self, repo: RepoTarget) -> list[Release]:
         base = gitee_json.repo_path(repo.repo.owner, repo.repo.name)

@@ -23,9 +23,9 @@ from urllib.parse import quote
 from monitor.errors import MalformedResponse
 from monitor.ids import OwnerId, RepoId
 from monitor.platforms import gitee_json
-from monitor.platforms.base import ListedRepo, OwnerListing, RepoSnapshot
+from monitor.platforms.base import ListedRepo, OwnerListing, PageCallback, RepoSnapshot
 from monitor.platforms.http import HttpClient, Reply
-from monitor.platforms.listing import Endpoint, read_pages, unique
+from monitor.platforms.listing import Endpoint, read_listing
 
 __all__ = ["CLOSED", "PER_PAGE", "list_owner", "listed_item"]
 
@@ -36,8 +36,10 @@ CLOSED = "关闭"
 
 async def list_owner(
     http: HttpClient, owner: OwnerId, check: Callable[[Reply], None],
+    on_page: PageCallback | None = None,
 ) -> OwnerListing:
-    """The owner's whole listing, or what stopped it (NotFound when no such owner)."""
+    """The owner's whole listing, or what stopped it (NotFound when no such owner); each page
+    told to *on_page* as it comes."""
     if owner.platform != "gitee":
         raise ValueError(f"{owner} is not a Gitee owner")
     login = quote(owner.owner, safe="")
@@ -45,9 +47,11 @@ async def list_owner(
         (f"orgs/{login}/repos", {"per_page": PER_PAGE, "page": 1}),
         (f"users/{login}/repos", {"type": "personal", "per_page": PER_PAGE, "page": 1}),
     ]
-    pages = await read_pages(http, owner, endpoints, _next_page, check, _all_pages)
-    found = [listed_item(item, reply.url) for reply in pages for item in gitee_json.items(reply)]
-    return OwnerListing(owner, unique(found))
+    def parse(reply: Reply) -> list[ListedRepo]:
+        return [listed_item(item, reply.url) for item in gitee_json.items(reply)]
+
+    return OwnerListing(owner, await read_listing(http, owner, endpoints, _next_page, check,
+                                                  _all_pages, parse, on_page))
 
 
 def _next_page(reply: Reply, endpoint: Endpoint, page: int) -> Endpoint | None:

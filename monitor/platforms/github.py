@@ -159,7 +159,7 @@ class GitHub(HttpPlatform):
         self, owner: OwnerId, on_page: PageCallback | None = None,
     ) -> OwnerListing:
         """Every public repo *owner* holds (:mod:`.github_listing`): GraphQL pages of 100 with
-        a token, each told to *on_page* as read, else conditional REST pages."""
+        a token, else conditional REST pages; each page told to *on_page* as read."""
         return await self._lister.list_owner(owner, on_page)
 
     async def _guarded(self, target: RepoTarget, cycle: Cycle) -> RepoResult:

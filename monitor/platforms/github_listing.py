@@ -36,7 +36,7 @@ from monitor.platforms.base import (
     RepoTarget,
 )
 from monitor.platforms.http import HttpClient, Reply, last_page
-from monitor.platforms.listing import Endpoint, read_pages, unique
+from monitor.platforms.listing import Endpoint, read_listing, unique
 
 __all__ = ["OWNER_PAGE", "OwnerLister", "listed_item", "owner_page", "owner_query"]
 
@@ -86,7 +86,7 @@ class OwnerLister:
         if owner.platform != "github":
             raise ValueError(f"{owner} is not a GitHub owner")
         found = await (self._graphql(owner, on_page) if self._post is not None
-                       else self._rest(owner))
+                       else self._rest(owner, on_page))
         return OwnerListing(owner, unique(found))
 
     async def _graphql(self, owner: OwnerId, on_page: PageCallback | None) -> list[ListedRepo]:
@@ -110,7 +110,7 @@ class OwnerLister:
             if after is None:
                 return found
 
-    async def _rest(self, owner: OwnerId) -> list[ListedRepo]:
+    async def _rest(self, owner: OwnerId, on_page: PageCallback | None) -> list[ListedRepo]:
         login = quote(owner.owner, safe="")
         endpoints: list[Endpoint] = [
             (f"orgs/{login}/repos", {"per_page": OWNER_PAGE, "sort": "full_name"}),
@@ -134,14 +134,14 @@ class OwnerLister:
         def check(reply: Reply) -> None:
             _check(reply, owner)
 
-        pages = await read_pages(self._http, owner, endpoints, next_page, check, all_pages)
-        found = []
-        for reply in pages:
+        def parse(reply: Reply) -> list[ListedRepo]:
             items = reply.json()
             if not isinstance(items, list):
                 raise MalformedResponse(f"{reply.url}: the listing is not a JSON list")
-            found += [listed_item(item, reply.url) for item in items]
-        return found
+            return [listed_item(item, reply.url) for item in items]
+
+        return list(await read_listing(self._http, owner, endpoints, next_page, check,
+                                       all_pages, parse, on_page))
 
 
 def owner_page(owner: OwnerId, body: Mapping[str, Any]) -> tuple[list[ListedRepo], str | None]:

@@ -10,7 +10,8 @@ any page that fails fails it.
 When the first page tells how many pages there are (Gitee's ``total_page``, GitHub's Link
 ``rel="last"``), the others are asked at once rather than one after another: the HTTP layer's
 gate bounds them, so ten pages cost a few round trips, not ten. Pages after those (a listing
-that grew meanwhile) are still followed one by one.
+that grew meanwhile) are still followed one by one. Each page is read (parsed, and told to the
+caller's ``on_page``) as it comes, while the others are still on their way.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from typing import Any
 
 from monitor.errors import Deferred, MalformedResponse, NotFound
 from monitor.ids import OwnerId
-from monitor.platforms.base import ListedRepo
+from monitor.platforms.base import ListedRepo, PageCallback
 from monitor.platforms.http import HttpClient, Reply
 
-__all__ = ["MAX_PAGES", "AllPages", "Endpoint", "NextPage", "read_pages", "unique"]
+__all__ = [
+    "MAX_PAGES", "AllPages", "Endpoint", "NextPage", "read_listing", "read_pages", "unique",
+]
 
 #: An (API path, query parameters) pair.
 Endpoint = tuple[str, Mapping[str, Any]]
@@ -36,24 +39,46 @@ AllPages = Callable[[Reply, Endpoint], list[Endpoint] | None]
 MAX_PAGES = 1000
 
 
+async def read_listing(
+    http: HttpClient, owner: OwnerId, endpoints: Sequence[Endpoint], next_page: NextPage,
+    check: Callable[[Reply], None], all_pages: AllPages | None,
+    parse: Callable[[Reply], list[ListedRepo]], on_page: PageCallback | None,
+) -> tuple[ListedRepo, ...]:
+    """Every repo of the owner's listing (:func:`read_pages`), in page order, each once: every
+    page *parse*-d once, as it comes, and told to *on_page*."""
+    parsed: dict[int, list[ListedRepo]] = {}
+
+    def read(reply: Reply) -> None:
+        parsed[id(reply)] = found = parse(reply)
+        if on_page is not None:
+            on_page(found)
+
+    pages = await read_pages(http, owner, endpoints, next_page, check, all_pages, read)
+    return unique([repo for reply in pages for repo in parsed[id(reply)]])
+
+
 async def read_pages(
     http: HttpClient, owner: OwnerId, endpoints: Sequence[Endpoint], next_page: NextPage,
     check: Callable[[Reply], None], all_pages: AllPages | None = None,
+    on_reply: Callable[[Reply], None] | None = None,
 ) -> list[Reply]:
     """Every page of the first of *endpoints* that knows the owner, each conditional; *check*
     raises what a failed page means (a 404 of a first page only moves on to the next). The
-    pages *all_pages* names are asked at once; *next_page* follows on from the last."""
+    pages *all_pages* names are asked at once; *next_page* follows on from the last. Each page
+    that passed *check* is told to *on_reply* as it comes."""
+    told = on_reply if on_reply is not None else _ignore
     for endpoint in await _seen_first(http, endpoints):
         reply = await http.get(*endpoint, conditional=True)
         if reply.status == 404:
             continue
         check(reply)
+        told(reply)
         pages = [reply]
         rest = all_pages(reply, endpoint) if all_pages is not None else None
         if rest:
             if len(rest) >= MAX_PAGES:
                 raise MalformedResponse(f"{owner}: the listing goes on past {MAX_PAGES} pages")
-            pages += await _at_once(http, rest, check)
+            pages += await _at_once(http, rest, check, told)
             endpoint, reply = rest[-1], pages[-1]
         while (after := next_page(reply, endpoint, len(pages))) is not None:
             if len(pages) >= MAX_PAGES:
@@ -61,20 +86,27 @@ async def read_pages(
             endpoint = after
             reply = await http.get(*endpoint, conditional=True)
             check(reply)
+            told(reply)
             pages.append(reply)
         return pages
     raise NotFound(f"{owner}: no such organisation or user")
 
 
+def _ignore(reply: Reply) -> None:
+    pass
+
+
 async def _at_once(
     http: HttpClient, endpoints: Sequence[Endpoint], check: Callable[[Reply], None],
+    told: Callable[[Reply], None],
 ) -> list[Reply]:
-    """The pages of *endpoints*, asked together, in order; the first failure raises once every
-    request has ended (none is left running unobserved)."""
+    """The pages of *endpoints*, asked together, in order (each *told* as it comes); the first
+    failure raises once every request has ended (none is left running unobserved)."""
 
     async def one(endpoint: Endpoint) -> Reply:
         reply = await http.get(*endpoint, conditional=True)
         check(reply)
+        told(reply)
         return reply
 
     try:

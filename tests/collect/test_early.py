@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
+import pytest
+
 from monitor.commands.early import EarlyWrites, read_stored
 from monitor.commands.targets import Known, Planner
 from monitor.config.repos import load_repos
@@ -146,35 +148,42 @@ class _Watched:
     async def list_owner(self, owner: OwnerId, on_page: PageCallback | None = None,
                          ) -> OwnerListing:
         listing = await self._platform.list_owner(owner, on_page)
-        if owner.platform == "github":
-            async with asyncio.timeout(10):  # without early writes: nothing comes, and it fails
-                while not await asyncio.to_thread(self._monitor.values, self._repo, T1):
-                    await asyncio.sleep(0.01)
-            self.stored_before_the_listing_ended = True
+        async with asyncio.timeout(10):  # without early writes: nothing comes, and it fails
+            while not await asyncio.to_thread(self._monitor.values, self._repo, T1):
+                await asyncio.sleep(0.01)
+        self.stored_before_the_listing_ended = True
         return listing
 
 
-def test_a_repeat_cycle_stores_listed_members_before_the_listing_ends(monitor: Monitor) -> None:
-    first_cycle(monitor)
+@pytest.mark.parametrize(("platform", "tokens"), [
+    ("github", True), ("github", False), ("gitee", False)])
+def test_a_repeat_cycle_stores_listed_members_before_the_listing_ends(
+    monitor: Monitor, platform: str, tokens: bool,
+) -> None:
+    if tokens:
+        monitor.use_tokens()
+    add_nebula(monitor, OWNERS_ONLY_TOML)
+    assert not monitor.collect(now=T0).having("failed")
     watched: list[_Watched] = []
     opener = monitor.open_platform
 
     def open_platform(name: str, settings: Settings, cache: ResponseCache) -> Platform:
-        platform = opener(name, settings, cache)
-        if name == "github":
-            watched.append(_Watched(platform, monitor, "github:nebula/star"))
+        opened = opener(name, settings, cache)
+        if name == platform:
+            watched.append(_Watched(opened, monitor, f"{platform}:nebula/star"))
             return cast(Platform, watched[-1])
-        return platform
+        return opened
 
     monitor.open_platform = open_platform  # type: ignore[method-assign]
     summary = monitor.collect(now=T1)
     assert watched[0].stored_before_the_listing_ended
-    assert {str(o.repo): o.status for o in summary.outcomes if o.repo.platform == "github"} == {
-        f"github:nebula/{n}": "collected" for n in ("dust", "moon", "star")}
-    for name in ("dust", "moon", "star"):
-        repo = f"github:nebula/{name}"
-        assert stored_at(monitor, repo, T1) == {
-            k: v for k, v in expected(repo).items() if k != "contributors"}
+    names = ("dust", "moon", "star") if platform == "github" else ("moon", "star")
+    assert {str(o.repo): o.status for o in summary.outcomes if o.repo.platform == platform} == {
+        f"{platform}:nebula/{n}": "collected" for n in names}
+    for name in names:
+        repo = f"{platform}:nebula/{name}"
+        stored = stored_at(monitor, repo, T1)
+        assert stored and stored == {k: expected(repo)[k] for k in stored}, repo
 
 
 def test_a_listing_failing_after_its_first_page_keeps_that_pages_members_asked_once(

@@ -16,6 +16,7 @@ from monitor.platforms.gitee import Gitee
 from monitor.platforms.github import GitHub
 from tests.fakes import FakeGitee, FakeGitHub, FakeRepo, FakeServer
 from tests.platforms.conftest import DictCache
+from tests.shared import GITHUB_SCHEMA, require
 
 T = TypeVar("T")
 BIG = "bigorg"
@@ -43,6 +44,8 @@ def fake() -> Iterator[FakeServer]:
 
 def client(fake: FakeServer, platform: str, token: str | None = None,
            cache: DictCache | None = None) -> Platform:
+    if token and platform == "github":  # GraphQL: checked against GitHub's published schema
+        require(GITHUB_SCHEMA)
     secret = Secret(token) if token else None
     if platform == "gitee":
         return Gitee(fake.gitee_api_url, secret, sleep=_no_sleep, cache=cache)
@@ -171,3 +174,23 @@ def test_a_server_error_mid_listing_raises_no_partial_listing(
     with pytest.raises(PlatformError):
         list_owner(client(fake, platform_name, token), BIG)
     assert statuses(fake, platform_name)[:2] == [200, 503]
+
+
+# -- each page told as it is read --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("platform", "token"), [
+    ("github", "tok"), ("github", None), ("gitee", "tok")])
+def test_each_page_is_told_as_read_and_together_they_are_the_listing(
+    fake: FakeServer, platform: str, token: str | None,
+) -> None:
+    told: list[list[str]] = []
+
+    async def work(p: Platform) -> OwnerListing:
+        return await p.list_owner(OwnerId(p.name, BIG),
+                                  lambda page: told.append([str(r.repo) for r in page]))
+
+    listing = run(client(fake, platform, token), work)
+    assert len(told) == 3
+    assert sorted(repo for page in told for repo in page) == sorted(
+        str(r.repo) for r in listing.repos)
