@@ -147,10 +147,12 @@ def collect_command(state: _State, repos: Sequence[str]) -> None:
     from monitor.cli.console import CollectProgress, summary_lines
     from monitor.commands.collect import collect
     from monitor.commands.init import open_home_database
+    from monitor.heap import settled_heap
 
     settings = state.settings()
     ids = [parse_tracked(text, allow_url=True) for text in repos]
-    with open_home_database(settings) as (database, tracked), CollectProgress() as progress:
+    with (open_home_database(settings) as (database, tracked), CollectProgress() as progress,
+          settled_heap()):
         summary = asyncio.run(collect(settings, database, tracked, ids, progress=progress))
     for line in summary_lines(summary):
         click.echo(line)
@@ -168,10 +170,11 @@ def backfill_command(state: _State, repos: Sequence[str]) -> None:
     from monitor.cli.console import backfill_lines
     from monitor.commands.backfill import backfill
     from monitor.commands.init import open_home_database
+    from monitor.heap import settled_heap
 
     settings = state.settings()
     ids = [parse_tracked(text, allow_url=True) for text in repos]
-    with open_home_database(settings) as (database, tracked):
+    with open_home_database(settings) as (database, tracked), settled_heap():
         summary = asyncio.run(backfill(settings, database, tracked, ids))
     for line in backfill_lines(summary):
         click.echo(line)

@@ -57,6 +57,7 @@ from monitor.daemon.triggers import (
     missed_reports,
 )
 from monitor.errors import ConfigError, MonitorError
+from monitor.heap import settled_heap
 from monitor.instants import iso_z
 from monitor.reports.model import Period
 from monitor.store import daemon as record
@@ -135,7 +136,8 @@ class Daemon:
                 exporter = start_exporter(self.metrics_port, self.database, lambda: self.tracked,
                                           self.clock)
                 stack.callback(exporter.stop)
-            asyncio.run(self._main())
+            with settled_heap():  # months of cycles: full GC rounds skip the start-up heap
+                asyncio.run(self._main())
         return 1 if self._lock_lost else 0
 
     async def _main(self) -> None:
