@@ -137,7 +137,7 @@ async def collect(
             for name, items in plan.items():
                 platforms.create_task(_collect_platform(
                     database, cache, platform(name), items, run_id, summary,
-                    settings.graphql_batch, progress, now,
+                    settings.graphql_batch, settings.concurrency, progress, now,
                 ))
         kept = keys
         completed = True
@@ -188,10 +188,6 @@ def _begin(
     return member_rows(session, tracked, assign(tracked, listings.listings), started)
 
 
-#: Batches of one platform being fetched at once: the next batch's query goes out while the
-#: previous one's contributors are still in flight; the HTTP layer bounds the requests.
-BATCHES_IN_FLIGHT = 2
-
 #: Members whose listing told all that is due, written per transaction: they wait on no request.
 LISTED_PER_WRITE = 1000
 
@@ -204,6 +200,7 @@ async def _collect_platform(
     run_id: int,
     summary: CycleSummary,
     batch_size: int,
+    in_flight: int,
     progress: ProgressCallback | None,
     now: Clock,
 ) -> None:
@@ -219,7 +216,9 @@ async def _collect_platform(
     asking = [item for item in items if item.target is not None]
     batches = ([told[i : i + LISTED_PER_WRITE] for i in range(0, len(told), LISTED_PER_WRITE)]
                + [asking[i : i + batch_size] for i in range(0, len(asking), batch_size)])
-    gate = asyncio.Semaphore(BATCHES_IN_FLIGHT)
+    # As many batches at once as requests (each batch's query, or its first requests, can go out
+    # together); the HTTP layer bounds the requests themselves.
+    gate = asyncio.Semaphore(in_flight)
     stopped: list[RepoResult] = []  # deferred results: the platform stopped for the cycle
 
     async def fetch(batch: list[Item]) -> list[RepoResult | None]:
