@@ -7,6 +7,8 @@ next to it, so the named one is never written); without it those tests skip, say
 
 from __future__ import annotations
 
+import gc
+import logging
 import os
 import secrets
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from monitor.store.db import Database, open_database
+from tests.shared import Killed
 
 _PG_ENV = "MONITOR_TEST_DATABASE_URL"
 _PG_SKIP = (
@@ -77,3 +80,21 @@ def database(database_url: str) -> Iterator[Database]:
 
 # The local fake GitHub and Gitee (tests/fakes), served over real HTTP on 127.0.0.1.
 pytest_plugins = ["tests.fakes.fixtures", "tests.world"]
+
+
+@pytest.fixture
+def killed() -> Iterator[Killed]:
+    """``with killed(): ...`` expects the run inside to die as a killed process would
+    (``KeyboardInterrupt``).
+
+    ``asyncio.run`` leaves the dead task's exception unretrieved, and asyncio logs it ("Task
+    exception was never retrieved") whenever the task is collected: after the test, that is done
+    here, quietly, not into the output of a later test that reads its own."""
+    yield lambda: pytest.raises(KeyboardInterrupt)
+    asyncio_log = logging.getLogger("asyncio")
+    level = asyncio_log.level
+    asyncio_log.setLevel(logging.CRITICAL)
+    try:
+        gc.collect()
+    finally:
+        asyncio_log.setLevel(level)

@@ -7,6 +7,8 @@ the tests that need it skip and say so.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,7 @@ def github_schema() -> GraphQLSchema:
     """
     sdl = require(GITHUB_SCHEMA).read_text(encoding="utf-8")
     return build_schema(sdl, assume_valid_sdl=True, assume_valid=True)
+
+
+#: The ``killed`` fixture's value: ``with killed():`` expects a run to die as a killed process.
+Killed = Callable[[], AbstractContextManager[object]]

@@ -21,6 +21,7 @@ from monitor.store.history import get_state, states
 from monitor.store.members import sync_members
 from tests.fakes import FakeRepo, closed_port_url
 from tests.harness import Monitor
+from tests.shared import Killed
 
 NOW = datetime.now(UTC)
 LA, SHANGHAI = ZoneInfo("America/Los_Angeles"), ZoneInfo("Asia/Shanghai")
@@ -128,7 +129,7 @@ def test_a_first_backfill_split_by_the_budget_share_resumes_where_it_stopped(
 
 
 def test_a_backfill_killed_mid_way_resumes_at_the_next_page(
-    monitor: Monitor, monkeypatch: pytest.MonkeyPatch,
+    monitor: Monitor, monkeypatch: pytest.MonkeyPatch, killed: Killed,
 ) -> None:
     from monitor.platforms.github import GitHub
 
@@ -141,7 +142,7 @@ def test_a_backfill_killed_mid_way_resumes_at_the_next_page(
 
     with monkeypatch.context() as patch:
         patch.setattr(GitHub, "star_history", dies_on_page_3)
-        with pytest.raises(KeyboardInterrupt):
+        with killed():
             monitor.backfill("github:acme/rocket")
     monitor.fake.clear_log()
     assert [o.status for o in monitor.backfill("github:acme/rocket").outcomes] == ["complete"]

@@ -18,6 +18,7 @@ from monitor.store.models import RepoError
 from monitor.store.series import record_repo_error
 from tests.fakes import closed_port_url
 from tests.harness import EXPECTED, HEALTHY, T0, TOKENS, Monitor
+from tests.shared import Killed
 
 ROCKET = r"^/repos/acme/rocket$"
 
@@ -126,7 +127,7 @@ def crash_on_call(n: int, function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def test_a_crash_mid_batch_leaves_whole_batches_and_the_run_interrupted(
-    monitor: Monitor, monkeypatch: pytest.MonkeyPatch
+    monitor: Monitor, monkeypatch: pytest.MonkeyPatch, killed: Killed,
 ) -> None:
     monitor.configure(graphql_batch=2)
     order = ("github:acme/gone", "github:acme/rocket", "github:acme/booster", "github:acme/secret")
@@ -135,7 +136,7 @@ def test_a_crash_mid_batch_leaves_whole_batches_and_the_run_interrupted(
     with monkeypatch.context() as patch:
         target = "monitor.commands.collect.record_repo_error"
         patch.setattr(target, crash_on_call(2, record_repo_error))
-        with pytest.raises(KeyboardInterrupt):
+        with killed():
             monitor.collect(*order)
     assert {r.repo for r in monitor.rows()} == {"github:acme/rocket"}
     assert monitor.errors() == {"github:acme/gone": "not_found"}
@@ -143,14 +144,14 @@ def test_a_crash_mid_batch_leaves_whole_batches_and_the_run_interrupted(
 
 
 def test_the_run_after_a_crash_stores_the_rest_once(
-    monitor: Monitor, monkeypatch: pytest.MonkeyPatch
+    monitor: Monitor, monkeypatch: pytest.MonkeyPatch, killed: Killed,
 ) -> None:
     monitor.configure(graphql_batch=1)
 
     def interrupt(platform: str, done: int, total: int) -> None:
         raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
+    with killed():
         monitor.collect("github:acme/rocket", "github:acme/booster", progress=interrupt)
     assert {r.repo for r in monitor.rows()} == {"github:acme/rocket"}
     monitor.collect("github:acme/rocket", "github:acme/booster")

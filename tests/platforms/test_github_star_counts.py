@@ -19,7 +19,7 @@ from monitor.platforms.base import RepoTarget
 from monitor.platforms.gitee import Gitee
 from monitor.platforms.github import GitHub
 from tests.fakes import FakeServer
-from tests.shared import github_schema
+from tests.shared import GITHUB_SCHEMA, github_schema, require
 
 TOKEN = "ghp_star_counts_0123456789"
 
@@ -40,6 +40,8 @@ def counts(platform: GitHub | Gitee, targets: Sequence[RepoTarget], times: int =
 
 
 def github(fake: FakeServer, token: str | None = None, **options: Any) -> GitHub:
+    if token:  # GraphQL: the fake checks each query against GitHub's published schema
+        require(GITHUB_SCHEMA)
     return GitHub(fake.github_api_url, fake.github_graphql_url,
                   Secret(token) if token else None, now=fake.clock, **options)
 

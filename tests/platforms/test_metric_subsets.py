@@ -14,6 +14,7 @@ from monitor.platforms.base import RepoResult, RepoSnapshot, RepoTarget
 from monitor.platforms.gitee import Gitee
 from monitor.platforms.github import GitHub
 from tests.fakes import FakeServer
+from tests.shared import GITHUB_SCHEMA, require
 
 
 def target(text: str, platform_id: int | None, *metrics: str, **options: Any) -> RepoTarget:
@@ -32,6 +33,8 @@ def fetch(platform: GitHub | Gitee, targets: list[RepoTarget]) -> tuple[list[Rep
 
 
 def github(fake: FakeServer, token: str | None = None) -> GitHub:
+    if token:  # GraphQL: the fake checks each query against GitHub's published schema
+        require(GITHUB_SCHEMA)
     return GitHub(fake.github_api_url, fake.github_graphql_url,
                   Secret(token) if token else None)
 
