@@ -32,6 +32,7 @@ from monitor.commands.outcomes import Outcome
 from monitor.commands.targets import Item, Known, Planner
 from monitor.config.members import takes
 from monitor.config.tracked import Project, Tracked
+from monitor.errors import MonitorError
 from monitor.ids import OwnerId
 from monitor.metrics import METRICS
 from monitor.platforms.base import ListedRepo, RepoSnapshot
@@ -139,8 +140,12 @@ class EarlyWrites:
                 releases += kept
             try:
                 await self._database.write(write_collected, values, releases)
-            except Exception:  # left to the cycle's batches, which say what is wrong
-                log.exception("collect.early_write_failed owner=%s repos=%d", owner, len(settled))
+            except MonitorError as exc:  # refused: left to the cycle's batches, which say why
+                log.warning("collect.early_write_failed owner=%s repos=%d reason=%r", owner,
+                            len(settled), str(exc))
+                return
+            except Exception:  # a bug here must not end the cycle: the batches try again
+                log.exception("collect.early_write_error owner=%s repos=%d", owner, len(settled))
                 return
             self.written.update(settled)
 

@@ -24,6 +24,7 @@ from monitor.platforms.base import (
 )
 from monitor.store.cache import StoreCache
 from tests.collect.owners import OWNERS_ONLY_TOML, T1, T_DAY, add_nebula, expected, write_toml
+from tests.dbfaults import refuse_observations
 from tests.harness import T0, Monitor
 
 NEBULA = OwnerId("github", "nebula")
@@ -200,3 +201,16 @@ def test_a_listing_failing_after_its_first_page_keeps_that_pages_members_asked_o
     graphql = monitor.fake.requests_for("github", "/github/graphql")
     listing, batches = 1 + 4, 1  # page 1, page 2 tried four times; page 2's 50 members
     assert len(graphql) == listing + batches
+
+
+def test_an_early_write_the_database_refuses_leaves_its_members_to_the_cycles_batches(
+    monitor: Monitor, caplog: pytest.LogCaptureFixture,
+) -> None:
+    first_cycle(monitor)
+    refuse_observations(monitor.database.engine, "github:nebula/star")
+    summary = monitor.collect(now=T1)
+    assert "collect.early_write_failed" in caplog.text
+    failed = {str(o.repo): o.reason for o in summary.having("failed")}
+    assert "injected refusal" in (failed.get("github:nebula/star") or "")
+    assert monitor.errors()["github:nebula/star"] == "storage_error"
+    assert stored_at(monitor, "gitee:nebula/star", T1)  # the other platform's are stored
