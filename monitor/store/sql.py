@@ -60,20 +60,24 @@ def execute_many(conn: Connection, stmt: Insert, rows: Sequence[Mapping[str, Any
     names = list(rows[0])
     compiled = stmt.compile(dialect=dialect, column_keys=names)
     table = stmt.table
-    convert = {name: _memo(table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-               for name in names}
-    converted = [{name: convert[name](row[name]) for name in names} for row in rows]
-    order = compiled.positiontup
-    params: Sequence[Any] = (
-        converted if order is None else [tuple(row[name] for name in order) for row in converted]
-    )
+    order = compiled.positiontup  # None: the driver takes named parameters
+    columns = [(name, _memo(table.c[name].type.dialect_impl(dialect).bind_processor(dialect)))
+               for name in (names if order is None else order)]
+    params: Sequence[Any]
+    if order is None:
+        params = [{name: row[name] if convert is None else convert(row[name])
+                   for name, convert in columns} for row in rows]
+    else:
+        params = [tuple([row[name] if convert is None else convert(row[name])
+                         for name, convert in columns]) for row in rows]
     return conn.exec_driver_sql(compiled.string, params).rowcount
 
 
-def _memo(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
-    """*process* (a column type's bind processor), remembering each distinct value's result."""
+def _memo(process: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    """*process* (a column type's bind processor), remembering each distinct value's result;
+    None where the column's values go to the driver as they are."""
     if process is None:
-        return lambda value: value
+        return None
     seen: dict[Any, Any] = {}
 
     def convert(value: Any) -> Any:
