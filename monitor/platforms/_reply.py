@@ -5,12 +5,12 @@ that paging needs (:func:`parse_links`, :func:`last_page`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 from monitor.errors import MalformedResponse
 
@@ -29,8 +29,8 @@ class Reply:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body)
-        except ValueError:
+            return orjson.loads(self.body)
+        except ValueError:  # orjson.JSONDecodeError is one
             raise MalformedResponse(f"{self.url}: the body is not JSON") from None
 
     @property
