@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import pytest
+from sqlmodel import Session
 
 from monitor.commands.early import EarlyWrites, read_stored
 from monitor.commands.targets import Known, Planner
@@ -23,6 +24,7 @@ from monitor.platforms.base import (
     ResponseCache,
 )
 from monitor.store.cache import StoreCache
+from monitor.store.series import ObservationIn, write_collected
 from tests.collect.owners import OWNERS_ONLY_TOML, T1, T_DAY, add_nebula, expected, write_toml
 from tests.dbfaults import refuse_observations
 from tests.harness import T0, Monitor
@@ -67,10 +69,6 @@ def early(monitor: Monitor, owner: OwnerId, *pages: list[ListedRepo], now: datet
     return asyncio.run(run())
 
 
-def stored_at(monitor: Monitor, repo: str, at: datetime) -> dict[str, int]:
-    return monitor.values(repo, at)
-
-
 def first_cycle(monitor: Monitor, toml: str = OWNERS_ONLY_TOML) -> None:
     monitor.use_tokens()
     add_nebula(monitor, toml)
@@ -84,20 +82,30 @@ def test_a_member_its_page_shows_as_its_row_names_it_is_stored_from_the_page(
     star = listed(monitor, STAR)
     star = listed(monitor, STAR, metrics={**star.snapshot.metrics, "stars": 99})
     assert len(early(monitor, NEBULA, [star])) == 1
-    assert stored_at(monitor, "github:nebula/star", T1)["stars"] == 99
+    assert monitor.values("github:nebula/star", T1)["stars"] == 99
 
 
-def test_a_member_listed_twice_is_stored_once(monitor: Monitor) -> None:
+def test_a_member_listed_twice_is_stored_once(
+    monitor: Monitor, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     first_cycle(monitor)
+    written: list[int] = []
+
+    def recording(session: Session, values: list[ObservationIn], releases: Any) -> None:
+        written.extend(sorted({v.repo_id for v in values}))
+        write_collected(session, values, releases)
+
+    monkeypatch.setattr("monitor.commands.early.write_collected", recording)
     star = listed(monitor, STAR)
     assert len(early(monitor, NEBULA, [star], [star, listed(monitor, MOON)])) == 2
+    assert len(written) == len(set(written)) == 2
 
 
 def test_a_renamed_member_waits_for_the_membership_step(monitor: Monitor) -> None:
     first_cycle(monitor)
     renamed = listed(monitor, STAR, name="supernova")
     assert early(monitor, NEBULA, [renamed]) == set()
-    assert stored_at(monitor, "github:nebula/star", T1) == {}
+    assert monitor.values("github:nebula/star", T1) == {}
 
 
 def test_a_repo_that_is_not_a_member_yet_is_not_stored_early(monitor: Monitor) -> None:
@@ -183,7 +191,7 @@ def test_a_repeat_cycle_stores_listed_members_before_the_listing_ends(
         f"{platform}:nebula/{n}": "collected" for n in names}
     for name in names:
         repo = f"{platform}:nebula/{name}"
-        stored = stored_at(monitor, repo, T1)
+        stored = monitor.values(repo, T1)
         assert stored and stored == {k: expected(repo)[k] for k in stored}, repo
 
 
@@ -213,4 +221,4 @@ def test_an_early_write_the_database_refuses_leaves_its_members_to_the_cycles_ba
     failed = {str(o.repo): o.reason for o in summary.having("failed")}
     assert "injected refusal" in (failed.get("github:nebula/star") or "")
     assert monitor.errors()["github:nebula/star"] == "storage_error"
-    assert stored_at(monitor, "gitee:nebula/star", T1)  # the other platform's are stored
+    assert monitor.values("gitee:nebula/star", T1)  # the other platform's are stored
