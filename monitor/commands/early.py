@@ -99,6 +99,7 @@ class EarlyWrites:
         self._projects = {owner.key: p for p in tracked.projects for owner in p.orgs}
         self._named = {repo.key for repo in tracked.repos()}
         self._turn = asyncio.Lock()
+        self._plans: Planner | None = None  # made once the store is read
         self.written: set[int] = set()
 
     def left_of(
@@ -120,7 +121,9 @@ class EarlyWrites:
 
     async def _write(self, owner: OwnerId, repos: tuple[ListedRepo, ...]) -> None:
         stored = await self._stored
-        planner = self._planner(stored.known)
+        if self._plans is None:
+            self._plans = self._planner(stored.known)
+        planner = self._plans
         project = self._projects.get(owner.key)
         if project is None:
             return
