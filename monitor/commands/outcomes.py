@@ -53,13 +53,21 @@ class OwnerOutcome:
     reason: str | None = None
 
 
-@dataclass
+@dataclass(repr=False)
 class CycleSummary:
+    """What a cycle did. Its repr is short: asyncio formats a finished main task's result when
+    ``asyncio.run`` closes (``signal.getsignal`` on its SIGINT handler), and a thousand outcomes
+    spelt out there cost a tenth of an owner's repeat cycle."""
+
     observed_at: datetime
     outcomes: list[Outcome] = field(default_factory=list)
     requests: dict[str, int] = field(default_factory=dict)
     budgets: dict[str, Budget] = field(default_factory=dict)
     owners: list[OwnerOutcome] = field(default_factory=list)  # in config order
+
+    def __repr__(self) -> str:
+        return (f"CycleSummary(observed_at={self.observed_at.isoformat()}, "
+                f"outcomes={len(self.outcomes)}, owners={len(self.owners)})")
 
     def having(self, status: Status) -> list[Outcome]:
         return [o for o in self.outcomes if o.status == status]
