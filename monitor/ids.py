@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from monitor.errors import InputError
@@ -99,7 +100,7 @@ class RepoId:
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
 
-    @property
+    @cached_property  # asked thousands of times a cycle; the id is frozen
     def key(self) -> str:
         """Case-insensitive identity, as the platforms resolve names."""
         return str(self).lower()
@@ -144,7 +145,7 @@ class OwnerId:
             raise InputError(f"bad owner identifier {text!r}")
         return cls(platform, owner)
 
-    @property
+    @cached_property  # asked thousands of times a cycle; the id is frozen
     def key(self) -> str:
         """Case-insensitive identity, as the platforms resolve names."""
         return str(self).lower()

@@ -130,9 +130,8 @@ async def collect(
         summary.owners = listings.outcomes
         members = await database.write(_begin, tracked, listings, started)
         wanted = selection.order(members)
-        plan = planner(stored.known).plan(wanted, listings)
+        plan = planner(stored.known).plan(early.left_of(wanted, summary.outcomes), listings)
         keys = _keys(members, plan)  # read now: a batch rolled back expires its rows
-        plan = early.left_of(plan, summary.outcomes)
         async with asyncio.TaskGroup() as platforms:
             for name, items in plan.items():
                 platforms.create_task(_collect_platform(

@@ -29,18 +29,18 @@ from datetime import datetime
 from sqlmodel import Session
 
 from monitor.commands.outcomes import Outcome
-from monitor.commands.targets import Item, Known, Planner
+from monitor.commands.plan import Member
+from monitor.commands.targets import Known, Planner
 from monitor.config.members import takes
 from monitor.config.tracked import Project, Tracked
 from monitor.errors import MonitorError
 from monitor.ids import OwnerId
-from monitor.metrics import METRICS
 from monitor.platforms.base import ListedRepo, RepoSnapshot
 from monitor.store.db import Database
 from monitor.store.series import (
     ObservationIn,
     ReleaseIn,
-    last_observed_by_repo,
+    last_observed,
     release_tags,
     write_collected,
 )
@@ -63,8 +63,8 @@ class Stored:
 def read_stored(session: Session) -> Stored:
     """What the cycle needs to know of every repo before its listings end (a repo joining now has
     no row yet: nothing known, everything due)."""
-    last = {metric: last_observed_by_repo(session, metric) for metric in METRICS}
-    return Stored(Known(last, release_tags(session)), listed_members(session.connection()))
+    return Stored(Known(last_observed(session), release_tags(session)),
+                  listed_members(session.connection()))
 
 
 def snapshot_rows(
@@ -102,17 +102,14 @@ class EarlyWrites:
         self._plans: Planner | None = None  # made once the store is read
         self.written: set[int] = set()
 
-    def left_of(
-        self, plan: dict[str, list[Item]], outcomes: list[Outcome],
-    ) -> dict[str, list[Item]]:
-        """*plan* less the members stored early, each told to *outcomes* as collected."""
-        left: dict[str, list[Item]] = {}
-        for name, items in plan.items():
-            for item in items:
-                if item.row.id in self.written:
-                    outcomes.append(Outcome(item.repo, "collected"))
-                else:
-                    left.setdefault(name, []).append(item)
+    def left_of(self, members: Sequence[Member], outcomes: list[Outcome]) -> list[Member]:
+        """*members* less those stored early, each told to *outcomes* as collected."""
+        left: list[Member] = []
+        for member in members:
+            if member.row.id in self.written:
+                outcomes.append(Outcome(member.repo, "collected"))
+            else:
+                left.append(member)
         return left
 
     def page(self, owner: OwnerId, repos: Sequence[ListedRepo]) -> None:

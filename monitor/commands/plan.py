@@ -27,9 +27,9 @@ from monitor.config.members import Assignment
 from monitor.config.repos import Tracked
 from monitor.errors import InputError
 from monitor.ids import OwnerId, RepoId
-from monitor.store.members import sync_members
+from monitor.store.members import Held, hold_members
 from monitor.store.models import Repo
-from monitor.store.stays import current_members
+from monitor.store.stays import current_members, member_id
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -138,25 +138,28 @@ def member_keys(session: Session) -> frozenset[str]:
 def member_rows(
     session: Session, tracked: Tracked, assignment: Assignment, now: datetime,
 ) -> list[Member]:
-    """Store *assignment* (:func:`~monitor.store.members.sync_members`: joins and leaves at
+    """Store *assignment* (:func:`~monitor.store.members.hold_members`: joins and leaves at
     *now*); every member now with its row, in the membership's order: each project's assigned
-    repos in order, then the members kept from owners not listed this time."""
-    synced = sync_members(session, assignment.projects, assignment.unlisted, now)
-    rows = {row.id: row for row in synced.values()}
+    repos in order, then the members kept from owners not listed this time (by project, then
+    as :func:`~monitor.store.stays.current_members` orders them)."""
+    held = hold_members(session, assignment.projects, assignment.unlisted, now)
     assigned = {a.repo.key: a for found in assignment.projects.values() for a in found}
     order = {key: i for i, key in enumerate(assigned)}
     projects = {p.name: i for i, p in enumerate(tracked.projects)}
-    current = current_members(session.connection())
-    found: list[tuple[int, int, int, Member]] = []
-    for project, stays in current.items():
-        for i, m in enumerate(stays):
-            given = assigned.get(m.repo.key)
-            repo = given.repo if given is not None else m.repo
-            place = order.get(m.repo.key, len(order))
-            found.append((place, projects.get(project, len(projects)), i,
-                          Member(repo, rows[m.repo_id], m.via)))
-    found.sort(key=lambda item: item[:3])
-    return [item[3] for item in found]
+
+    def place(item: tuple[str, Held]) -> tuple[int, int, str, str, datetime | None]:
+        key, member = item
+        if key in order:
+            return order[key], 0, "", "", None
+        return (len(order), projects.get(member.project, len(projects)), str(member.via),
+                member.row.config_key or "", member.kept_since)
+
+    def repo(key: str, row: Repo) -> RepoId:
+        if key in assigned:
+            return assigned[key].repo
+        return member_id(row.config_key, row.platform, row.owner, row.name)
+
+    return [Member(repo(key, m.row), m.row, m.via) for key, m in sorted(held.items(), key=place)]
 
 
 def in_config_order(outcomes: list[Outcome], wanted: Sequence[RepoId]) -> None:

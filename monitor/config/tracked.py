@@ -43,8 +43,7 @@ class Project:
 
     def excludes(self, repo: RepoId) -> bool:
         """Whether an ``exclude`` glob matches *repo*'s id, ignoring case as the platforms do."""
-        text = str(repo).lower()
-        return any(fnmatchcase(text, glob.lower()) for glob in self.exclude)
+        return any(fnmatchcase(repo.key, glob.lower()) for glob in self.exclude)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from sqlalchemy import select as core_select
 from monitor.metrics import METRICS
 from monitor.store import tables
 from monitor.store.db import dialect_insert
-from monitor.store.sql import chunked, execute_many, literal_rows
+from monitor.store.sql import chunked, execute_many, literal_rows, read_many
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -34,6 +34,7 @@ __all__ = [
     "first_observation_at",
     "keep_latest",
     "last_collected_at",
+    "last_observed",
     "last_observed_by_repo",
     "latest_values",
     "move_latest",
@@ -137,6 +138,20 @@ def last_collected_at(repo_id: Any, metric: str | None) -> Any:
     if metric is not None:
         stmt = stmt.where(lv.c.metric == metric)
     return stmt.correlate_except(lv).scalar_subquery()
+
+
+def last_observed(session: Session) -> dict[str, dict[int, datetime]]:
+    """Each metric's newest collected observation time, by repo row id: what a cycle plans by
+    (every metric of every repo, one read)."""
+    lv = tables.latest_value
+    found: dict[str, dict[int, datetime]] = {}
+    stmt = core_select(lv.c.metric, lv.c.repo_id, lv.c.observed_at)
+    for metric, repo_id, at in read_many(session.connection(), stmt):
+        try:
+            found[metric][repo_id] = at
+        except KeyError:
+            found[metric] = {repo_id: at}
+    return found
 
 
 def last_observed_by_repo(

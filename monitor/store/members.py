@@ -30,9 +30,11 @@ from monitor.ids import OwnerId
 from monitor.store.db import atomic
 from monitor.store.models import Project, Repo
 from monitor.store.models_membership import Membership
-from monitor.store.sql import chunked, table
+from monitor.store.sql import chunked, read_many, table
 
 __all__ = [
+    "Held",
+    "hold_members",
     "move_stays",
     "sync_members",
 ]
@@ -47,6 +49,7 @@ class _Stay:
     repo_id: int
     project_id: int
     via: str | None
+    joined_at: datetime
 
 
 @dataclass(slots=True)
@@ -64,7 +67,7 @@ class _New:
 
 
 #: Each assigned repo's row (stored, or to add) and ``via``, by the key it is a member under.
-_Chosen = dict[str, tuple[Repo | _New, str | None]]
+_Chosen = dict[str, tuple[Repo | _New, OwnerId | None]]
 
 
 class _Rows:
@@ -95,14 +98,35 @@ class _Rows:
         return row if row.platform_id == member.platform_id else None
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A member now, as a sync left it: its row, its project and how it is one."""
+
+    row: Repo
+    project: str
+    via: OwnerId | None  # None: named
+    #: Set for a member kept as it was (its owner's listing could not be read): since when.
+    kept_since: datetime | None = None
+
+
 def sync_members(
     session: Session,
     projects: Mapping[str, Sequence[Assigned]],
     unlisted: Collection[OwnerId],
     now: datetime,
 ) -> dict[str, Repo]:
-    """Make the stored membership what *projects* assign; returns every member's row now, by
-    the key it is a member under (:attr:`RepoId.key`).
+    """:func:`hold_members`' rows: every member's row now, by the key it is a member under."""
+    return {key: held.row for key, held in hold_members(session, projects, unlisted, now).items()}
+
+
+def hold_members(
+    session: Session,
+    projects: Mapping[str, Sequence[Assigned]],
+    unlisted: Collection[OwnerId],
+    now: datetime,
+) -> dict[str, Held]:
+    """Make the stored membership what *projects* assign; returns every member now, by the key
+    it is a member under (:attr:`RepoId.key`): the assigned ones, then those kept.
 
     A repo assigned twice is kept where it comes first among the named repos (``via`` None),
     else first in *projects*' order. A member no longer assigned leaves at *now*, unless an
@@ -113,35 +137,41 @@ def sync_members(
     wanted.sort(key=lambda item: item[1].via is not None)  # stable: the named ones first
     with atomic(session):
         project_ids = _project_ids(session, projects)
+        names = {project_id: name for name, project_id in project_ids.items()}
         stays = {s.repo_id: s for s in _open_stays(session)}
         rows = _Rows(_repos(session, Repo.id, stays))
         _look_up(session, rows, [m for _, m in wanted])
         chosen = _choose(rows, wanted, project_ids, now)
         _place(session, rows, chosen)
-        members: dict[str, Repo] = {}
+        members: dict[str, Held] = {}
         closing, opening = [], []
         via_now: dict[str | None, list[int]] = {}  # stays kept whose via changes, by the new one
         for key, (row, via) in chosen.items():
             assert isinstance(row, Repo) and row.id is not None and row.project_id is not None
-            members[key] = row
+            members[key] = Held(row, names[row.project_id], via)
             stay = stays.pop(row.id, None)
             if stay is not None and stay.project_id == row.project_id:
-                if stay.via != via:
-                    via_now.setdefault(via, []).append(stay.id)
+                if stay.via != _text(via):
+                    via_now.setdefault(_text(via), []).append(stay.id)
                 continue
             if stay is not None:
                 closing.append(stay.id)
-            opening.append({"repo_id": row.id, "project_id": row.project_id, "via": via,
+            opening.append({"repo_id": row.id, "project_id": row.project_id, "via": _text(via),
                             "joined_at": now, "left_at": None})
         unread = {o.key for o in unlisted}
         for stay in stays.values():  # not assigned any more
             if (stay.via or "").lower() not in unread:
                 closing.append(stay.id)
             elif (kept := session.get(Repo, stay.repo_id)) is not None:  # read above
-                members[kept.config_key or kept.canonical.lower()] = kept
+                members[kept.config_key or kept.canonical.lower()] = Held(
+                    kept, names[stay.project_id], OwnerId.parse(stay.via or ""), stay.joined_at)
         _write_stays(session, closing, opening, via_now, now)
         session.flush()
     return members
+
+
+def _text(via: OwnerId | None) -> str | None:
+    return None if via is None else str(via)
 
 
 def _project_ids(session: Session, projects: Iterable[str]) -> dict[str, int]:
@@ -157,8 +187,9 @@ def _project_ids(session: Session, projects: Iterable[str]) -> dict[str, int]:
 
 def _open_stays(session: Session) -> list[_Stay]:
     m = table(Membership)
-    stmt = core_select(m.c.id, m.c.repo_id, m.c.project_id, m.c.via).where(m.c.left_at.is_(None))
-    return [_Stay(*row) for row in session.connection().execute(stmt)]
+    stmt = core_select(m.c.id, m.c.repo_id, m.c.project_id, m.c.via, m.c.joined_at).where(
+        m.c.left_at.is_(None))
+    return [_Stay(*row) for row in read_many(session.connection(), stmt)]
 
 
 def _repos(
@@ -204,7 +235,7 @@ def _choose(
         row = rows.find(member)
         if key in chosen or (row is not None and id(row) in taken):
             continue
-        via = None if member.via is None else str(member.via)
+        via = member.via
         if row is None:
             chosen[key] = (_New(rid.platform, member.platform_id, rid.owner, rid.name,
                                 project_ids[project], now), via)

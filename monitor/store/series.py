@@ -30,6 +30,7 @@ from monitor.store.history import effective_observations
 from monitor.store.latest import (
     LatestValues,
     keep_latest,
+    last_observed,
     last_observed_by_repo,
     latest_values,
     move_latest,
@@ -43,7 +44,7 @@ from monitor.store.runs import (
     record_repo_error,
     start_run,
 )
-from monitor.store.sql import chunked, execute_many, table
+from monitor.store.sql import chunked, execute_many, read_many, table
 
 __all__ = [
     "ExportRow",
@@ -56,6 +57,7 @@ __all__ = [
     "export_rows",
     "finish_run",
     "interrupt_unfinished_runs",
+    "last_observed",
     "last_observed_by_repo",
     "latest_values",
     "record_identity",
@@ -300,7 +302,7 @@ def release_tags(
     found: dict[int, set[str]] = {}
     for chunk in chunks:
         chosen = stmt if chunk is None else stmt.where(r.c.repo_id.in_(chunk))
-        for repo_id, tag in session.connection().execute(chosen):
+        for repo_id, tag in read_many(session.connection(), chosen):
             found.setdefault(repo_id, set()).add(tag)
     return {repo_id: frozenset(tags) for repo_id, tags in found.items()}
 

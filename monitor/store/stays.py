@@ -17,6 +17,7 @@ from sqlalchemy import select as core_select
 from monitor.errors import InputError
 from monitor.ids import OwnerId, RepoId
 from monitor.store import tables
+from monitor.store.sql import read_many
 
 __all__ = [
     "LeftRow",
@@ -26,6 +27,7 @@ __all__ = [
     "current_members",
     "left_members",
     "listed_members",
+    "member_id",
     "project_stays",
 ]
 
@@ -73,7 +75,7 @@ class StayRow:
     left_at: datetime | None
 
 
-def _member_id(key: str | None, platform: str, owner: str, name: str) -> RepoId:
+def member_id(key: str | None, platform: str, owner: str, name: str) -> RepoId:
     """The id a repo is a member under: its key, in the platform's case where they agree."""
     current = RepoId(platform, owner, name)
     if key is None or key == current.key:
@@ -106,7 +108,7 @@ def current_members(conn: Connection) -> dict[str, list[MemberRow]]:
         conn.execute(_stays(open_only=True))
     ):
         found.setdefault(project, []).append(MemberRow(
-            repo_id, _member_id(key, platform, owner, name), f"{platform}:{owner}/{name}",
+            repo_id, member_id(key, platform, owner, name), f"{platform}:{owner}/{name}",
             _via(via), joined_at,
         ))
     return found
@@ -122,10 +124,12 @@ def listed_members(conn: Connection) -> dict[tuple[str, int], ListedMemberRow]:
         .select_from(m.join(r, r.c.id == m.c.repo_id))
         .where(m.c.left_at.is_(None), m.c.via.is_not(None), r.c.platform_id.is_not(None))
     )
-    return {(platform, platform_id): ListedMemberRow(repo_id, OwnerId.parse(via), owner, name,
-                                                      created_at)
+    owners: dict[str, OwnerId] = {}  # a few owners bring thousands of members
+    return {(platform, platform_id): ListedMemberRow(
+                repo_id, owners.get(via) or owners.setdefault(via, OwnerId.parse(via)), owner,
+                name, created_at)
             for platform, platform_id, repo_id, via, owner, name, created_at
-            in conn.execute(stmt)}
+            in read_many(conn, stmt)}
 
 
 def project_stays(conn: Connection) -> dict[str, list[StayRow]]:
@@ -135,7 +139,7 @@ def project_stays(conn: Connection) -> dict[str, list[StayRow]]:
         conn.execute(_stays(open_only=False))
     ):
         found.setdefault(project, []).append(StayRow(
-            project, _member_id(key, platform, owner, name), _via(via), joined_at, left_at,
+            project, member_id(key, platform, owner, name), _via(via), joined_at, left_at,
         ))
     return found
 

@@ -103,6 +103,19 @@ def test_bulk_write_counts_only_new_rows(session: Session, repos: dict[str, Repo
     assert series.last_observed_by_repo(session, "stars", "backfill") == {}
 
 
+def test_last_observed_tells_each_metrics_newest_collected_time_by_repo(
+    session: Session, repos: dict[str, Repo]
+) -> None:
+    paddle, torch = repos[PADDLE.key], repos[TORCH.key]
+    series.write_observations(session, [
+        obs(paddle, "stars", T0, 5), obs(paddle, "stars", hours(3), 6),
+        obs(paddle, "forks", hours(1), 2), obs(torch, "stars", hours(2), 9),
+        obs(torch, "forks", hours(9), 4, "backfill"),
+    ])
+    assert series.last_observed(session) == {
+        "stars": {paddle.id: hours(3), torch.id: hours(2)}, "forks": {paddle.id: hours(1)}}
+
+
 def test_observations_are_validated() -> None:
     with pytest.raises(ValueError, match="unknown metric"):
         ObservationIn(1, "stargazers", T0, 1)

@@ -1,4 +1,5 @@
-"""``execute_many``: one compiled INSERT run for many rows by the driver, on every backend."""
+"""``execute_many``: one compiled INSERT run for many rows by the driver; ``read_many``: rows
+read with each distinct value converted once; on every backend."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlmodel import Session
 
 from monitor.store import tables
 from monitor.store.db import Database, dialect_insert
-from monitor.store.sql import execute_many
+from monitor.store.sql import execute_many, read_many
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 PLUS_8 = timezone(timedelta(hours=8))
@@ -74,3 +75,38 @@ def test_no_rows_run_nothing(session: Session) -> None:
     stmt = dialect_insert(session, tables.observation).on_conflict_do_nothing()
     assert execute_many(session.connection(), stmt, []) == 0
     assert stored(session) == []
+
+
+def test_read_many_gives_the_rows_and_values_a_plain_read_gives(session: Session) -> None:
+    r, o = tables.repo, tables.observation
+    session.connection().execute(tables.repo.update().where(r.c.id == 2).values(
+        created_at=T0 - timedelta(days=9), platform_id=22))
+    stmt = dialect_insert(session, tables.observation).on_conflict_do_nothing()
+    execute_many(session.connection(), stmt, [
+        observation(1, "stars", T0, 5), observation(2, "stars", T0, 7),
+        observation(2, "forks", T0 + timedelta(hours=1), 3)])
+    joined = (select(r.c.name, r.c.platform_id, r.c.created_at, o.c.metric, o.c.observed_at)
+              .select_from(r.join(o, o.c.repo_id == r.c.id))
+              .where(o.c.value > 4).order_by(r.c.id))
+    read = read_many(session.connection(), joined)
+    assert read == [("r1", None, None, "stars", T0), ("r2", 22, T0 - timedelta(days=9), "stars", T0)]
+    assert read == [tuple(row) for row in session.connection().execute(joined)]
+    assert all(at.tzinfo is UTC for *_, at in read)
+
+
+def test_read_many_binds_the_statements_values_as_its_columns_types_do(
+    session: Session,
+) -> None:
+    o = tables.observation
+    stmt = dialect_insert(session, tables.observation).on_conflict_do_nothing()
+    execute_many(session.connection(), stmt, [
+        observation(1, "stars", T0, 5), observation(2, "stars", T0 + timedelta(hours=2), 7),
+        observation(2, "forks", T0 + timedelta(hours=3), 3)])
+    since = (T0 + timedelta(hours=1)).astimezone(PLUS_8)  # an aware time in another zone
+    chosen = (select(o.c.repo_id, o.c.metric, o.c.value)
+              .where(o.c.observed_at >= since, o.c.repo_id.in_([2, 3]), o.c.metric != "50%")
+              .order_by(o.c.metric))
+    assert read_many(session.connection(), chosen) == [(2, "forks", 3), (2, "stars", 7)]
+    listed = select(o.c.repo_id, o.c.metric).where(
+        o.c.observed_at.in_([T0.astimezone(PLUS_8), since + timedelta(hours=1)]))
+    assert sorted(read_many(session.connection(), listed)) == [(1, "stars"), (2, "stars")]
