@@ -24,10 +24,10 @@ from monitor.errors import MalformedResponse
 from monitor.ids import OwnerId, RepoId
 from monitor.platforms import gitee_json
 from monitor.platforms.base import ListedRepo, OwnerListing, PageCallback, RepoSnapshot
-from monitor.platforms.http import HttpClient, Reply
+from monitor.platforms.http import HttpClient, ListFields, Reply
 from monitor.platforms.listing import Endpoint, read_listing
 
-__all__ = ["CLOSED", "PER_PAGE", "list_owner", "listed_item"]
+__all__ = ["CLOSED", "LISTED_FIELDS", "PER_PAGE", "list_owner", "listed_item"]
 
 PER_PAGE = 100
 #: The ``status`` of a closed (read-only) Gitee repo: taken as archived.
@@ -51,7 +51,7 @@ async def list_owner(
         return [listed_item(item, reply.url) for item in gitee_json.items(reply)]
 
     return OwnerListing(owner, await read_listing(http, owner, endpoints, _next_page, check,
-                                                  _all_pages, parse, on_page))
+                                                  _all_pages, parse, on_page, LISTED_FIELDS))
 
 
 def _next_page(reply: Reply, endpoint: Endpoint, page: int) -> Endpoint | None:
@@ -68,6 +68,13 @@ def _all_pages(reply: Reply, endpoint: Endpoint) -> list[Endpoint] | None:
         return None
     path, params = endpoint
     return [(path, {**params, "page": page}) for page in range(2, told + 1)]
+
+
+#: What :func:`listed_item` reads of a listed repo (all the response cache keeps of a page).
+LISTED_FIELDS = ListFields(frozenset({
+    "id", "full_name", "path", "namespace", "created_at", "stargazers_count", "forks_count",
+    "watchers_count", "open_issues_count", "fork", "archived", "status", "private", "public",
+}))
 
 
 def listed_item(item: Any, url: str) -> ListedRepo:

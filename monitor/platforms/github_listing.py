@@ -35,10 +35,12 @@ from monitor.platforms.base import (
     RepoSnapshot,
     RepoTarget,
 )
-from monitor.platforms.http import HttpClient, Reply, last_page
+from monitor.platforms.http import HttpClient, ListFields, Reply, last_page
 from monitor.platforms.listing import Endpoint, read_listing, unique
 
-__all__ = ["OWNER_PAGE", "OwnerLister", "listed_item", "owner_page", "owner_query"]
+__all__ = [
+    "LISTED_FIELDS", "OWNER_PAGE", "OwnerLister", "listed_item", "owner_page", "owner_query",
+]
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +143,7 @@ class OwnerLister:
             return [listed_item(item, reply.url) for item in items]
 
         return list(await read_listing(self._http, owner, endpoints, next_page, check,
-                                       all_pages, parse, on_page))
+                                       all_pages, parse, on_page, LISTED_FIELDS))
 
 
 def owner_page(owner: OwnerId, body: Mapping[str, Any]) -> tuple[list[ListedRepo], str | None]:
@@ -177,6 +179,13 @@ def _listed_node(owner: OwnerId, node: Any) -> ListedRepo:
     if not (isinstance(fork, bool) and isinstance(archived, bool) and isinstance(private, bool)):
         raise MalformedResponse(f"{snapshot.repo}: listed without isFork/isArchived/isPrivate")
     return ListedRepo(snapshot, fork=fork, archived=archived, private=private)
+
+
+#: What :func:`listed_item` reads of a REST listing's repo (all the response cache keeps).
+LISTED_FIELDS = ListFields(frozenset({
+    "id", "full_name", "created_at", "stargazers_count", "forks_count", "fork", "archived",
+    "private",
+}))
 
 
 def listed_item(item: Any, url: str) -> ListedRepo:

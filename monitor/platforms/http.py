@@ -13,7 +13,8 @@ module should only have to say what its JSON means.
   waits for the reset if it is within ``max_reset_wait``, else raises
   :class:`~monitor.errors.RateLimited` — without sending anything more to that platform.
 * GET requests can be conditional: validators and bodies live in a :class:`ResponseCache`, so a
-  304 (which GitHub does not charge) is answered from the cache, across restarts.
+  304 (which GitHub does not charge) is answered from the cache, across restarts. Of a listing
+  page the cache keeps what its reader reads (:class:`ListFields`).
 * Credentials are headers or parameters given at construction; they are stripped from every cache
   key, error message and log line.
 
@@ -45,12 +46,12 @@ from tenacity import (
 from monitor import __version__
 from monitor.clock import Clock, system_clock
 from monitor.errors import RateLimited, Unavailable, Unreachable
-from monitor.platforms._reply import Reply, last_page, parse_links
+from monitor.platforms._reply import ListFields, Reply, last_page, parse_links
 from monitor.platforms.base import Budget, CachedResponse, ResponseCache
 
 __all__ = [
-    "UNREACHABLE_AFTER", "USER_AGENT", "HttpClient", "HttpPlatform", "Reply", "last_page",
-    "parse_links", "tls_context",
+    "UNREACHABLE_AFTER", "USER_AGENT", "HttpClient", "HttpPlatform", "ListFields", "Reply",
+    "last_page", "parse_links", "tls_context",
 ]
 
 log = logging.getLogger(__name__)
@@ -129,16 +130,17 @@ class HttpClient:
     async def get(
         self, path: str, params: Mapping[str, Any] | None = None, *,
         conditional: bool = False, resource: str = "core",
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None, keep: ListFields | None = None,
     ) -> Reply:
         """GET ``path``. ``headers`` are sent with this request only: they must hold nothing
         secret (credentials belong in ``secret_headers``) and are not part of the cache key, so
         a conditional URL must be asked with the same ones every time (an ETag may vary with
-        them)."""
+        them). *keep*: of a JSON list answer, the fields the cache keeps (a 304's reply has
+        only those; a 200's has the whole body)."""
         cached = None
         key = self.redact(path, params)
         if conditional and self.cache is not None:
-            cached = await self.cache.get(key)
+            cached = await self.cache.get(self.cache_key(path, params, keep))
         extra: dict[str, str] = dict(headers or {})
         if cached is not None:
             if cached.etag:
@@ -156,8 +158,18 @@ class HttpClient:
             etag, modified = reply.headers.get("etag"), reply.headers.get("last-modified")
             if etag or modified:
                 kept = {h: reply.headers[h] for h in _KEPT_HEADERS if h in reply.headers}
-                self.cache.put(key, CachedResponse(etag, modified, 200, kept, reply.body))
+                body = reply.body if keep is None else keep.keep(reply.body)
+                self.cache.put(self.cache_key(path, params, keep),
+                               CachedResponse(etag, modified, 200, kept, body))
         return reply
+
+    def cache_key(
+        self, path: str, params: Mapping[str, Any] | None = None, keep: ListFields | None = None,
+    ) -> str:
+        """What a conditional GET's answer is cached under: its redacted URL, and the fields
+        kept of it where only some are."""
+        key = self.redact(path, params)
+        return key if keep is None else f"{key}#fields={keep.tag}"
 
     async def post(
         self, path: str, payload: Any, *, resource: str = "core",

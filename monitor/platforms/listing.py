@@ -23,7 +23,7 @@ from typing import Any
 from monitor.errors import Deferred, MalformedResponse, NotFound
 from monitor.ids import OwnerId
 from monitor.platforms.base import ListedRepo, PageCallback
-from monitor.platforms.http import HttpClient, Reply
+from monitor.platforms.http import HttpClient, ListFields, Reply
 
 __all__ = [
     "MAX_PAGES", "AllPages", "Endpoint", "NextPage", "read_listing", "read_pages", "unique",
@@ -43,9 +43,11 @@ async def read_listing(
     http: HttpClient, owner: OwnerId, endpoints: Sequence[Endpoint], next_page: NextPage,
     check: Callable[[Reply], None], all_pages: AllPages | None,
     parse: Callable[[Reply], list[ListedRepo]], on_page: PageCallback | None,
+    keep: ListFields | None = None,
 ) -> tuple[ListedRepo, ...]:
     """Every repo of the owner's listing (:func:`read_pages`), in page order, each once: every
-    page *parse*-d once, as it comes, and told to *on_page*."""
+    page *parse*-d once, as it comes, and told to *on_page*. *keep*: the fields *parse* reads
+    of each listed repo (all that the response cache keeps of a page)."""
     parsed: dict[int, list[ListedRepo]] = {}
 
     def read(reply: Reply) -> None:
@@ -53,22 +55,22 @@ async def read_listing(
         if on_page is not None:
             on_page(found)
 
-    pages = await read_pages(http, owner, endpoints, next_page, check, all_pages, read)
+    pages = await read_pages(http, owner, endpoints, next_page, check, all_pages, read, keep)
     return unique([repo for reply in pages for repo in parsed[id(reply)]])
 
 
 async def read_pages(
     http: HttpClient, owner: OwnerId, endpoints: Sequence[Endpoint], next_page: NextPage,
     check: Callable[[Reply], None], all_pages: AllPages | None = None,
-    on_reply: Callable[[Reply], None] | None = None,
+    on_reply: Callable[[Reply], None] | None = None, keep: ListFields | None = None,
 ) -> list[Reply]:
     """Every page of the first of *endpoints* that knows the owner, each conditional; *check*
     raises what a failed page means (a 404 of a first page only moves on to the next). The
     pages *all_pages* names are asked at once; *next_page* follows on from the last. Each page
-    that passed *check* is told to *on_reply* as it comes."""
+    that passed *check* is told to *on_reply* as it comes. *keep*: as for ``HttpClient.get``."""
     told = on_reply if on_reply is not None else _ignore
-    for endpoint in await _seen_first(http, endpoints):
-        reply = await http.get(*endpoint, conditional=True)
+    for endpoint in await _seen_first(http, endpoints, keep):
+        reply = await http.get(*endpoint, conditional=True, keep=keep)
         if reply.status == 404:
             continue
         check(reply)
@@ -78,13 +80,13 @@ async def read_pages(
         if rest:
             if len(rest) >= MAX_PAGES:
                 raise MalformedResponse(f"{owner}: the listing goes on past {MAX_PAGES} pages")
-            pages += await _at_once(http, rest, check, told)
+            pages += await _at_once(http, rest, check, told, keep)
             endpoint, reply = rest[-1], pages[-1]
         while (after := next_page(reply, endpoint, len(pages))) is not None:
             if len(pages) >= MAX_PAGES:
                 raise MalformedResponse(f"{owner}: the listing goes on past {MAX_PAGES} pages")
             endpoint = after
-            reply = await http.get(*endpoint, conditional=True)
+            reply = await http.get(*endpoint, conditional=True, keep=keep)
             check(reply)
             told(reply)
             pages.append(reply)
@@ -98,13 +100,13 @@ def _ignore(reply: Reply) -> None:
 
 async def _at_once(
     http: HttpClient, endpoints: Sequence[Endpoint], check: Callable[[Reply], None],
-    told: Callable[[Reply], None],
+    told: Callable[[Reply], None], keep: ListFields | None,
 ) -> list[Reply]:
     """The pages of *endpoints*, asked together, in order (each *told* as it comes); the first
     failure raises once every request has ended (none is left running unobserved)."""
 
     async def one(endpoint: Endpoint) -> Reply:
-        reply = await http.get(*endpoint, conditional=True)
+        reply = await http.get(*endpoint, conditional=True, keep=keep)
         check(reply)
         told(reply)
         return reply
@@ -118,11 +120,13 @@ async def _at_once(
     return [task.result() for task in tasks]
 
 
-async def _seen_first(http: HttpClient, endpoints: Sequence[Endpoint]) -> list[Endpoint]:
+async def _seen_first(
+    http: HttpClient, endpoints: Sequence[Endpoint], keep: ListFields | None,
+) -> list[Endpoint]:
     """The endpoints, those the cache holds an answer of first (where the owner was found)."""
     if http.cache is None:
         return list(endpoints)
-    seen = [await http.cache.get(http.redact(*e)) is not None for e in endpoints]
+    seen = [await http.cache.get(http.cache_key(*e, keep)) is not None for e in endpoints]
     return [e for e, known in zip(endpoints, seen, strict=True) if known] + [
         e for e, known in zip(endpoints, seen, strict=True) if not known]
 
