@@ -65,7 +65,7 @@ from monitor.store.history import (
     save_state,
     states,
 )
-from monitor.store.models import Repo
+from monitor.store.models import RepoRow
 from monitor.store.series import ReleaseIn, release_times, upsert_releases
 
 __all__ = ["BackfillSummary", "RepoBackfill", "backfill"]
@@ -131,12 +131,12 @@ async def backfill(
 
 def _plan(
     session: Session, tracked: Tracked, selection: Selection, new_only: bool, now: datetime,
-) -> tuple[dict[str, list[tuple[RepoId, Repo]]], list[RepoId]]:
+) -> tuple[dict[str, list[tuple[RepoId, RepoRow]]], list[RepoId]]:
     """The repos to backfill by platform, with their rows (*new_only*: those never started),
     and all of them in order. They are the members now: the named repos, and those the owners'
     listings brought in the last collection (no owner is listed here, so each keeps its
     members; a repo that joined is backfilled by the first run after it joined)."""
-    plan: dict[str, list[tuple[RepoId, Repo]]] = {}
+    plan: dict[str, list[tuple[RepoId, RepoRow]]] = {}
     wanted = []
     members = selection.order(member_rows(session, tracked, assign(tracked, {}), now))
     started = states(session, "stars") if new_only else {}  # one read, not one per member
@@ -153,7 +153,7 @@ async def _platform_backfill(
     database: Database,
     platform: Platform,
     cache: StoreCache,
-    repos: list[tuple[RepoId, Repo]],
+    repos: list[tuple[RepoId, RepoRow]],
     summary: BackfillSummary,
     now: Clock,
 ) -> None:
@@ -192,7 +192,7 @@ async def _platform_backfill(
 
 
 def _the_rest(
-    summary: BackfillSummary, repos: list[tuple[RepoId, Repo]], status: Status, reason: str,
+    summary: BackfillSummary, repos: list[tuple[RepoId, RepoRow]], status: Status, reason: str,
 ) -> None:
     """Every repo of *repos* without an outcome yet gets *status* with *reason*."""
     done = {o.repo for o in summary.outcomes}
@@ -205,7 +205,7 @@ async def _repo_backfill(
     platform: Platform,
     cache: StoreCache,
     repo_id: RepoId,
-    row: Repo,
+    row: RepoRow,
     allowance: Allowance,
     counts: StarCounts,
     now: Clock,
@@ -241,7 +241,7 @@ async def _repo_backfill(
 
 
 async def _all_releases(
-    database: Database, platform: Platform, target: RepoTarget, row: Repo,
+    database: Database, platform: Platform, target: RepoTarget, row: RepoRow,
     allowance: Allowance, now: Clock,
 ) -> None:
     """Every release, once per repo (each collection then reads the list back to the stored
@@ -270,7 +270,7 @@ def _finish(session: Session, state: BackfillState, cache: StoreCache, now: date
 
 
 def _rebuild(
-    session: Session, platform: Platform, row: Repo, now: datetime, reader: StarReader,
+    session: Session, platform: Platform, row: RepoRow, now: datetime, reader: StarReader,
 ) -> None:
     """Rewrite the stars and releases series from the stored history (as *reader* holds it)
     and the stored releases, in one transaction (run it in a worker thread: a big repo's
@@ -282,7 +282,7 @@ def _rebuild(
 
 
 def _rebuild_releases(
-    session: Session, row: Repo, zone: ZoneInfo, now: datetime, start: date | None,
+    session: Session, row: RepoRow, zone: ZoneInfo, now: datetime, start: date | None,
 ) -> None:
     """Rewrite the releases series from the stored releases: the count published by the end
     of each day, from *start* (the repo's creation, else the stars series' first day) on."""
@@ -301,10 +301,9 @@ def _rebuild_stars(
     return stars
 
 
-def _target(repo_id: RepoId, row: Repo) -> RepoTarget:
+def _target(repo_id: RepoId, row: RepoRow) -> RepoTarget:
     return RepoTarget(repo_id, row.platform_id, want_contributors=False)
 
 
-def _id(row: Repo) -> int:
-    assert row.id is not None
+def _id(row: RepoRow) -> int:
     return row.id

@@ -28,7 +28,7 @@ from monitor.config.repos import Tracked
 from monitor.errors import InputError
 from monitor.ids import OwnerId, RepoId
 from monitor.store.members import Held, hold_members
-from monitor.store.models import Repo
+from monitor.store.models import RepoRow
 from monitor.store.stays import current_members, member_id
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class Member:
 
     #: As told to the user: a named repo as ``repos.toml`` spells it, a listed one as listed.
     repo: RepoId
-    row: Repo
+    row: RepoRow
     via: OwnerId | None  # the owner whose listing brought it; None: named
 
     @property
@@ -154,7 +154,7 @@ def member_rows(
         return (len(order), projects.get(member.project, len(projects)), str(member.via),
                 member.row.config_key or "", member.kept_since)
 
-    def repo(key: str, row: Repo) -> RepoId:
+    def repo(key: str, row: RepoRow) -> RepoId:
         if key in assigned:
             return assigned[key].repo
         return member_id(row.config_key, row.platform, row.owner, row.name)

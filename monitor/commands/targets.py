@@ -39,7 +39,7 @@ from monitor.ids import RepoId
 from monitor.metrics import METRICS
 from monitor.platforms.base import RepoSnapshot, RepoTarget
 from monitor.platforms.releases import settled
-from monitor.store.models import Repo
+from monitor.store.models import RepoRow
 
 __all__ = ["OWN_REQUESTS", "Item", "Known", "Planner"]
 
@@ -71,7 +71,7 @@ class Item:
         return self.member.repo
 
     @property
-    def row(self) -> Repo:
+    def row(self) -> RepoRow:
         return self.member.row
 
 
@@ -138,6 +138,5 @@ class Planner:
         return seen is None or seen <= fresh_after
 
 
-def _id(row: Repo) -> int:
-    assert row.id is not None
+def _id(row: RepoRow) -> int:
     return row.id

@@ -11,7 +11,9 @@ itself is created by the Alembic migrations. Times: see :class:`~.tables.UTCDate
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlmodel import Field, SQLModel
 
@@ -35,6 +37,7 @@ __all__ = [
     "Release",
     "Repo",
     "RepoError",
+    "RepoRow",
     "RunPlatform",
     "StarGiven",
     "StarWeek",
@@ -86,6 +89,43 @@ class Repo(SQLModel, table=True):
     @property
     def renamed(self) -> bool:
         """The platform now calls it by another name than the one ``repos.toml`` lists."""
+        return tables.is_renamed(self.canonical, self.config_key)
+
+
+@dataclass(frozen=True, slots=True)
+class RepoRow:
+    """A repo's row as read, without the ORM: what a run carries of each member (a thousand
+    members' ORM objects cost a repeat cycle more than their whole membership step)."""
+
+    id: int
+    platform: str
+    platform_id: int | None
+    owner: str
+    name: str
+    config_key: str | None
+    project_id: int | None
+    created_at: datetime | None
+    added_at: datetime
+
+    #: The columns, in the order of the fields (``RepoRow(*row)`` of a Core read of them).
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id", "platform", "platform_id", "owner", "name", "config_key", "project_id",
+        "created_at", "added_at")
+
+    @classmethod
+    def of(cls, repo: Repo) -> RepoRow:
+        assert repo.id is not None
+        return cls(repo.id, repo.platform, repo.platform_id, repo.owner, repo.name,
+                   repo.config_key, repo.project_id, repo.created_at, repo.added_at)
+
+    @property
+    def canonical(self) -> str:
+        """As :attr:`Repo.canonical`."""
+        return tables.canonical_name(self.platform, self.owner, self.name)
+
+    @property
+    def renamed(self) -> bool:
+        """As :attr:`Repo.renamed`."""
         return tables.is_renamed(self.canonical, self.config_key)
 
 

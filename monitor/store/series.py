@@ -36,7 +36,15 @@ from monitor.store.latest import (
     move_latest,
 )
 from monitor.store.members import move_stays, sync_members
-from monitor.store.models import METRICS, SOURCES, Observation, Release, Repo, RepoError
+from monitor.store.models import (
+    METRICS,
+    SOURCES,
+    Observation,
+    Release,
+    Repo,
+    RepoError,
+    RepoRow,
+)
 from monitor.store.runs import (
     RunPlatformIn,
     finish_run,
@@ -113,7 +121,7 @@ class Point:
 
 def sync_projects(
     session: Session, projects: Iterable[tuple[str, Sequence[RepoId]]], now: datetime
-) -> dict[str, Repo]:
+) -> dict[str, RepoRow]:
     """Make the store's membership what ``repos.toml`` names (:func:`sync_members` with named
     repos only); returns the repos by config key.
 
@@ -130,12 +138,12 @@ def sync_projects(
 
 def record_identity(
     session: Session,
-    repo: Repo,
+    repo: RepoRow,
     platform_id: int,
     owner: str,
     name: str,
     created_at: datetime | None = None,
-) -> Repo:
+) -> RepoRow:
     """Store what the platform says the repo is; returns the row that now holds its history.
 
     The platform id is what identifies a repo across renames. If another row already has it
@@ -148,18 +156,20 @@ def record_identity(
     if unchanged and created_at in (None, repo.created_at):
         return repo  # the common case, every cycle: nothing to write
     with atomic(session):
+        stored = session.get(Repo, repo.id)
+        assert stored is not None, f"repo row {repo.id} is gone"
         other = session.exec(
             select(Repo).where(
-                Repo.platform == repo.platform,
+                Repo.platform == stored.platform,
                 Repo.platform_id == platform_id,
-                Repo.id != repo.id,
+                Repo.id != stored.id,
             )
         ).one_or_none()
-        survivor = repo
-        config_key, project_id = repo.config_key, repo.project_id
+        survivor = stored
+        config_key, project_id = stored.config_key, stored.project_id
         if other is not None:
-            assert repo.id is not None and other.id is not None
-            survivor, gone = (repo, other) if repo.id < other.id else (other, repo)
+            assert stored.id is not None and other.id is not None
+            survivor, gone = (stored, other) if stored.id < other.id else (other, stored)
             assert survivor.id is not None and gone.id is not None
             _move_history(session, gone.id, survivor.id)
             session.delete(gone)
@@ -174,7 +184,7 @@ def record_identity(
             survivor.project_id = project_id
         session.add(survivor)
         session.flush()
-    return survivor
+        return RepoRow.of(survivor)
 
 
 def _move_history(session: Session, source_id: int, target_id: int) -> None:

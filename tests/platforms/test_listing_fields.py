@@ -12,7 +12,7 @@ import orjson
 import pytest
 import respx
 
-from monitor.platforms import github_listing, gitee_listing
+from monitor.platforms import gitee_listing, github_listing
 from monitor.platforms.base import ListedRepo
 from monitor.platforms.http import HttpClient, ListFields
 from tests.platforms.conftest import DictCache, Recordings
@@ -100,6 +100,7 @@ def test_another_field_set_asks_the_page_afresh(clock: Any) -> None:
             await client.get("orgs/a/repos", conditional=True,
                              keep=ListFields(frozenset({"id", "full_name", "fork"})))
         await client.aclose()
-        return route.calls[1].request
+        asked: httpx.Request = route.calls[1].request
+        return asked
 
     assert "if-none-match" not in asyncio.run(scenario()).headers

@@ -18,7 +18,7 @@ from monitor.reports.model import Change, Report
 from monitor.reports.period import month, week
 from monitor.reports.ranks import competition_ranks as _ranks
 from monitor.store.members import sync_members
-from monitor.store.models import Repo
+from monitor.store.models import Repo, RepoRow
 from monitor.store.reports import points_at
 from monitor.store.series import record_identity, values_at
 from tests.reports.conftest import (
@@ -245,7 +245,7 @@ def test_every_repo_keeps_its_creation_time_from_the_platform(seeded: Seeded) ->
     with seeded.database.session(write=True) as session:
         row = session.get(Repo, seeded.ids[TORCH.key])
         assert row is not None
-        record_identity(session, row, 1234, "pytorch", "pytorch", created)
+        record_identity(session, RepoRow.of(row), 1234, "pytorch", "pytorch", created)
     report = load_report(seeded.database, seeded.tracked, seeded.period)
     assert project(report, "Torch").repos[0].created_at == created
     assert project(report, "Paddle").repos[0].created_at is None  # not known: None

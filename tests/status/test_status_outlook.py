@@ -22,6 +22,7 @@ from monitor.store.db import Database
 from monitor.store.history import BackfillState
 from monitor.store.members import sync_members
 from monitor.store.series import ObservationIn, RunPlatformIn
+from tests.rows import set_created_at
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 T0 = NOW - timedelta(hours=6)
@@ -55,8 +56,7 @@ def seed(database: Database) -> None:
     with database.session(write=True) as session:
         rows = series.sync_projects(session, [("Rocket", [RepoId.parse(n) for n in names])], T0)
         rid = {key: row.id or 0 for key, row in rows.items()}
-        rows["github:acme/old"].created_at = NOW - timedelta(days=20 * 365)
-        session.add(rows["github:acme/old"])
+        set_created_at(session, rid["github:acme/old"], NOW - timedelta(days=20 * 365))
         for metric in ("stars", "releases"):
             history.save_state(session, BackfillState(rid["github:acme/rocket"], metric,
                                                       complete=True), T0)
@@ -225,8 +225,7 @@ def seed_two_github_repos(database: Database) -> None:
     repos = [RepoId("github", "acme", "a"), RepoId("github", "acme", "b")]
     with database.session(write=True) as session:
         for row in series.sync_projects(session, [("Acme", repos)], T0).values():
-            row.created_at = NOW - timedelta(days=7)
-            session.add(row)
+            set_created_at(session, row.id, NOW - timedelta(days=7))
 
 
 @pytest.mark.parametrize(("env", "allowed", "checks"), [

@@ -14,7 +14,7 @@ from monitor.ids import RepoId
 from monitor.metrics import METRICS
 from monitor.store import series
 from monitor.store.db import Database
-from monitor.store.models import LatestValue, Observation, Repo
+from monitor.store.models import LatestValue, Observation, RepoRow
 from monitor.store.series import ObservationIn
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
@@ -28,7 +28,7 @@ def session(database: Database) -> Iterator[Session]:
         yield session
 
 
-def _repos(session: Session, *names: str) -> list[Repo]:
+def _repos(session: Session, *names: str) -> list[RepoRow]:
     ids = [RepoId("github", "o", name) for name in names]
     rows = series.sync_projects(session, [("p", ids)], T0)
     return [rows[repo.key] for repo in ids]

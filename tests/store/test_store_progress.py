@@ -14,6 +14,7 @@ from monitor.store.history import BackfillState
 from monitor.store.members import sync_members
 from monitor.store.progress import backfill_histories, owner_members
 from monitor.store.series import ObservationIn
+from tests.rows import set_created_at
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 ORG = OwnerId("github", "PaddlePaddle")
@@ -29,8 +30,7 @@ def test_each_repos_backfill_facts_are_read_as_stored(database: Database) -> Non
     with database.session(write=True) as session:
         rows = series.sync_projects(session, [("P", repos)], T0)
         rid = {key: row.id or 0 for key, row in rows.items()}
-        rows["github:a/new"].created_at = T0 - timedelta(days=30)
-        session.add(rows["github:a/new"])
+        set_created_at(session, rid["github:a/new"], T0 - timedelta(days=30))
         for metric in ("stars", "releases"):
             history.save_state(session, BackfillState(rid["gitee:a/done"], metric,
                                                       complete=True), T0)

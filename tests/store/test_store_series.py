@@ -12,7 +12,7 @@ from sqlmodel import Session, SQLModel, select
 from monitor.ids import RepoId
 from monitor.store import series
 from monitor.store.db import Database
-from monitor.store.models import Observation, Project, Release, Repo, RepoError
+from monitor.store.models import Observation, Project, Release, Repo, RepoError, RepoRow
 from monitor.store.series import ObservationIn, ReleaseIn
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
@@ -26,9 +26,8 @@ def hours(n: int) -> datetime:
 
 
 def obs(
-    repo: Repo, metric: str, at: datetime, value: int, source: str = "collected"
+    repo: RepoRow, metric: str, at: datetime, value: int, source: str = "collected"
 ) -> ObservationIn:
-    assert repo.id is not None
     return ObservationIn(repo.id, metric, at, value, source)
 
 
@@ -43,7 +42,7 @@ def session(database: Database) -> Iterator[Session]:
 
 
 @pytest.fixture
-def repos(session: Session) -> dict[str, Repo]:
+def repos(session: Session) -> dict[str, RepoRow]:
     return series.sync_projects(
         session, [("PaddlePaddle", [PADDLE, PADDLE_GITEE]), ("PyTorch", [TORCH])], T0
     )
@@ -52,7 +51,9 @@ def repos(session: Session) -> dict[str, Repo]:
 # -- projects ----------------------------------------------------------------------------------
 
 
-def test_sync_projects_creates_projects_and_repos(session: Session, repos: dict[str, Repo]) -> None:
+def test_sync_projects_creates_projects_and_repos(
+    session: Session, repos: dict[str, RepoRow],
+) -> None:
     assert set(repos) == {PADDLE.key, PADDLE_GITEE.key, TORCH.key}
     paddle = repos[PADDLE.key]
     assert (paddle.platform, paddle.owner, paddle.name) == ("github", "PaddlePaddle", "Paddle")
@@ -62,7 +63,7 @@ def test_sync_projects_creates_projects_and_repos(session: Session, repos: dict[
     assert paddle.added_at.tzinfo is not None
 
 
-def test_sync_projects_never_deletes(session: Session, repos: dict[str, Repo]) -> None:
+def test_sync_projects_never_deletes(session: Session, repos: dict[str, RepoRow]) -> None:
     series.write_observations(session, [obs(repos[TORCH.key], "stars", T0, 10)])
     again = series.sync_projects(
         session, [("Paddle", [PADDLE])], T0
@@ -85,7 +86,7 @@ def test_sync_projects_never_deletes(session: Session, repos: dict[str, Repo]) -
 
 
 def test_writing_the_same_observation_twice_stores_it_once(
-    session: Session, repos: dict[str, Repo]
+    session: Session, repos: dict[str, RepoRow]
 ) -> None:
     paddle = repos[PADDLE.key]
     assert series.write_observations(session, [obs(paddle, "stars", T0, 5)]) == 1
@@ -94,7 +95,7 @@ def test_writing_the_same_observation_twice_stores_it_once(
     assert count(session, Observation) == 2
 
 
-def test_bulk_write_counts_only_new_rows(session: Session, repos: dict[str, Repo]) -> None:
+def test_bulk_write_counts_only_new_rows(session: Session, repos: dict[str, RepoRow]) -> None:
     paddle = repos[PADDLE.key]
     rows = [obs(paddle, "stars", hours(i), i) for i in range(2500)]  # more than one chunk
     assert series.write_observations(session, rows[:1000]) == 1000
@@ -104,7 +105,7 @@ def test_bulk_write_counts_only_new_rows(session: Session, repos: dict[str, Repo
 
 
 def test_last_observed_tells_each_metrics_newest_collected_time_by_repo(
-    session: Session, repos: dict[str, Repo]
+    session: Session, repos: dict[str, RepoRow]
 ) -> None:
     paddle, torch = repos[PADDLE.key], repos[TORCH.key]
     series.write_observations(session, [
@@ -125,7 +126,7 @@ def test_observations_are_validated() -> None:
         ObservationIn(1, "stars", T0, 1.5)  # type: ignore[arg-type]
 
 
-def test_latest_values(session: Session, repos: dict[str, Repo]) -> None:
+def test_latest_values(session: Session, repos: dict[str, RepoRow]) -> None:
     paddle, torch, gitee = repos[PADDLE.key], repos[TORCH.key], repos[PADDLE_GITEE.key]
     series.write_observations(
         session,
@@ -146,7 +147,7 @@ def test_latest_values(session: Session, repos: dict[str, Repo]) -> None:
     assert set(series.latest_values(session, [torch.id or 0])) == {torch.id}
 
 
-def test_values_at(session: Session, repos: dict[str, Repo]) -> None:
+def test_values_at(session: Session, repos: dict[str, RepoRow]) -> None:
     paddle = repos[PADDLE.key]
     series.write_observations(
         session,
@@ -166,7 +167,7 @@ def test_values_at(session: Session, repos: dict[str, Repo]) -> None:
 # -- export ------------------------------------------------------------------------------------
 
 
-def test_export_order_and_filters(session: Session, repos: dict[str, Repo]) -> None:
+def test_export_order_and_filters(session: Session, repos: dict[str, RepoRow]) -> None:
     paddle, torch, gitee = repos[PADDLE.key], repos[TORCH.key], repos[PADDLE_GITEE.key]
     series.write_observations(
         session,
@@ -234,7 +235,7 @@ US = timedelta(microseconds=1)
 )
 def test_export_drops_backfill_rows_shadowed_by_collected_ones(
     session: Session,
-    repos: dict[str, Repo],
+    repos: dict[str, RepoRow],
     backfill: list[datetime],
     collected: list[datetime],
     kept: list[datetime],
@@ -255,7 +256,9 @@ def test_export_drops_backfill_rows_shadowed_by_collected_ones(
     assert [r.observed_at for r in everything if r.source == "backfill"] == kept
 
 
-def test_shadowing_looks_before_the_export_window(session: Session, repos: dict[str, Repo]) -> None:
+def test_shadowing_looks_before_the_export_window(
+    session: Session, repos: dict[str, RepoRow],
+) -> None:
     """A row's day starts at the previous backfill row even when that row is not exported."""
     paddle = repos[PADDLE.key]
     series.write_observations(
@@ -278,7 +281,7 @@ def test_shadowing_looks_before_the_export_window(session: Session, repos: dict[
 
 
 def test_values_at_prefers_the_collected_value_of_a_day(
-    session: Session, repos: dict[str, Repo]
+    session: Session, repos: dict[str, RepoRow]
 ) -> None:
     paddle = repos[PADDLE.key]
     series.write_observations(
@@ -305,7 +308,7 @@ def test_values_at_prefers_the_collected_value_of_a_day(
 # -- renames -----------------------------------------------------------------------------------
 
 
-def test_record_identity_stores_platform_facts(session: Session, repos: dict[str, Repo]) -> None:
+def test_record_identity_stores_platform_facts(session: Session, repos: dict[str, RepoRow]) -> None:
     paddle = series.record_identity(
         session, repos[PADDLE.key], 23534643, "PaddlePaddle", "Paddle", created_at=T0
     )
@@ -358,7 +361,7 @@ def test_rename_merges_into_one_history(session: Session, identified_first: str)
 # -- releases ----------------------------------------------------------------------------------
 
 
-def test_upsert_releases_refreshes_by_tag(session: Session, repos: dict[str, Repo]) -> None:
+def test_upsert_releases_refreshes_by_tag(session: Session, repos: dict[str, RepoRow]) -> None:
     paddle = repos[PADDLE.key].id or 0
     url = "https://github.com/PaddlePaddle/Paddle/releases/tag/v1"
     assert series.upsert_releases(session, paddle, [ReleaseIn("v1", "first", T0, True, url)]) == 1

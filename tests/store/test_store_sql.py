@@ -89,7 +89,8 @@ def test_read_many_gives_the_rows_and_values_a_plain_read_gives(session: Session
               .select_from(r.join(o, o.c.repo_id == r.c.id))
               .where(o.c.value > 4).order_by(r.c.id))
     read = read_many(session.connection(), joined)
-    assert read == [("r1", None, None, "stars", T0), ("r2", 22, T0 - timedelta(days=9), "stars", T0)]
+    assert read == [("r1", None, None, "stars", T0),
+                    ("r2", 22, T0 - timedelta(days=9), "stars", T0)]
     assert read == [tuple(row) for row in session.connection().execute(joined)]
     assert all(at.tzinfo is UTC for *_, at in read)
 
