@@ -131,7 +131,7 @@ async def collect(
         members = await database.write(_begin, tracked, listings, started)
         wanted = selection.order(members)
         plan = planner(stored.known).plan(early.left_of(wanted, summary.outcomes), listings)
-        keys = _keys(members, plan)  # read now: a batch rolled back expires its rows
+        keys = _keys(members, plan)
         async with asyncio.TaskGroup() as platforms:
             for name, items in plan.items():
                 platforms.create_task(_collect_platform(
