@@ -12,7 +12,6 @@ ISO week's and month's end, the JSON report must equal the truth computed in
 
 from __future__ import annotations
 
-import gc
 import io
 import json
 import random
@@ -25,6 +24,7 @@ from sqlmodel import select
 
 from monitor.commands.export import export
 from monitor.config.repos import load_repos
+from monitor.heap import settled_heap
 from monitor.instants import iso_z
 from monitor.reports.data import load_report
 from monitor.reports.jsonout import as_json
@@ -196,12 +196,8 @@ def frozen_heap() -> Iterator[None]:
     """What exists before the simulation (modules, the fakes, the engine) is left out of the
     garbage collector's full passes: each step makes thousands of rows, so those passes come
     often, and walking the whole heap each time cost some 2 s of CPU a run."""
-    gc.collect()
-    gc.freeze()
-    try:
+    with settled_heap():
         yield
-    finally:
-        gc.unfreeze()
 
 
 def test_four_hundred_days_stay_true_after_every_step(
