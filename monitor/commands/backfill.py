@@ -142,7 +142,7 @@ def _plan(
     started = states(session, "stars") if new_only else {}  # one read, not one per member
     for member in members:
         wanted.append(member.repo)
-        if _id(member.row) in started:
+        if member.row.id in started:
             continue
         plan.setdefault(member.repo.platform, []).append((member.repo, member.row))
     return plan, wanted
@@ -211,10 +211,10 @@ async def _repo_backfill(
     now: Clock,
 ) -> RepoBackfill:
     target = _target(repo_id, row)
-    reader = StarReader(database, platform, cache, target, _id(row), allowance, now, counts)
+    reader = StarReader(database, platform, cache, target, row.id, allowance, now, counts)
     try:
-        stored = await database.read(get_state, _id(row), "stars")
-        state = stored or BackfillState.new(_id(row), "stars")
+        stored = await database.read(get_state, row.id, "stars")
+        state = stored or BackfillState.new(row.id, "stars")
         if not allowance.take():
             return RepoBackfill(repo_id, "deferred", reason="backfill budget share spent")
         first = not state.complete
@@ -232,7 +232,7 @@ async def _repo_backfill(
         log.warning("backfill.failed repo=%s reason=%r", repo_id, str(exc))
         return RepoBackfill(repo_id, "failed", reader.requests, str(exc))
     except PlatformError as exc:  # refused: 404 (no such endpoint), 403, 410, 451…
-        await database.write(refuse, _id(row), "stars", str(exc), now())
+        await database.write(refuse, row.id, "stars", str(exc), now())
         log.info("backfill.refused repo=%s reason=%s", repo_id, exc)
         return RepoBackfill(repo_id, "refused", reader.requests, str(exc))
     if reader.changed or first:
@@ -246,12 +246,12 @@ async def _all_releases(
 ) -> None:
     """Every release, once per repo (each collection then reads the list back to the stored
     tags; the series is rebuilt from the stored releases on every complete run)."""
-    if (state := await database.read(get_state, _id(row), "releases")) and state.complete:
+    if (state := await database.read(get_state, row.id, "releases")) and state.complete:
         return
     if not allowance.take():
         return  # next run
     releases = await platform.releases(target)
-    await database.write(_store_releases, _id(row), releases, now())
+    await database.write(_store_releases, row.id, releases, now())
 
 
 def _store_releases(
@@ -276,7 +276,7 @@ def _rebuild(
     and the stored releases, in one transaction (run it in a worker thread: a big repo's
     series is thousands of rows)."""
     zone = ZoneInfo(platform.history_zone)
-    stars = _rebuild_stars(session, _id(row), reader.stored_days(zone), zone, now)
+    stars = _rebuild_stars(session, row.id, reader.stored_days(zone), zone, now)
     start = row.created_at.astimezone(zone).date() if row.created_at else None
     _rebuild_releases(session, row, zone, now, start or first_day(stars, zone))
 
@@ -286,8 +286,8 @@ def _rebuild_releases(
 ) -> None:
     """Rewrite the releases series from the stored releases: the count published by the end
     of each day, from *start* (the repo's creation, else the stars series' first day) on."""
-    release_days = count_by_day(release_times(session, _id(row)), zone)
-    replace_backfill(session, _id(row), "releases", daily_series(release_days, zone, now, start))
+    release_days = count_by_day(release_times(session, row.id), zone)
+    replace_backfill(session, row.id, "releases", daily_series(release_days, zone, now, start))
 
 
 def _rebuild_stars(
@@ -304,6 +304,3 @@ def _rebuild_stars(
 def _target(repo_id: RepoId, row: RepoRow) -> RepoTarget:
     return RepoTarget(repo_id, row.platform_id, want_contributors=False)
 
-
-def _id(row: RepoRow) -> int:
-    return row.id

@@ -232,7 +232,7 @@ async def _collect_platform(
         return [next(answers) if item.target is not None else None for item in batch]
 
     # The ids, read now: a write rolled back leaves its rows' attributes expired.
-    ids = {item.repo: _id(item) for item in items}
+    ids = {item.repo: item.row.id for item in items}
     done = 0
     try:
         async with asyncio.TaskGroup() as ahead:
@@ -353,12 +353,10 @@ def _store_batch(
     with session.begin_nested():
         for item, result in zip(batch, results, strict=True):
             row = item.row
-            assert row.id is not None
             snap, note = _merged(item, result)
             if snap is not None:
                 kept = record_identity(session, row, snap.platform_id, snap.owner, snap.name,
                                        snap.created_at)
-                assert kept.id is not None
                 found, told = snapshot_rows(kept.id, snap, observed_at)
                 values += found
                 releases += told
@@ -384,7 +382,3 @@ def _store_batch(
         cache.flush(session, now())
     return outcomes
 
-
-def _id(item: Item) -> int:
-    assert item.row.id is not None
-    return item.row.id

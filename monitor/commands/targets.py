@@ -97,7 +97,7 @@ class Planner:
 
     def listed(self, member: Member, snapshot: RepoSnapshot) -> Item:
         """A member its owner's listing showed: the listing, and what it lacks that is due."""
-        rid = _id(member.row)
+        rid = member.row.id
         asked = self.asks(rid, snapshot)
         target = None
         if asked:
@@ -124,7 +124,7 @@ class Planner:
     def alone(self, member: Member) -> Item:
         """A member no listing showed: fetched whole, less what is not due of
         :data:`OWN_REQUESTS`."""
-        row, rid = member.row, _id(member.row)
+        row, rid = member.row, member.row.id
         resting = {m for m in OWN_REQUESTS.get(member.repo.platform, ())
                    if not self._due(m, rid, self._details_after)}
         metrics = frozenset(METRICS) - resting if resting else None
@@ -137,6 +137,3 @@ class Planner:
         seen = self._known.last.get(metric, {}).get(repo_id)
         return seen is None or seen <= fresh_after
 
-
-def _id(row: RepoRow) -> int:
-    return row.id

@@ -35,7 +35,6 @@ __all__ = [
     "keep_latest",
     "last_collected_at",
     "last_observed",
-    "last_observed_by_repo",
     "latest_values",
     "move_latest",
     "newest_collected",
@@ -152,19 +151,6 @@ def last_observed(session: Session) -> dict[str, dict[int, datetime]]:
         except KeyError:
             found[metric] = {repo_id: at}
     return found
-
-
-def last_observed_by_repo(
-    session: Session, metric: str, source: str = "collected"
-) -> dict[int, datetime]:
-    """Every repo's newest observation time of *metric* (what a collector skips while fresh)."""
-    if source == "collected":
-        lv = tables.latest_value
-        stmt = core_select(lv.c.repo_id, lv.c.observed_at).where(lv.c.metric == metric)
-    else:
-        r = tables.repo
-        stmt = core_select(r.c.id, newest_collected(r.c.id, metric, source=source))
-    return {repo_id: at for repo_id, at in session.connection().execute(stmt) if at is not None}
 
 
 def first_observation_at(session: Session) -> datetime | None:

@@ -31,7 +31,6 @@ from monitor.store.latest import (
     LatestValues,
     keep_latest,
     last_observed,
-    last_observed_by_repo,
     latest_values,
     move_latest,
 )
@@ -66,7 +65,6 @@ __all__ = [
     "finish_run",
     "interrupt_unfinished_runs",
     "last_observed",
-    "last_observed_by_repo",
     "latest_values",
     "record_identity",
     "record_repo_error",

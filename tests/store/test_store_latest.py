@@ -67,7 +67,7 @@ def test_the_latest_values_are_the_newest_collected_rows_however_written(
         mine = {m: seen for (r, m), seen in scanned.items() if r == repo_id}
         assert dict(latest[repo_id].values) == {m: v for m, (_, v) in mine.items()}
         assert latest[repo_id].last_collected_at == max(at for at, _ in mine.values())
-    assert series.last_observed_by_repo(session, "stars") == {
+    assert series.last_observed(session).get("stars", {}) == {
         r: at for (r, m), (at, _) in scanned.items() if m == "stars"}
 
 

@@ -100,8 +100,7 @@ def test_bulk_write_counts_only_new_rows(session: Session, repos: dict[str, Repo
     rows = [obs(paddle, "stars", hours(i), i) for i in range(2500)]  # more than one chunk
     assert series.write_observations(session, rows[:1000]) == 1000
     assert series.write_observations(session, iter(rows)) == 1500
-    assert series.last_observed_by_repo(session, "stars") == {paddle.id: hours(2499)}
-    assert series.last_observed_by_repo(session, "stars", "backfill") == {}
+    assert series.last_observed(session) == {"stars": {paddle.id: hours(2499)}}
 
 
 def test_last_observed_tells_each_metrics_newest_collected_time_by_repo(
@@ -399,5 +398,4 @@ def test_a_nested_block_makes_a_batch_atomic(database: Database) -> None:
         series.record_identity(session, repo, 7, "pytorch", "pytorch")
     with database.session() as session:
         assert count(session, Observation) == 1
-        assert series.last_observed_by_repo(session, "stars") == {repo.id: T0}
-        assert series.last_observed_by_repo(session, "forks") == {}
+        assert series.last_observed(session) == {"stars": {repo.id: T0}}
